@@ -1,0 +1,38 @@
+// Layer rules: shared imports nothing; core never sees vscode or the DOM;
+// webview only sees shared; worker sees core+shared; extension sees everything but webview.
+import tseslint from 'typescript-eslint';
+
+const noVscode = { name: 'vscode', message: 'Only src/extension may import vscode.' };
+const layer = (files, patterns, paths = []) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns, paths }] },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'models/**', 'out/**', 'artifacts/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  layer(['src/shared/**/*.ts'], [
+    { group: ['*', '!./*', '!../shared/*'], message: 'src/shared imports nothing outside itself.' },
+  ], [noVscode]),
+  layer(['src/core/**/*.ts'], [
+    { group: ['**/extension/**', '**/worker/**', '**/webview/**', '**/cli/**'], message: 'src/core must not depend on outer layers.' },
+  ], [noVscode]),
+  layer(['src/worker/**/*.ts'], [
+    { group: ['**/extension/**', '**/webview/**', '**/cli/**'], message: 'src/worker runs core only.' },
+  ], [noVscode]),
+  layer(['src/cli/**/*.ts'], [
+    { group: ['**/extension/**', '**/webview/**'], message: 'The CLI drives core, not the extension.' },
+  ], [noVscode]),
+  layer(['webview/**/*.ts'], [
+    { group: ['**/src/core/**', '**/src/extension/**', '**/src/worker/**', 'node:*', 'fs', 'path', 'onnxruntime-node'], message: 'The webview imports only src/shared.' },
+  ], [noVscode]),
+  layer(['src/extension/**/*.ts'], [
+    { group: ['**/webview/**'], message: 'The host talks to the webview through messages only.' },
+  ]),
+);

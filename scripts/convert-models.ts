@@ -1,0 +1,106 @@
+/**
+ * Build step: converts the TF.js models shipped in `nsfwjs` into the bundled ONNX backbones
+ * (`models/<id>.onnx` + `models/<id>.manifest.json`). Skips a backbone whose manifest records
+ * the same source hash and converter version and whose ONNX file still matches its sha256.
+ *
+ *   npx tsx scripts/convert-models.ts [--force] [--only <id>] [--out <dir>]
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BUNDLED_BACKBONES, BundledBackboneSpec, convertBundled, hashModelFiles, nsfwjsPackageDir, nsfwjsVersion } from '../src/core/backbone/convert/nsfwjs';
+import { CONVERTER_VERSION } from '../src/core/backbone/convert/version';
+import type { BackboneManifest } from '../src/core/backbone/manifest';
+import { createSession, tensor } from '../src/core/onnx/runtime';
+
+const root = path.resolve(__dirname, '..');
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const LICENCE = (version: string, modelDir: string): string =>
+  `Weights converted from the TF.js model dist/models/${modelDir} of the npm package nsfwjs@${version} ` +
+  '(MIT License, Copyright (c) 2019 Infinite Red, Inc.; https://github.com/infinitered/nsfwjs). ' +
+  'Converted to ONNX by Anomaly Lens (scripts/convert-models.ts); only the feature layers up to the taps are kept.';
+
+function upToDate(outDir: string, spec: BundledBackboneSpec, sourceHash: string): boolean {
+  const mf = path.join(outDir, `${spec.id}.manifest.json`);
+  const onnx = path.join(outDir, spec.file);
+  if (!fs.existsSync(mf) || !fs.existsSync(onnx)) return false;
+  try {
+    const m = JSON.parse(fs.readFileSync(mf, 'utf8')) as BackboneManifest;
+    if (m.source?.sourceHash !== sourceHash || m.source?.converter !== CONVERTER_VERSION) return false;
+    return createHash('sha256').update(fs.readFileSync(onnx)).digest('hex') === m.sha256;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the new model once at the default size to record each tap's grid (and prove it loads). */
+async function measureGrids(onnx: Uint8Array, spec: BundledBackboneSpec): Promise<[number, number][]> {
+  const s = await createSession(onnx, { device: 'cpu', threads: 2 });
+  try {
+    const n = spec.inputSize;
+    const out = await s.run({ input: tensor(new Float32Array(3 * n * n).fill(0.5), [1, 3, n, n]) });
+    return spec.taps.map((t) => {
+      const d = out[t.name].dims.map(Number);
+      if (d[1] !== t.channels) throw new Error(`${spec.id}: tap ${t.name} has ${d[1]} channels, expected ${t.channels}`);
+      return [d[2], d[3]];
+    });
+  } finally {
+    await s.release();
+  }
+}
+
+async function main(): Promise<void> {
+  const force = process.argv.includes('--force');
+  const only = arg('--only');
+  const outDir = path.resolve(arg('--out') ?? path.join(root, 'models'));
+  fs.mkdirSync(outDir, { recursive: true });
+  const pkgDir = nsfwjsPackageDir(root);
+  const version = nsfwjsVersion(pkgDir);
+  const t0 = performance.now();
+  for (const spec of BUNDLED_BACKBONES) {
+    if (only && spec.id !== only) continue;
+    const t = performance.now();
+    const sourceHash = hashModelFiles(pkgDir, spec.modelDir);
+    if (!force && upToDate(outDir, spec, sourceHash)) {
+      console.log(`${spec.id}: up to date (${Math.round(performance.now() - t)} ms)`);
+      continue;
+    }
+    const converted = convertBundled(spec, pkgDir);
+    const grids = await measureGrids(converted.onnx, spec);
+    const sha256 = createHash('sha256').update(converted.onnx).digest('hex');
+    const manifest: BackboneManifest = {
+      id: spec.id,
+      file: spec.file,
+      sha256,
+      input: 'input',
+      inputSize: spec.inputSize,
+      scaling: spec.scaling,
+      taps: spec.taps.map((tap, i) => ({ name: tap.name, stride: tap.stride, channels: tap.channels, grid: grids[i], source: converted.sourceNodes[i] })),
+      title: spec.title,
+      licence: LICENCE(version, spec.modelDir),
+      source: { package: 'nsfwjs', version, sourceHash: converted.sourceHash, converter: CONVERTER_VERSION, notes: spec.notes },
+    };
+    // Write the model first and the manifest last (each via rename) so a crash never leaves a manifest pointing at a half file.
+    writeAtomic(path.join(outDir, spec.file), converted.onnx);
+    writeAtomic(path.join(outDir, `${spec.id}.manifest.json`), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    const grid = grids.map((g) => g.join('x')).join(', ');
+    console.log(`${spec.id}: wrote ${spec.file} (${(converted.onnx.byteLength / 1e6).toFixed(1)} MB, taps ${grid} at ${spec.inputSize}) in ${Math.round(performance.now() - t)} ms`);
+  }
+  console.log(`convert-models: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+function writeAtomic(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, file);
+}
+
+main().catch((err: unknown) => {
+  console.error(`convert-models: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

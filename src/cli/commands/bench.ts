@@ -1,0 +1,2 @@
+export const BENCH_HELP = '';
+export async function benchCommand(): Promise<number> { return 0; }

@@ -1,0 +1,74 @@
+/** Flags shared by commands that run the engine, and their translation to TrainOptions. */
+import type { TrainOptions } from '../../core/api';
+import type { MethodOptions } from '../../shared/model';
+import { DEFAULT_MAX_PIXELS } from '../../core/image/decodeOptions';
+import { flag, fraction, nonNegative, num, oneOf, positiveInt, str, type Options, type Values } from '../args';
+
+export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+
+export const RUNTIME_OPTIONS: Options = {
+  device: { type: 'string' },
+  threads: { type: 'string' },
+  'max-pixels': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export const METHOD_OPTIONS: Options = {
+  backbone: { type: 'string' },
+  method: { type: 'string' },
+  alpha: { type: 'string' },
+  rho: { type: 'string' },
+  seed: { type: 'string' },
+  lambda: { type: 'string' },
+  selector: { type: 'string' },
+  'score-mode': { type: 'string' },
+  'global-weight': { type: 'string' },
+  k: { type: 'string' },
+  epochs: { type: 'string' },
+  augment: { type: 'boolean' },
+  'threshold-quantile': { type: 'string' },
+  resize: { type: 'string' },
+  crop: { type: 'string' },
+};
+
+export function runtimeOf(v: Values): { device?: TrainOptions['device']; threads?: number; maxPixels: number } {
+  return {
+    device: oneOf(v, 'device', DEVICES),
+    threads: num(v, 'threads', positiveInt, 'a positive integer'),
+    maxPixels: num(v, 'max-pixels', positiveInt, 'a positive integer') ?? DEFAULT_MAX_PIXELS,
+  };
+}
+
+export function methodOf(v: Values): Partial<MethodOptions> {
+  const m: Partial<MethodOptions> = {
+    method: oneOf(v, 'method', ['gpmlp', 'patchcore'] as const),
+    alpha: num(v, 'alpha', nonNegative, 'a number ≥ 0'),
+    rho: num(v, 'rho', fraction, 'a fraction in (0, 1]'),
+    seed: num(v, 'seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
+    lambda: num(v, 'lambda', nonNegative, 'a number ≥ 0'),
+    selector: oneOf(v, 'selector', ['gradient', 'random'] as const),
+    scoreMode: oneOf(v, 'score-mode', ['knn', 'center'] as const),
+    globalWeight: num(v, 'global-weight', nonNegative, 'a number ≥ 0'),
+    k: num(v, 'k', positiveInt, 'a positive integer'),
+    maxEpochs: num(v, 'epochs', positiveInt, 'a positive integer'),
+    thresholdQuantile: num(v, 'threshold-quantile', fraction, 'a fraction in (0, 1]'),
+    augment: flag(v, 'augment') ? true : undefined,
+  };
+  return Object.fromEntries(Object.entries(m).filter(([, x]) => x !== undefined)) as Partial<MethodOptions>;
+}
+
+export function trainOptionsOf(v: Values): TrainOptions {
+  const rt = runtimeOf(v);
+  const resize = num(v, 'resize', positiveInt, 'a positive integer');
+  const crop = num(v, 'crop', positiveInt, 'a positive integer');
+  return {
+    method: methodOf(v),
+    preprocess: resize || crop ? { resize, crop } : undefined,
+    backbone: str(v, 'backbone'),
+    device: rt.device,
+    threads: rt.threads,
+    maxPixels: rt.maxPixels,
+  };
+}

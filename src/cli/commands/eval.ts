@@ -1,0 +1,2 @@
+export const EVAL_HELP = '';
+export async function evalCommand(): Promise<number> { return 0; }

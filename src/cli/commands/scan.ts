@@ -1,0 +1,223 @@
+/**
+ * `anomaly-lens scan <folder|list-file…> --model <dir>`: scores every image, writes scores
+ * (CSV + JSON), heatmap and overlay PNGs, one annotation JSON per image and optionally an HTML
+ * report. Bad files are listed and skipped; every output is written to a temp file and renamed.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { deps } from '../deps';
+import { decodeImage } from '../../core/image/decode';
+import { AnomalyLensError, describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import { flag, num, parse, positiveInt, required, str } from '../args';
+import { writeFileAtomic } from '../atomic';
+import { annotationJson, annotationPathFor } from '../annotate';
+import type { CliIo } from '../io';
+import { createProgress } from '../progress';
+import { renderHeatmap, renderOverlay } from '../render';
+import { renderReportHtml, type ReportFinding } from '../report/html';
+import { pngThumbnailDataUri } from '../report/thumbnail';
+import { findImages, toSource } from '../sources';
+import { RUNTIME_OPTIONS, runtimeOf } from './common';
+
+export const SCAN_HELP = `anomaly-lens scan <folders, images or list files…> --model <model dir> [options]
+  --out <dir>            outputs: scores.csv, scores.json, heatmaps/, overlays/ (default ./anomaly-lens-scan)
+  --annotations <dir>    annotation JSON per image (default <out>/annotations)
+  --report <file.html>   one self-contained HTML report
+  --report-top <n>       findings with previews in the report (default 60)
+  --no-images            skip heatmap/overlay PNGs (scores and annotations only)
+  --device auto|cpu|...  --threads <n>  --max-pixels <n>  --json  --quiet`;
+
+export interface ScanRow {
+  rank: number;
+  name: string;
+  score: number;
+  normalized: number;
+  threshold: number;
+  anomalous: boolean;
+  width: number;
+  height: number;
+  heatmap?: string;
+  overlay?: string;
+  annotation: string;
+}
+
+/** Output names keep the input's relative path but can never climb out of the output folder. */
+export const safeRel = (name: string): string =>
+  name
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((s) => s && s !== '.')
+    .map((s) => (s === '..' ? '__' : s))
+    .join('/');
+
+const csvCell = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+export async function scanCommand(args: string[], io: CliIo): Promise<number> {
+  const { values: v, positionals } = parse(args, {
+    ...RUNTIME_OPTIONS,
+    model: { type: 'string', short: 'm' },
+    out: { type: 'string', short: 'o' },
+    annotations: { type: 'string' },
+    report: { type: 'string' },
+    'report-top': { type: 'string' },
+    'no-images': { type: 'boolean' },
+  });
+  if (flag(v, 'help')) {
+    io.out(`${SCAN_HELP}\n`);
+    return 0;
+  }
+  if (positionals.length === 0) throw new AnomalyLensError('BAD_ARGUMENT', 'scan needs a folder, image or list file', { hint: 'e.g. `scan images/ --model model/`' });
+  const modelDir = path.resolve(io.cwd, required(v, 'model', 'scan'));
+  const outDir = path.resolve(io.cwd, str(v, 'out') ?? 'anomaly-lens-scan');
+  const annDir = path.resolve(io.cwd, str(v, 'annotations') ?? path.join(outDir, 'annotations'));
+  const reportFile = str(v, 'report') ? path.resolve(io.cwd, str(v, 'report') as string) : undefined;
+  const reportTop = num(v, 'report-top', positiveInt, 'a positive integer') ?? 60;
+  const images = !flag(v, 'no-images');
+  const json = flag(v, 'json');
+  const rt = runtimeOf(v);
+
+  const stat = await fs.stat(modelDir).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new AnomalyLensError('MODEL_INVALID', 'model folder not found', { file: modelDir, hint: 'train one first: `anomaly-lens train <normal images> --out <dir>`' });
+  }
+  const progress = createProgress(io, { quiet: flag(v, 'quiet') });
+  const detector = await deps.loadDetector(modelDir, { device: rt.device, threads: rt.threads, log: progress.log });
+  const spread = detector.manifest.calibration.spread;
+  const found = await findImages(positionals, io.cwd, [outDir, annDir]);
+  const started = io.now();
+  const rows: ScanRow[] = [];
+  const failures: { name: string; error: ErrorInfo }[] = [];
+  const now = new Date().toISOString();
+  try {
+    for (let i = 0; i < found.length; i++) {
+      const f = found[i];
+      progress.update({ stage: 'scan', done: i, total: found.length, message: f.name });
+      try {
+        const bytes = await toSource(f).read();
+        const img = decodeImage(bytes, { path: f.name, maxPixels: rt.maxPixels });
+        const s = await detector.scoreImage(img, f.name);
+        const rel = safeRel(f.name);
+        const row: ScanRow = {
+          rank: 0,
+          name: f.name,
+          score: s.score,
+          normalized: s.normalized,
+          threshold: s.threshold,
+          anomalous: s.anomalous,
+          width: s.width,
+          height: s.height,
+          annotation: annotationPathFor(rel, annDir),
+        };
+        if (images) {
+          row.heatmap = path.join(outDir, 'heatmaps', `${rel}.png`);
+          row.overlay = path.join(outDir, 'overlays', `${rel}.png`);
+          await writeFileAtomic(row.heatmap, renderHeatmap(s, spread));
+          await writeFileAtomic(row.overlay, renderOverlay(img, s, spread));
+        }
+        await writeFileAtomic(row.annotation, annotationJson(s, img, bytes, detector.manifest, { path: f.name, now }));
+        rows.push(row);
+      } catch (e) {
+        if (e instanceof AnomalyLensError && e.code === 'CANCELLED') throw e;
+        const error = toErrorInfo(e, f.name);
+        failures.push({ name: f.name, error });
+        progress.log(`skipped: ${describeError(error)}`);
+      }
+    }
+    progress.update({ stage: 'scan', done: found.length, total: found.length });
+  } finally {
+    progress.done();
+    await detector.release();
+  }
+  const seconds = (io.now() - started) / 1000;
+  rows.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : 1));
+  rows.forEach((r, i) => (r.rank = i + 1));
+
+  const csv = ['rank,name,score,normalized,threshold,anomalous,width,height,heatmap,overlay,annotation']
+    .concat(
+      rows.map((r) =>
+        [r.rank, csvCell(r.name), r.score, r.normalized, r.threshold, r.anomalous, r.width, r.height, csvCell(r.heatmap ?? ''), csvCell(r.overlay ?? ''), csvCell(r.annotation)].join(','),
+      ),
+    )
+    .join('\n');
+  const summary = {
+    model: modelDir,
+    modelId: detector.manifest.id,
+    scanned: found.length,
+    scored: rows.length,
+    flagged: rows.filter((r) => r.anomalous).length,
+    seconds,
+    results: rows,
+    failures,
+  };
+  await writeFileAtomic(path.join(outDir, 'scores.csv'), `${csv}\n`);
+  await writeFileAtomic(path.join(outDir, 'scores.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  if (reportFile) {
+    await writeFileAtomic(reportFile, await buildReport(rows, failures, detector.manifest, { reportFile, reportTop, seconds, source: positionals.join(', ') }));
+  }
+
+  if (json) {
+    io.out(`${JSON.stringify({ ...summary, out: outDir, report: reportFile }, null, 2)}\n`);
+  } else {
+    io.out(`scored ${rows.length} of ${found.length} images in ${seconds.toFixed(1)} s; ${summary.flagged} flagged anomalous\n`);
+    for (const r of rows.slice(0, 20)) {
+      io.out(`${String(r.rank).padStart(4)}  ${(r.normalized * 100).toFixed(0).padStart(3)}%  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${path.relative(io.cwd, r.overlay)}` : ''}\n`);
+    }
+    if (rows.length > 20) io.out(`   … ${rows.length - 20} more in ${path.relative(io.cwd, path.join(outDir, 'scores.csv'))}\n`);
+    if (failures.length) {
+      io.out(`${failures.length} file(s) could not be scored:\n`);
+      for (const f of failures) io.out(`   ${describeError(f.error)}\n`);
+    }
+    io.out(`outputs: ${outDir}${reportFile ? `\nreport: ${reportFile}` : ''}\n`);
+  }
+  // Some images scored → success (failures are listed). Nothing scored → the first reason.
+  if (rows.length === 0) {
+    if (failures.length) throw new AnomalyLensError(failures[0].error.code, `no image could be scored; first: ${failures[0].error.message}`, { file: failures[0].name });
+    throw new AnomalyLensError('BAD_ARGUMENT', 'no image files found', { file: positionals.join(', '), hint: 'supported: png, jpg, tif, bmp, dcm' });
+  }
+  return 0;
+}
+
+async function buildReport(
+  rows: ScanRow[],
+  failures: { name: string; error: ErrorInfo }[],
+  manifest: import('../../shared/model').ModelManifest,
+  o: { reportFile: string; reportTop: number; seconds: number; source: string },
+): Promise<string> {
+  const dir = path.dirname(o.reportFile);
+  const href = (p?: string): string | undefined => (p ? path.relative(dir, p).split(path.sep).join('/') : undefined);
+  const findings: ReportFinding[] = [];
+  for (const r of rows) {
+    let thumb: string | undefined;
+    if (r.overlay && r.rank <= o.reportTop) thumb = pngThumbnailDataUri(await fs.readFile(r.overlay), 256);
+    findings.push({
+      name: r.name,
+      score: r.score,
+      normalized: r.normalized,
+      anomalous: r.anomalous,
+      width: r.width,
+      height: r.height,
+      thumb,
+      overlayHref: href(r.overlay),
+      heatmapHref: href(r.heatmap),
+      annotationHref: href(r.annotation),
+    });
+  }
+  return renderReportHtml({
+    title: 'Anomaly Lens scan report',
+    createdAt: new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
+    source: o.source,
+    seconds: o.seconds,
+    findings,
+    failures: failures.map((f) => ({ name: f.name, code: f.error.code, reason: f.error.message + (f.error.hint ? ` (${f.error.hint})` : '') })),
+    model: {
+      id: manifest.id,
+      backbone: manifest.backbone.id,
+      method: `${manifest.options.method} (α ${manifest.options.alpha}, ρ ${manifest.options.rho}, ${manifest.options.scoreMode})`,
+      trainingImages: manifest.trainingImages,
+      repositorySize: manifest.repositorySize,
+      threshold: manifest.calibration.threshold,
+      thresholdMode: manifest.calibration.mode,
+      createdAt: manifest.createdAt,
+    },
+  });
+}

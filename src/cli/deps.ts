@@ -1,0 +1,13 @@
+/**
+ * The engine entry points the CLI uses, in one object so tests can swap in a fake detector
+ * (CLI behaviour — exit codes, bad files, outputs — is tested apart from the engine).
+ */
+import * as engine from '../core/engine';
+
+export const deps = {
+  loadDetector: engine.loadDetector,
+  trainDetector: engine.trainDetector,
+  fitContaminated: engine.fitContaminated,
+  saveDetector: engine.saveDetector,
+  readManifest: engine.readManifest,
+};

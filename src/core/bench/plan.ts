@@ -1,0 +1,79 @@
+/** What a benchmark run measures: presets, method variants, ablations. */
+import type { MethodOptions } from '../../shared/model';
+
+export type Shot = number | 'all';
+
+export interface Variant {
+  id: string;
+  label: string;
+  method: Partial<MethodOptions>;
+}
+
+/** The method (defaults) and the PatchCore baseline at ρ = 1 % and 10 %, on the same features. */
+export const MAIN_VARIANTS: Variant[] = [
+  { id: 'ours', label: 'GP-MLP (default)', method: { method: 'gpmlp' } },
+  { id: 'pc1', label: 'PatchCore ρ=1%', method: { method: 'patchcore', rho: 0.01 } },
+  { id: 'pc10', label: 'PatchCore ρ=10%', method: { method: 'patchcore', rho: 0.1 } },
+];
+
+/** Each ablation changes one thing relative to the default method. */
+export const ABLATIONS: Variant[] = [
+  { id: 'alpha0', label: 'α = 0 (k-center selector)', method: { method: 'gpmlp', selector: 'gradient', alpha: 0 } },
+  { id: 'alpha0.5', label: 'α = 0.5', method: { method: 'gpmlp', selector: 'gradient', alpha: 0.5 } },
+  { id: 'alpha1', label: 'α = 1', method: { method: 'gpmlp', selector: 'gradient', alpha: 1 } },
+  { id: 'random', label: 'random selector', method: { method: 'gpmlp', selector: 'random' } },
+  { id: 'noneg', label: 'no negative term (λ = 0)', method: { method: 'gpmlp', lambda: 0 } },
+  { id: 'center', label: 'distance to center (not kNN)', method: { method: 'gpmlp', scoreMode: 'center' } },
+  { id: 'global0', label: 'global term off (weight 0)', method: { method: 'gpmlp', globalWeight: 0 } },
+  { id: 'global1', label: 'global term on (weight 1)', method: { method: 'gpmlp', globalWeight: 1 } },
+];
+
+export interface BenchPlan {
+  preset: 'quick' | 'full' | 'tiny';
+  seeds: number[];
+  shots: Shot[];
+  /** Cap on "all" training images (memory: features of every training image are held while fitting). */
+  maxTrain: number;
+  /** Cap on test images per dataset (seeded, stratified), 0 = all. */
+  maxTest: number;
+  /** Backbone compared everywhere; others only at shot "all", first seed. */
+  defaultBackbone: string;
+  backbones: string[];
+  ablations: Variant[];
+  ablationShots: Shot[];
+  ablationSeeds: number[];
+  contaminated: boolean;
+  /** Pixel metrics are computed on maps and masks shrunk to this longest side (0 = full size). */
+  pixelSide: number;
+}
+
+export const PRESETS: Record<'quick' | 'full', BenchPlan> = {
+  quick: {
+    preset: 'quick',
+    seeds: [0, 1],
+    shots: [1, 4, 'all'],
+    maxTrain: 100,
+    maxTest: 80,
+    defaultBackbone: 'mobilenetv2',
+    backbones: ['mobilenetv2', 'inceptionv3'],
+    ablations: ABLATIONS,
+    ablationShots: [4],
+    ablationSeeds: [0],
+    contaminated: true,
+    pixelSide: 128,
+  },
+  full: {
+    preset: 'full',
+    seeds: [0, 1, 2],
+    shots: [1, 2, 4, 8, 16, 'all'],
+    maxTrain: 200,
+    maxTest: 0,
+    defaultBackbone: 'mobilenetv2',
+    backbones: ['mobilenetv2', 'inceptionv3'],
+    ablations: ABLATIONS,
+    ablationShots: [4, 'all'],
+    ablationSeeds: [0, 1],
+    contaminated: true,
+    pixelSide: 256,
+  },
+};

@@ -1,0 +1,301 @@
+/**
+ * The benchmark runner (library code, no VS Code): for each dataset and backbone it extracts
+ * features once into a disk cache, then fits every method variant, shot and seed on them and
+ * scores the test images, collecting image AUROC, pixel AUROC, PRO, times and peak RSS.
+ */
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type { EngineApi, FittedDetector, PatchFeatures } from '../engine';
+import type { ImageSource, RunContext } from '../api';
+import { rngFor, shuffled } from '../samples/rng';
+import { readMask, resizeMask, type BenchDataset, type BenchItem } from './datasets';
+import { FeatureCache } from './featureCache';
+import { createPixelMetrics, imageAuroc } from './metrics';
+import { MAIN_VARIANTS, type BenchPlan, type Shot, type Variant } from './plan';
+
+export type BenchEngine = Pick<EngineApi, 'createFeatureExtractor' | 'fitFromFeatures'> & Partial<Pick<EngineApi, 'fitContaminated'>>;
+
+export interface RunResult {
+  dataset: string;
+  backbone: string;
+  variant: string;
+  group: 'main' | 'ablation' | 'backbone';
+  shot: Shot;
+  /** Training images actually used. */
+  trainImages: number;
+  seed: number;
+  imageAuroc: number;
+  pixelAuroc?: number;
+  pro?: number;
+  trainSeconds: number;
+  /** Head + kNN + map per image on cached features (feature time is separate). */
+  scoreMsPerImage: number;
+  /** Decode + backbone per image, from the cache fill. */
+  featureMsPerImage: number;
+  peakRssMb: number;
+  repositorySize: number;
+}
+
+export interface ContaminatedResult {
+  dataset: string;
+  backbone: string;
+  fitImages: number;
+  anomaliesHidden: number;
+  testAuroc: number;
+  cleanAuroc: number;
+  seconds: number;
+}
+
+export interface RocSeries {
+  dataset: string;
+  variant: string;
+  label: string;
+  scores: number[];
+  labels: (0 | 1)[];
+}
+
+export interface BenchResults {
+  plan: BenchPlan;
+  startedAt: string;
+  seconds: number;
+  machine: { cpus: number; node: string; platform: string };
+  datasets: { id: string; kind: string; split: string; train: number; test: number; testAnomalies: number; hasMasks: boolean; skipped: string[] }[];
+  runs: RunResult[];
+  contaminated: ContaminatedResult[];
+  roc: RocSeries[];
+  notes: string[];
+}
+
+export interface RunnerOptions {
+  engine: BenchEngine;
+  workDir: string;
+  threads?: number;
+  log?: (line: string) => void;
+  ctx?: RunContext;
+  /** Reads an item's bytes (the contaminated fit needs sources). */
+  readFile?: (file: string) => Promise<Uint8Array>;
+}
+
+const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+/** Seeded, stratified cap on the test set so quick runs stay quick but keep both classes. */
+export function capTest(items: BenchItem[], max: number, seed: number): BenchItem[] {
+  if (!max || items.length <= max) return items;
+  const normals = shuffled(items.filter((i) => i.label === 0), rngFor(seed, 'cap-normal'));
+  const anomalies = shuffled(items.filter((i) => i.label === 1), rngFor(seed, 'cap-anomaly'));
+  let nA = Math.min(anomalies.length, Math.ceil(max / 2));
+  const nN = Math.min(normals.length, max - nA);
+  nA = Math.min(anomalies.length, max - nN);
+  const keep = new Set([...normals.slice(0, nN), ...anomalies.slice(0, nA)]);
+  return items.filter((i) => keep.has(i));
+}
+
+/** The k training images of a seed; "all" is every image up to the cap, the same for each seed. */
+export function shotSubset(train: BenchItem[], shot: Shot, seed: number, maxTrain: number): BenchItem[] {
+  if (shot === 'all') return shuffled(train, rngFor(0, 'all')).slice(0, maxTrain);
+  return shuffled(train, rngFor(seed, `shot-${shot}`)).slice(0, Math.min(shot, train.length));
+}
+
+export async function runBenchmark(datasets: BenchDataset[], plan: BenchPlan, o: RunnerOptions): Promise<BenchResults> {
+  const log = o.log ?? (() => undefined);
+  const started = Date.now();
+  const results: BenchResults = {
+    plan,
+    startedAt: new Date().toISOString(),
+    seconds: 0,
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
+    datasets: [],
+    runs: [],
+    contaminated: [],
+    roc: [],
+    notes: [],
+  };
+  for (const ds of datasets) {
+    const test = capTest(ds.test, plan.maxTest, 0);
+    const trainPool = shuffled(ds.train, rngFor(0, 'all')).slice(0, Math.max(plan.maxTrain, 16));
+    const dsInfo = { id: ds.id, kind: ds.kind, split: ds.split, train: ds.train.length, test: test.length, testAnomalies: test.filter((t) => t.label).length, hasMasks: ds.hasMasks, skipped: [] as string[] };
+    results.datasets.push(dsInfo);
+    const masks = ds.hasMasks ? await loadMasks(test, plan.pixelSide) : undefined;
+    for (const backbone of plan.backbones) {
+      const isDefault = backbone === plan.defaultBackbone;
+      let extractor;
+      try {
+        extractor = await o.engine.createFeatureExtractor({ backbone, threads: o.threads }, o.ctx);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        results.notes.push(`${ds.id}: backbone ${backbone} unavailable (${why})`);
+        log(`skip backbone ${backbone}: ${why}`);
+        continue;
+      }
+      const cache = new FeatureCache(path.join(o.workDir, 'features', ds.id, backbone.replace(/[^A-Za-z0-9._-]+/g, '_')));
+      try {
+        log(`${ds.id} / ${backbone}: extracting features of ${trainPool.length} train + ${test.length} test images`);
+        const fails = await cache.fill(extractor, [...trainPool, ...test], (d, t) => o.ctx?.onProgress?.({ stage: 'features', done: d, total: t, message: `${ds.id} ${backbone}` }));
+        for (const f of fails) dsInfo.skipped.push(`${f.name}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
+        const okTest = test.filter((t) => cache.has(t.name));
+        const okTrain = trainPool.filter((t) => cache.has(t.name));
+        const jobs: { variant: Variant; group: RunResult['group']; shot: Shot; seed: number }[] = [];
+        if (isDefault) {
+          for (const shot of plan.shots) for (const seed of plan.seeds) for (const variant of MAIN_VARIANTS) jobs.push({ variant, group: 'main', shot, seed });
+          for (const shot of plan.ablationShots) for (const seed of plan.ablationSeeds) for (const variant of plan.ablations) jobs.push({ variant, group: 'ablation', shot, seed });
+        } else {
+          for (const variant of MAIN_VARIANTS) jobs.push({ variant, group: 'backbone', shot: 'all', seed: plan.seeds[0] });
+        }
+        for (const job of jobs) {
+          const subset = shotSubset(okTrain, job.shot, job.seed, plan.maxTrain);
+          if (!subset.length) continue;
+          const r = await runOne(o, extractor, cache, ds, backbone, job, subset, okTest, masks, plan);
+          results.runs.push(r.result);
+          log(
+            `${ds.id} ${backbone} ${job.variant.id} k=${job.shot} seed ${job.seed}: AUROC ${r.result.imageAuroc.toFixed(3)}` +
+              (r.result.pixelAuroc !== undefined ? ` pixel ${r.result.pixelAuroc.toFixed(3)} PRO ${r.result.pro?.toFixed(3)}` : '') +
+              ` train ${r.result.trainSeconds.toFixed(2)} s, ${r.result.scoreMsPerImage.toFixed(1)} ms/img`,
+          );
+          if (isDefault && job.group === 'main' && job.shot === 'all' && job.seed === plan.seeds[0]) {
+            results.roc.push({ dataset: ds.id, variant: job.variant.id, label: job.variant.label, scores: r.scores, labels: okTest.map((t) => t.label) });
+          }
+        }
+        if (isDefault && plan.contaminated && o.engine.fitContaminated) {
+          const clean = results.runs.find((r) => r.dataset === ds.id && r.backbone === backbone && r.variant === 'ours' && r.shot === 'all' && r.seed === plan.seeds[0]);
+          results.contaminated.push(await runContaminated(o, ds, backbone, okTrain.slice(0, plan.maxTrain), okTest, clean?.imageAuroc ?? NaN));
+          const c = results.contaminated[results.contaminated.length - 1];
+          log(`${ds.id} contaminated fit: test AUROC ${c.testAuroc.toFixed(3)} vs clean ${c.cleanAuroc.toFixed(3)}`);
+        }
+      } finally {
+        await extractor.release();
+        await cache.clear();
+      }
+    }
+  }
+  results.seconds = (Date.now() - started) / 1000;
+  return results;
+}
+
+type Masks = Map<string, { width: number; height: number; data: Uint8Array }>;
+
+/** Masks shrunk once to the pixel-metric size; normal test images get an all-zero mask. */
+async function loadMasks(test: BenchItem[], side: number): Promise<Masks> {
+  const out: Masks = new Map();
+  for (const t of test) {
+    if (!t.mask) continue;
+    const m = await readMask(t.mask).catch(() => undefined);
+    if (!m) continue;
+    const [w, h] = fitSide(m.width, m.height, side);
+    out.set(t.name, { width: w, height: h, data: resizeMask(m, w, h) });
+  }
+  return out;
+}
+
+function fitSide(w: number, h: number, side: number): [number, number] {
+  if (!side || Math.max(w, h) <= side) return [w, h];
+  const s = side / Math.max(w, h);
+  return [Math.max(1, Math.round(w * s)), Math.max(1, Math.round(h * s))];
+}
+
+/** Area-averages a score map to a smaller size (pixel metrics run on the shrunk grid). */
+export function shrinkMap(map: Float32Array, w: number, h: number, tw: number, th: number): Float32Array {
+  if (tw === w && th === h) return map;
+  const out = new Float32Array(tw * th);
+  for (let y = 0; y < th; y++) {
+    const y0 = Math.floor((y * h) / th);
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * h) / th));
+    for (let x = 0; x < tw; x++) {
+      const x0 = Math.floor((x * w) / tw);
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * w) / tw));
+      let s = 0;
+      for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) s += map[yy * w + xx];
+      out[y * tw + x] = s / ((y1 - y0) * (x1 - x0));
+    }
+  }
+  return out;
+}
+
+async function runOne(
+  o: RunnerOptions,
+  extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>,
+  cache: FeatureCache,
+  ds: BenchDataset,
+  backbone: string,
+  job: { variant: Variant; group: RunResult['group']; shot: Shot; seed: number },
+  subset: BenchItem[],
+  test: BenchItem[],
+  masks: Masks | undefined,
+  plan: BenchPlan,
+): Promise<{ result: RunResult; scores: number[] }> {
+  const normal: PatchFeatures[] = [];
+  for (const it of subset) normal.push(await cache.get(it.name));
+  const t0 = performance.now();
+  const det: FittedDetector = await o.engine.fitFromFeatures(extractor, normal, { method: { ...job.variant.method, seed: job.seed } }, o.ctx);
+  const trainSeconds = (performance.now() - t0) / 1000;
+  normal.length = 0;
+  const scores: number[] = [];
+  const pixel = masks && masks.size ? createPixelMetrics() : undefined;
+  let scoreMs = 0;
+  try {
+    for (const t of test) {
+      const f = await cache.get(t.name);
+      const s0 = performance.now();
+      const s = await det.scoreFeatures(f);
+      scoreMs += performance.now() - s0;
+      scores.push(s.score);
+      if (pixel) {
+        const [w, h] = fitSide(s.width, s.height, plan.pixelSide);
+        const m = masks?.get(t.name);
+        const mask = m ? (m.width === w && m.height === h ? m.data : resizeMask(m, w, h)) : new Uint8Array(w * h);
+        pixel.add(shrinkMap(s.map, s.width, s.height, w, h), mask, w, h);
+      }
+    }
+  } finally {
+    await det.release();
+  }
+  const labels = test.map((t) => t.label);
+  const px = pixel?.result();
+  return {
+    scores,
+    result: {
+      dataset: ds.id,
+      backbone,
+      variant: job.variant.id,
+      group: job.group,
+      shot: job.shot,
+      trainImages: subset.length,
+      seed: job.seed,
+      imageAuroc: imageAuroc(scores, labels),
+      pixelAuroc: px?.pixelAuroc,
+      pro: px?.pro,
+      trainSeconds,
+      scoreMsPerImage: scoreMs / Math.max(1, test.length),
+      featureMsPerImage: cache.extractMs,
+      peakRssMb: peakRssMb(),
+      repositorySize: det.manifest.repositorySize,
+    },
+  };
+}
+
+/** Fit on train ∪ test with labels hidden; the folder's own ranking scores the test images. */
+async function runContaminated(o: RunnerOptions, ds: BenchDataset, backbone: string, train: BenchItem[], test: BenchItem[], cleanAuroc: number): Promise<ContaminatedResult> {
+  const read = o.readFile ?? (async (f: string) => new Uint8Array(await fs.readFile(f)));
+  const all = [...train, ...test];
+  const sources: ImageSource[] = all.map((it) => ({ name: it.name, read: () => read(it.file) }));
+  const t0 = performance.now();
+  const fit = o.engine.fitContaminated;
+  if (!fit) throw new Error('engine has no fitContaminated');
+  const { detector, ranking } = await fit(sources, { backbone, threads: o.threads, method: { seed: 0 } }, o.ctx);
+  const seconds = (performance.now() - t0) / 1000;
+  await detector.release();
+  const byName = new Map<string, number>();
+  for (const r of ranking) if ('score' in r) byName.set(r.name, r.score);
+  const scored = test.filter((t) => byName.has(t.name));
+  return {
+    dataset: ds.id,
+    backbone,
+    fitImages: all.length,
+    anomaliesHidden: test.filter((t) => t.label).length,
+    testAuroc: imageAuroc(
+      scored.map((t) => byName.get(t.name) as number),
+      scored.map((t) => t.label),
+    ),
+    cleanAuroc,
+    seconds,
+  };
+}

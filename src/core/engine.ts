@@ -1,0 +1,229 @@
+/**
+ * Engine entry points.
+ *
+ * High level: trainDetector / loadDetector / saveDetector / scanSources / fitContaminated.
+ * Low level, for the benchmark (extract features once, fit many methods): FeatureExtractor,
+ * fitFromFeatures, Detector.scoreFeatures.
+ */
+import type { DecodedImage } from '../shared/image';
+import type { ModelManifest, MethodOptions, PreprocessOptions } from '../shared/model';
+import type { Detector as DetectorApi, ImageScore, ImageSource, RunContext, ScanFailure, TrainOptions } from './api';
+import { AnomalyLensError, describeError, toErrorInfo } from '../shared/errors';
+import { DEFAULT_MAX_PIXELS } from './image/decodeOptions';
+import { normalizeScore } from './method/calibrate';
+import { decodeSource, Detector } from './method/detector';
+import { OnnxFeatureExtractor } from './method/features';
+import { fitDetector } from './method/fit';
+import { resolveMethod, resolvePreprocess } from './method/options';
+import { readModelArrays, readModelManifest, writeModel } from './model/modelFile';
+import type { RuntimeOptions } from './onnx/runtime';
+
+/** Patch features of one image (row-major grid, `dim` floats per patch) plus a pooled global vector. */
+export interface PatchFeatures {
+  name: string;
+  gridH: number;
+  gridW: number;
+  dim: number;
+  patches: Float32Array;
+  global: Float32Array;
+  /** Original image size and where the crop sits, to map scores back. */
+  imageW: number;
+  imageH: number;
+  crop: { x: number; y: number; width: number; height: number };
+}
+
+export interface FeatureExtractor {
+  readonly backboneId: string;
+  readonly preprocess: PreprocessOptions;
+  extract(img: DecodedImage, name: string, frame?: number, augment?: boolean): Promise<PatchFeatures[]>;
+  release(): Promise<void>;
+}
+
+export interface FittedDetector extends DetectorApi {
+  /** Scores already-extracted features (the benchmark's fast path). */
+  scoreFeatures(f: PatchFeatures): Promise<ImageScore>;
+}
+
+export interface EngineApi {
+  createFeatureExtractor(opts: TrainOptions, ctx?: RunContext): Promise<FeatureExtractor>;
+  /** Fits the method (or the PatchCore baseline, per options.method) on normal features. */
+  fitFromFeatures(
+    extractor: FeatureExtractor,
+    normal: PatchFeatures[],
+    opts: { method?: Partial<MethodOptions>; anomalies?: PatchFeatures[] },
+    ctx?: RunContext,
+  ): Promise<FittedDetector>;
+  trainDetector(sources: ImageSource[], opts: TrainOptions, ctx?: RunContext): Promise<FittedDetector>;
+  /** Trains on a folder that may hold anomalies; returns the detector and the folder's own ranking. */
+  fitContaminated(
+    sources: ImageSource[],
+    opts: TrainOptions & { contamination?: number },
+    ctx?: RunContext,
+  ): Promise<{ detector: FittedDetector; ranking: (ImageScore | ScanFailure)[] }>;
+  scanSources(detector: DetectorApi, sources: ImageSource[], ctx?: RunContext): AsyncGenerator<ImageScore | ScanFailure>;
+  saveDetector(detector: FittedDetector, dir: string): Promise<void>;
+  loadDetector(dir: string, runtime?: { device?: TrainOptions['device']; threads?: number; log?: (l: string) => void }): Promise<FittedDetector>;
+  readManifest(dir: string): Promise<ModelManifest>;
+}
+
+const DEFAULT_BACKBONE = 'mobilenetv2';
+
+function runtimeOf(opts: { device?: TrainOptions['device']; threads?: number }, ctx?: RunContext): RuntimeOptions {
+  return { device: opts.device ?? 'auto', threads: opts.threads ?? 0, log: ctx?.log };
+}
+
+function cancelled(ctx?: RunContext): void {
+  if (ctx?.signal?.aborted) throw new AnomalyLensError('CANCELLED', 'cancelled by the user');
+}
+
+const openExtractor = (opts: TrainOptions, ctx?: RunContext) =>
+  OnnxFeatureExtractor.open(opts.backbone ?? DEFAULT_BACKBONE, resolvePreprocess(opts.preprocess), resolveMethod(opts.method), runtimeOf(opts, ctx));
+
+export const createFeatureExtractor: EngineApi['createFeatureExtractor'] = (opts, ctx) => openExtractor(opts, ctx);
+
+function asOnnxExtractor(e: FeatureExtractor): OnnxFeatureExtractor {
+  if (!(e instanceof OnnxFeatureExtractor)) throw new AnomalyLensError('INTERNAL', 'feature extractor was not created by createFeatureExtractor');
+  return e;
+}
+
+/** Views with the same name come from the same image (augmentations). */
+function sourcesByName(views: PatchFeatures[]): number[] {
+  const ids = new Map<string, number>();
+  return views.map((v) => {
+    if (!ids.has(v.name)) ids.set(v.name, ids.size);
+    return ids.get(v.name)!;
+  });
+}
+
+export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, normal, opts, ctx) => {
+  const options = resolveMethod(opts.method);
+  const ex = asOnnxExtractor(extractor);
+  const { detector } = await fitDetector(
+    ex,
+    { views: normal, source: sourcesByName(normal), anomalies: opts.anomalies ?? [] },
+    options,
+    runtimeOf({}, ctx),
+    DEFAULT_MAX_PIXELS,
+    ctx,
+  );
+  return detector;
+};
+
+interface Extracted {
+  views: PatchFeatures[];
+  failures: ScanFailure[];
+}
+
+async function extractAll(ex: OnnxFeatureExtractor, sources: ImageSource[], augment: boolean, maxPixels: number, ctx?: RunContext): Promise<Extracted> {
+  const views: PatchFeatures[] = [];
+  const failures: ScanFailure[] = [];
+  for (let i = 0; i < sources.length; i++) {
+    cancelled(ctx);
+    const src = sources[i];
+    try {
+      const img = await decodeSource(src, maxPixels);
+      views.push(...(await ex.extract(img, src.name, src.frame ?? 0, augment)));
+    } catch (err) {
+      const error = toErrorInfo(err, src.name);
+      failures.push({ name: src.name, error });
+      ctx?.log?.(`skipped ${describeError(error)}`);
+    }
+    ctx?.onProgress?.({ stage: 'features', done: i + 1, total: sources.length, message: src.name });
+  }
+  return { views, failures };
+}
+
+async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: RunContext | undefined, looAll: boolean) {
+  const options = resolveMethod(opts.method);
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const ex = await openExtractor(opts, ctx);
+  try {
+    const normal = await extractAll(ex, sources, options.augment, maxPixels, ctx);
+    if (normal.views.length === 0) {
+      const why = normal.failures.length > 0 ? `; all ${normal.failures.length} failed, first: ${describeError(normal.failures[0].error)}` : '';
+      throw new AnomalyLensError('TRAINING_SET_EMPTY', `no usable normal images${why}`, { hint: 'select readable PNG, JPEG, TIFF, BMP or DICOM images' });
+    }
+    const anomalies = opts.anomalies ? (await extractAll(ex, opts.anomalies, false, maxPixels, ctx)).views : [];
+    cancelled(ctx);
+    const fit = await fitDetector(ex, { views: normal.views, source: sourcesByName(normal.views), anomalies }, options, runtimeOf(opts, ctx), maxPixels, ctx, looAll);
+    return { ...fit, normal, extractor: ex };
+  } catch (err) {
+    await ex.release();
+    throw err;
+  }
+}
+
+export const trainDetector: EngineApi['trainDetector'] = async (sources, opts, ctx) => (await trainInternal(sources, opts, ctx, false)).detector;
+
+export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opts, ctx) => {
+  const contamination = opts.contamination ?? 0.1;
+  const first = await trainInternal(sources, opts, ctx, true);
+  const names = [...new Set(first.normal.views.map((v) => v.name))];
+  const ranked = [...first.looScores.entries()].sort((a, b) => b[1] - a[1]);
+  const drop = new Set(ranked.slice(0, Math.floor(names.length * contamination)).map(([src]) => names[src]));
+  ctx?.log?.(`contaminated fit: refitting without the ${drop.size} most anomalous of ${names.length} images`);
+  const keptViews = first.normal.views.filter((v) => !drop.has(v.name));
+  await first.detector.releaseScoring();
+  const options = resolveMethod(opts.method);
+  const refit = await fitDetector(
+    first.extractor,
+    { views: keptViews, source: sourcesByName(keptViews), anomalies: [] },
+    options,
+    runtimeOf(opts, ctx),
+    opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+    ctx,
+    true,
+  );
+  const keptNames = [...new Set(keptViews.map((v) => v.name))];
+  const loo = new Map([...refit.looScores.entries()].map(([src, s]) => [keptNames[src], s]));
+  const cal = refit.detector.manifest.calibration;
+  const ranking: (ImageScore | ScanFailure)[] = [];
+  for (const name of names) {
+    const view = first.normal.views.find((v) => v.name === name)!;
+    const scored = await refit.detector.scoreFeatures(view);
+    const score = loo.get(name) ?? scored.score;
+    ranking.push({ ...scored, score, normalized: normalizeScore(score, cal.threshold, cal.spread), anomalous: score > cal.threshold });
+  }
+  ranking.sort((a, b) => ('score' in b ? b.score : -Infinity) - ('score' in a ? a.score : -Infinity));
+  ranking.push(...first.normal.failures);
+  return { detector: refit.detector, ranking };
+};
+
+export const scanSources: EngineApi['scanSources'] = async function* (detector, sources, ctx) {
+  const started = performance.now();
+  for (let i = 0; i < sources.length; i++) {
+    cancelled(ctx);
+    const src = sources[i];
+    try {
+      yield await detector.scoreSource(src);
+    } catch (err) {
+      if (err instanceof AnomalyLensError && err.code === 'CANCELLED') throw err;
+      yield { name: src.name, error: toErrorInfo(err, src.name) };
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    ctx?.onProgress?.({ stage: 'scan', done: i + 1, total: sources.length, message: `${src.name} (${((i + 1) / elapsed).toFixed(1)} img/s)` });
+  }
+};
+
+export const saveDetector: EngineApi['saveDetector'] = async (detector, dir) => {
+  if (!(detector instanceof Detector)) throw new AnomalyLensError('INTERNAL', 'not an engine detector');
+  await writeModel(dir, detector.manifest, detector.state);
+};
+
+export const readManifest: EngineApi['readManifest'] = (dir) => readModelManifest(dir);
+
+export const loadDetector: EngineApi['loadDetector'] = async (dir, runtime = {}) => {
+  const manifest = await readModelManifest(dir);
+  const state = await readModelArrays(dir, manifest);
+  const rt = runtimeOf(runtime, { log: runtime.log });
+  const extractor = await OnnxFeatureExtractor.open(manifest.backbone.ref ?? manifest.backbone.id, manifest.preprocess, manifest.options, rt);
+  if (extractor.backbone.sha256 !== manifest.backbone.sha256) {
+    await extractor.release();
+    throw new AnomalyLensError(
+      'MODEL_BACKBONE_MISMATCH',
+      `model was trained with backbone ${manifest.backbone.id} ${manifest.backbone.sha256.slice(0, 12)}…, but the installed one is ${extractor.backbone.sha256.slice(0, 12)}…`,
+      { file: dir, hint: 'retrain the model with the current backbone' },
+    );
+  }
+  return Detector.create(manifest, state, extractor, rt, DEFAULT_MAX_PIXELS);
+};

@@ -1,0 +1,148 @@
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { loadCodecModule, type EmscriptenModule } from './wasm';
+
+/** What every codec hands back: interleaved samples plus the codestream's own description. */
+export interface CodecFrame {
+  data: Uint8Array | Uint16Array | Int16Array;
+  width: number;
+  height: number;
+  components: number;
+  bitsPerSample: number;
+  signed: boolean;
+}
+
+interface FrameInfo {
+  width: number;
+  height: number;
+  bitsPerSample: number;
+  componentCount: number;
+  isSigned?: boolean;
+}
+
+interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  getDecodedBuffer(): Uint8Array;
+  decode(): void;
+  getFrameInfo(): FrameInfo;
+  getInterleaveMode?(): number;
+  readHeader?(): void;
+  delete(): void;
+}
+
+type DecoderCtor = new () => WasmDecoder;
+
+const CODECS = {
+  jpeg: ['@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', 'libjpegturbowasm_decode.js', '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm', 'libjpegturbowasm_decode.wasm', 'JPEGDecoder'],
+  jls: ['@cornerstonejs/codec-charls/decodewasmjs', 'charlswasm_decode.js', '@cornerstonejs/codec-charls/decodewasm', 'charlswasm_decode.wasm', 'JpegLSDecoder'],
+  j2k: ['@cornerstonejs/codec-openjpeg/decodewasmjs', 'openjpegwasm_decode.js', '@cornerstonejs/codec-openjpeg/decodewasm', 'openjpegwasm_decode.wasm', 'J2KDecoder'],
+  htj2k: ['@cornerstonejs/codec-openjph', 'openjphjs.js', '@cornerstonejs/codec-openjph/wasm', 'openjphjs.wasm', 'HTJ2KDecoder'],
+} as const;
+
+function decoderClass(kind: keyof typeof CODECS): DecoderCtor {
+  const [js, jsFile, wasm, wasmFile, cls] = CODECS[kind];
+  const mod: EmscriptenModule = loadCodecModule(js, jsFile, wasm, wasmFile);
+  const ctor = mod[cls];
+  if (typeof ctor !== 'function') throw new Error(`the ${kind} codec did not initialise`);
+  return ctor as DecoderCtor;
+}
+
+function runWasm(kind: keyof typeof CODECS, bytes: Uint8Array): CodecFrame {
+  const Ctor = decoderClass(kind);
+  const decoder = new Ctor();
+  try {
+    decoder.getEncodedBuffer(bytes.length).set(bytes);
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    const raw = decoder.getDecodedBuffer().slice(); // copy out of wasm memory before delete()
+    const interleave = decoder.getInterleaveMode ? decoder.getInterleaveMode() : 2;
+    let data = typed(raw, info.bitsPerSample, info.isSigned === true);
+    if (info.componentCount > 1 && interleave === 0) data = planarToInterleaved(data, info.width * info.height, info.componentCount);
+    return { data, width: info.width, height: info.height, components: info.componentCount, bitsPerSample: info.bitsPerSample, signed: info.isSigned === true };
+  } finally {
+    decoder.delete();
+  }
+}
+
+function typed(raw: Uint8Array, bits: number, signed: boolean): Uint8Array | Uint16Array | Int16Array {
+  if (bits <= 8) return raw;
+  const n = raw.length >> 1;
+  return signed ? new Int16Array(raw.buffer, raw.byteOffset, n) : new Uint16Array(raw.buffer, raw.byteOffset, n);
+}
+
+function planarToInterleaved<T extends Uint8Array | Uint16Array | Int16Array>(data: T, pixels: number, comps: number): T {
+  const out = new (data.constructor as new (n: number) => T)(data.length);
+  for (let c = 0; c < comps; c++) for (let i = 0; i < pixels; i++) out[i * comps + c] = data[c * pixels + i];
+  return out;
+}
+
+export function decodeJpegBaseline(bytes: Uint8Array): CodecFrame {
+  return runWasm('jpeg', bytes);
+}
+
+export function decodeJpegLs(bytes: Uint8Array): CodecFrame {
+  return runWasm('jls', bytes);
+}
+
+export function decodeJ2k(bytes: Uint8Array): CodecFrame {
+  return runWasm('j2k', stripJp2Boxes(bytes));
+}
+
+export function decodeHtj2k(bytes: Uint8Array): CodecFrame {
+  return runWasm('htj2k', stripJp2Boxes(bytes));
+}
+
+/** Some writers wrap the codestream in a JP2 file; the codecs want the bare codestream (from SOC). */
+function stripJp2Boxes(bytes: Uint8Array): Uint8Array {
+  if (bytes[0] === 0xff && bytes[1] === 0x4f) return bytes;
+  for (let i = 0; i + 1 < Math.min(bytes.length, 4096); i++) {
+    if (bytes[i] === 0xff && bytes[i + 1] === 0x4f && bytes[i + 2] === 0xff && bytes[i + 3] === 0x51) return bytes.subarray(i);
+  }
+  return bytes;
+}
+
+interface LosslessDecoder {
+  decode(buffer: ArrayBuffer, offset: number, length: number, numBytes?: number): Uint8Array | Uint16Array;
+  xDim: number;
+  yDim: number;
+  numComp: number;
+  precision: number;
+}
+
+let losslessCtor: (new () => LosslessDecoder) | undefined;
+
+/** JPEG lossless (process 14, any predictor) via jpeg-lossless-decoder-js (pure JS). */
+export function decodeJpegLossless(bytes: Uint8Array, bitsAllocated: number): CodecFrame {
+  if (!losslessCtor) {
+    const req = typeof require === 'function' ? require : createRequire(path.join(process.cwd(), 'package.json'));
+    losslessCtor = (req('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder }).Decoder;
+  }
+  const decoder = new losslessCtor();
+  const copy = bytes.slice();
+  const out = decoder.decode(copy.buffer, 0, copy.byteLength, bitsAllocated <= 8 ? 1 : 2);
+  const data = out instanceof Uint8Array || out instanceof Uint16Array ? out : new Uint16Array(out as ArrayBuffer);
+  return { data, width: decoder.xDim, height: decoder.yDim, components: decoder.numComp, bitsPerSample: decoder.precision, signed: false };
+}
+
+/** SOF marker's sample precision, to route 12-bit lossy JPEG before the 8-bit codec fails on it. */
+export function jpegPrecision(bytes: Uint8Array): number | undefined {
+  let p = 2;
+  while (p + 4 < bytes.length) {
+    if (bytes[p] !== 0xff) {
+      p++;
+      continue;
+    }
+    const marker = bytes[p + 1];
+    if (marker === 0xff) {
+      p++;
+      continue;
+    }
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return bytes[p + 4];
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      p += 2;
+      continue;
+    }
+    p += 2 + ((bytes[p + 2] << 8) | bytes[p + 3]);
+  }
+  return undefined;
+}

@@ -1,0 +1,201 @@
+// DICOM decoder (issue 3): Part 10 or bare data sets, every common transfer syntax, stored values out.
+// See docs/dicom.md for the pixel pipeline and the mapping choices.
+import type { DataSet } from 'dicom-parser';
+import type { DecodedImage, DisplayWindow, ImageFrame, ImageMetadata, SampleArray } from '../../../shared/image';
+import { AnomalyLensError } from '../../../shared/errors';
+import type { DecodeOptions } from '../decodeOptions';
+import { decimals, firstItem, str } from './attributes';
+import { decodeCompressedFrame } from './compressed';
+import { applyPalette, expandYbr422, planarToInterleaved, readPalette, ybrFullToRgb } from './color';
+import { describeThrown, dicomError } from './errors';
+import { frameBytes, splitFrames } from './frames';
+import { unpackFloats, unpackSamples } from './native';
+import { asPlainBytes, hasPreamble, inflate, parseDicomBytes, sniffRawSyntax } from './parse';
+import { readPixelModule, type PixelModule } from './pixelModule';
+import { decodeRleFrame } from './rle';
+import { transferSyntaxName, type TransferSyntax } from './transferSyntax';
+import { minMaxWindow, readModalityLut, readRescale, readVoiLuts, readWindows, windowForLut } from './voi';
+
+export { transferSyntaxName } from './transferSyntax';
+
+/** DICOM Part 10 (DICM at 128) or a bare data set that starts with a plausible element. */
+export function isDicom(bytes: Uint8Array): boolean {
+  return hasPreamble(bytes) || (bytes.length >= 16 && sniffRawSyntax(bytes) !== undefined);
+}
+
+export function decodeDicom(bytes: Uint8Array, opts: DecodeOptions): DecodedImage {
+  const file = opts.path;
+  try {
+    return decode(asPlainBytes(bytes), opts);
+  } catch (e) {
+    if (e instanceof AnomalyLensError) throw e.withFile(file ?? '');
+    throw dicomError('DECODE_FAILED', `the DICOM file could not be decoded (${describeThrown(e)})`, file, undefined, e);
+  }
+}
+
+function decode(bytes: Uint8Array, opts: DecodeOptions): DecodedImage {
+  const file = opts.path;
+  const maxInflated = Math.min(opts.maxPixels * 12 + 2 ** 24, 2 ** 31 - 1);
+  const { dataSet: ds, transferSyntax: ts, transferSyntaxUid } = parseDicomBytes(bytes, file, maxInflated);
+  const pm = readPixelModule(ds, file);
+  if (!ts) {
+    throw dicomError('DICOM_UNSUPPORTED_TRANSFER_SYNTAX', `transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}) is not supported`, file, 'convert the file to an uncompressed or standard compressed transfer syntax (e.g. with dcmconv or gdcmconv)');
+  }
+  const totalPixels = pm.rows * pm.columns * pm.frameCount;
+  if (totalPixels > opts.maxPixels) {
+    throw dicomError('IMAGE_TOO_LARGE', `the image has ${pm.columns}x${pm.rows} pixels x ${pm.frameCount} frame(s) = ${totalPixels}, over the limit of ${opts.maxPixels}`, file, 'raise the pixel limit in the settings if this image is expected');
+  }
+  const stored = decodeFrames(ds, pm, ts, file);
+  return assemble(ds, pm, ts, stored, file);
+}
+
+/** Stored values per frame, interleaved, still in the file's colour space (YBR converted later). */
+interface StoredFrames {
+  frames: SampleArray[];
+  /** Colour space of `frames`: codecs that colour-convert themselves report RGB. */
+  photometric: string;
+}
+
+function decodeFrames(ds: DataSet, pm: PixelModule, ts: TransferSyntax, file: string | undefined): StoredFrames {
+  const el = pm.pixelElement;
+  if (ts.encoding === 'native') {
+    if (el.encapsulatedPixelData) {
+      throw dicomError('DICOM_INVALID', `Pixel Data is encapsulated but the transfer syntax (${ts.name}) is native`, file);
+    }
+    return { frames: nativeFrames(ds, pm, ts.littleEndian, file), photometric: pm.photometric };
+  }
+  if (!el.encapsulatedPixelData) {
+    throw dicomError('DICOM_INVALID', `Pixel Data is not encapsulated but the transfer syntax (${ts.name}) is compressed`, file);
+  }
+  const split = splitFrames(ds, el, pm.frameCount, ts.encoding, file);
+  const frames: SampleArray[] = [];
+  let photometric = pm.photometric;
+  for (let i = 0; i < pm.frameCount; i++) {
+    const bytes = frameBytes(ds, split[i]);
+    const layout = { bitsAllocated: pm.bitsAllocated, bitsStored: pm.bitsStored, highBit: pm.highBit, signed: pm.signed, littleEndian: true };
+    const samples = pm.rows * pm.columns * pm.samplesPerPixel;
+    if (ts.encoding === 'deflate-frame') {
+      // Each frame is a raw deflate stream of its native little endian bytes (1-bit data packed).
+      const native = inflate(bytes, file, Math.ceil((samples * pm.bitsAllocated) / 8) + 16);
+      if (native.length * 8 < samples * pm.bitsAllocated) {
+        throw dicomError('DICOM_PIXEL_DATA_SHORT', `frame ${i + 1} inflates to ${native.length} bytes; ${Math.ceil((samples * pm.bitsAllocated) / 8)} needed`, file);
+      }
+      let f = unpackSamples(native, 0, samples, layout);
+      if (pm.planar) f = planarToInterleaved(f, pm.rows * pm.columns);
+      frames.push(f);
+    } else if (ts.encoding === 'rle') {
+      const le = decodeRleFrame(bytes, pm.rows, pm.columns, pm.samplesPerPixel, pm.bitsAllocated, file);
+      frames.push(unpackSamples(le, 0, samples, layout));
+    } else {
+      const out = decodeCompressedFrame(bytes, pm, ts, i, file);
+      frames.push(out.data);
+      photometric = out.photometric;
+    }
+  }
+  return { frames, photometric };
+}
+
+function nativeFrames(ds: DataSet, pm: PixelModule, littleEndian: boolean, file: string | undefined): SampleArray[] {
+  const el = pm.pixelElement;
+  const pixels = pm.rows * pm.columns;
+  const is422 = pm.photometric === 'YBR_FULL_422' && pm.samplesPerPixel === 3;
+  const samples = is422 ? pixels * 2 : pixels * pm.samplesPerPixel;
+  const bits = pm.pixelTag === 'x7fe00010' ? pm.bitsAllocated : pm.pixelTag === 'x7fe00008' ? 32 : 64;
+  const frameBitCount = samples * bits;
+  const needed = Math.ceil((frameBitCount * pm.frameCount) / 8);
+  const end = el.dataOffset + el.length;
+  if (end > ds.byteArray.length) {
+    throw dicomError('FILE_TRUNCATED', `the file ends inside Pixel Data: ${ds.byteArray.length - el.dataOffset} of ${el.length} bytes present`, file, 'the file was cut short; copy or export it again');
+  }
+  if (el.length < needed) {
+    throw dicomError('DICOM_PIXEL_DATA_SHORT', `Pixel Data has ${el.length} bytes; ${pm.columns}x${pm.rows}x${pm.samplesPerPixel} samples of ${bits} bits x ${pm.frameCount} frame(s) need ${needed}`, file, 'the pixel data is truncated or the image attributes are wrong');
+  }
+  let bytes = ds.byteArray.subarray(el.dataOffset, el.dataOffset + needed);
+  if (!littleEndian && pm.bitsAllocated === 8 && el.vr === 'OW') bytes = swapPairs(bytes);
+  const frames: SampleArray[] = [];
+  for (let i = 0; i < pm.frameCount; i++) {
+    if (pm.pixelTag !== 'x7fe00010') {
+      frames.push(unpackFloats(bytes, (i * frameBitCount) / 8, samples, bits as 32 | 64, littleEndian));
+    } else {
+      const layout = { bitsAllocated: pm.bitsAllocated, bitsStored: pm.bitsStored, highBit: pm.highBit, signed: pm.signed, littleEndian };
+      frames.push(unpackSamples(bytes, i * frameBitCount, samples, layout));
+    }
+  }
+  return frames;
+}
+
+/** Explicit big endian OW with 8-bit samples: bytes are swapped within each 16-bit word. */
+function swapPairs(src: Uint8Array): Uint8Array {
+  const out = src.slice();
+  for (let i = 0; i + 1 < out.length; i += 2) {
+    out[i] = src[i + 1];
+    out[i + 1] = src[i];
+  }
+  return out;
+}
+
+function assemble(ds: DataSet, pm: PixelModule, ts: TransferSyntax, stored: StoredFrames, file: string | undefined): DecodedImage {
+  const pixels = pm.rows * pm.columns;
+  let frames = stored.frames;
+  let channels: 1 | 3 = pm.samplesPerPixel === 3 ? 3 : 1;
+  let bitDepth = pm.pixelTag === 'x7fe00010' ? pm.bitsStored : 32;
+  const photometric = stored.photometric;
+  if (channels === 3) {
+    if (ts.encoding === 'native' && photometric === 'YBR_FULL_422') frames = frames.map((f) => expandYbr422(f, pm.rows, pm.columns));
+    else if (ts.encoding === 'native' && pm.planar) frames = frames.map((f) => planarToInterleaved(f, pixels));
+    if (photometric === 'YBR_FULL' || photometric === 'YBR_FULL_422') frames = frames.map((f) => ybrFullToRgb(f, pm.bitsStored));
+  } else if (photometric === 'PALETTE COLOR') {
+    const palette = readPalette(ds, pm.signed, file);
+    frames = frames.map((f) => applyPalette(f, palette));
+    channels = 3;
+    bitDepth = palette.bits;
+  }
+  const grayscale = channels === 1;
+  const rescale = grayscale ? readRescale(ds) : { slope: 1, intercept: 0 };
+  const modalityLut = grayscale && !ds.elements.x00281053 ? readModalityLut(ds, pm.signed) : undefined;
+  const voiLuts = grayscale ? readVoiLuts(ds, pm.signed || rescale.intercept < 0) : [];
+  let windows: DisplayWindow[] = grayscale ? readWindows(ds) : [];
+  if (windows.length === 0 && voiLuts.length > 0) windows = voiLuts.map(windowForLut);
+  if (windows.length === 0) {
+    windows = grayscale
+      ? [minMaxWindow(frames, rescale.slope, rescale.intercept, modalityLut)]
+      : [{ center: 2 ** bitDepth / 2, width: 2 ** bitDepth, label: 'full range' }];
+  }
+  const image: DecodedImage = {
+    format: 'dicom',
+    width: pm.columns,
+    height: pm.rows,
+    channels,
+    bitDepth,
+    frameCount: pm.frameCount,
+    frames: frames.map((data): ImageFrame => ({ data })),
+    rescale,
+    windows,
+    invert: pm.photometric === 'MONOCHROME1',
+    meta: readMeta(ds, pm, ts),
+  };
+  if (voiLuts.length > 0) image.voiLuts = voiLuts;
+  if (modalityLut) image.modalityLut = modalityLut;
+  return image;
+}
+
+/** The only tags that leave the decoder: none of them identifies a patient. */
+function readMeta(ds: DataSet, pm: PixelModule, ts: TransferSyntax): ImageMetadata {
+  const meta: ImageMetadata = {
+    rows: pm.rows,
+    columns: pm.columns,
+    photometricInterpretation: pm.photometric,
+    transferSyntaxUid: ts.uid,
+    bitsStored: pm.bitsStored,
+    signed: pm.signed,
+  };
+  const modality = str(ds, 'x00080060');
+  if (modality) meta.modality = modality;
+  const sop = str(ds, 'x00080018');
+  if (sop && /^[0-9.]+$/.test(sop)) meta.sopInstanceUid = sop;
+  const spacingSource = ds.elements.x00280030 ? ds : firstItem(firstItem(ds, 'x52009229'), 'x00289110') ?? firstItem(firstItem(ds, 'x52009230'), 'x00289110');
+  const spacing = spacingSource ? decimals(spacingSource, 'x00280030') : decimals(ds, 'x00181164');
+  const fallback = spacing.length >= 2 ? spacing : decimals(ds, 'x00181164');
+  if (fallback.length >= 2 && fallback[0] > 0 && fallback[1] > 0) meta.pixelSpacing = [fallback[0], fallback[1]];
+  return meta;
+}

@@ -1,0 +1,166 @@
+import * as zlib from 'node:zlib';
+import dicomParser, { type DataSet } from 'dicom-parser';
+import { AnomalyLensError } from '../../../shared/errors';
+import { describeThrown, dicomError } from './errors';
+import { findTransferSyntax, type TransferSyntax } from './transferSyntax';
+
+export interface ParsedDicom {
+  dataSet: DataSet;
+  transferSyntaxUid: string;
+  /** Undefined when the syntax is not one we decode (the caller decides which error wins). */
+  transferSyntax: TransferSyntax | undefined;
+  /** True when the file had no DICM preamble / meta header and the syntax was inferred. */
+  inferredSyntax: boolean;
+}
+
+const DEFLATED = '1.2.840.10008.1.2.1.99';
+const VALID_VRS = new Set(
+  'AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
+);
+
+export function hasPreamble(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+/**
+ * Guess the transfer syntax of a data set with no meta header from its first element:
+ * a plausible group number says the byte order, two upper-case letters after the tag say explicit VR.
+ */
+export function sniffRawSyntax(bytes: Uint8Array, offset = 0): string | undefined {
+  if (bytes.length < offset + 8) return undefined;
+  const b = bytes.subarray(offset);
+  const groupLe = b[0] | (b[1] << 8);
+  const groupBe = (b[0] << 8) | b[1];
+  const plausible = (g: number) => g === 0x0002 || g === 0x0008 || g === 0x0010 || g === 0x0018 || g === 0x0020 || g === 0x0028;
+  const vr = String.fromCharCode(b[4], b[5]);
+  const explicit = VALID_VRS.has(vr);
+  if (plausible(groupLe)) return explicit ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2';
+  if (plausible(groupBe) && explicit) return '1.2.840.10008.1.2.2';
+  return undefined;
+}
+
+/** Walk the meta group (0002,xxxx), always explicit VR little endian: its end and its transfer syntax. */
+function readMetaGroup(bytes: Uint8Array, start = 132): { end: number; transferSyntaxUid?: string } {
+  let p = start;
+  let transferSyntaxUid: string | undefined;
+  while (p + 8 <= bytes.length && (bytes[p] | (bytes[p + 1] << 8)) === 0x0002) {
+    const element = bytes[p + 2] | (bytes[p + 3] << 8);
+    const vr = String.fromCharCode(bytes[p + 4], bytes[p + 5]);
+    let header = 8;
+    let len = bytes[p + 6] | (bytes[p + 7] << 8);
+    if (['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr)) {
+      header = 12;
+      len = (bytes[p + 8] | (bytes[p + 9] << 8) | (bytes[p + 10] << 16) | (bytes[p + 11] << 24)) >>> 0;
+    }
+    if (element === 0x0010 && p + header + len <= bytes.length) {
+      transferSyntaxUid = String.fromCharCode(...bytes.subarray(p + header, p + header + len)).replace(/[\0 ]+$/g, '').trim() || undefined;
+    }
+    p += header + len;
+  }
+  return { end: p, transferSyntaxUid };
+}
+
+/** A Buffer's bytes as a plain Uint8Array (Buffer.slice is a view, which would break copies downstream). */
+export function asPlainBytes(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function inflate(deflated: Uint8Array, file: string | undefined, maxBytes: number): Uint8Array {
+  try {
+    return asPlainBytes(zlib.inflateRawSync(deflated, { maxOutputLength: maxBytes }));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw dicomError('IMAGE_TOO_LARGE', `the deflated data set inflates beyond ${maxBytes} bytes`, file, 'raise the pixel limit if this image is expected to be this large');
+    }
+    try {
+      // A few writers wrap the deflate stream in a zlib header despite PS3.5 A.5.
+      return asPlainBytes(zlib.inflateSync(deflated, { maxOutputLength: maxBytes }));
+    } catch {
+      throw dicomError('DICOM_INVALID', `the deflated data set could not be inflated (${describeThrown(e)})`, file, 'the file is corrupt; re-export it');
+    }
+  }
+}
+
+function classifyParserError(e: unknown, file: string | undefined, bytesLength: number): AnomalyLensError {
+  if (e instanceof AnomalyLensError) return e;
+  const inner = e && typeof e === 'object' && 'exception' in e ? (e as { exception: unknown }).exception : e;
+  if (inner instanceof AnomalyLensError) return inner;
+  const reason = describeThrown(e);
+  if (/overrun|overread|past end|maxPosition|eof encountered|end of buffer|beyond/i.test(reason)) {
+    return dicomError('FILE_TRUNCATED', `the file ends inside a data element (${bytesLength} bytes read; ${reason})`, file, 'the file was cut short; copy or export it again');
+  }
+  if (/undefined length|delimit|sequence/i.test(reason)) {
+    return dicomError('DICOM_INVALID', `a sequence or undefined-length element is malformed (${reason})`, file, 'the file is not valid DICOM; re-export it');
+  }
+  return dicomError('DICOM_INVALID', `the data set could not be parsed (${reason})`, file, 'the file is not valid DICOM; re-export it');
+}
+
+/** Explicit-VR data sets: refuse elements whose VR is not a DICOM VR (the parse after them is unreliable). */
+function checkVrs(dataSet: DataSet, file: string | undefined, depth = 0): void {
+  if (depth > 16) return;
+  for (const el of Object.values(dataSet.elements)) {
+    if (el.vr !== undefined && !el.tag.startsWith('xfffe') && !VALID_VRS.has(el.vr)) {
+      const t = el.tag.slice(1).toUpperCase();
+      throw dicomError('DICOM_BAD_VR', `element (${t.slice(0, 4)},${t.slice(4)}) has an invalid value representation`, file, 'the file is not valid DICOM; re-export it');
+    }
+    for (const item of el.items ?? []) if (item.dataSet) checkVrs(item.dataSet, file, depth + 1);
+  }
+}
+
+function parseWith(bytes: Uint8Array, options: dicomParser.ParseDicomOptions, file: string | undefined): DataSet {
+  try {
+    return dicomParser.parseDicom(bytes, options);
+  } catch (e) {
+    throw classifyParserError(e, file, bytes.length);
+  }
+}
+
+/** Parse a Part 10 file, a file whose meta header lacks the transfer syntax, or a bare data set. */
+export function parseDicomBytes(bytes: Uint8Array, file: string | undefined, maxInflatedBytes: number): ParsedDicom {
+  if (bytes.length === 0) throw new AnomalyLensError('FILE_EMPTY', 'the file is empty', { file });
+  let dataSet: DataSet;
+  let inferredSyntax = false;
+  let uid: string;
+  if (hasPreamble(bytes)) {
+    const meta = readMetaGroup(bytes);
+    if (meta.end > bytes.length) {
+      throw dicomError('FILE_TRUNCATED', `the file ends inside its meta header (${bytes.length} bytes)`, file, 'the file was cut short; copy or export it again');
+    }
+    if (meta.transferSyntaxUid === DEFLATED) {
+      // Inflate the data set ourselves and parse it as a bare explicit little endian data set.
+      uid = DEFLATED;
+      const inflated = inflate(bytes.subarray(meta.end), file, maxInflatedBytes);
+      dataSet = parseWith(inflated, { TransferSyntaxUID: '1.2.840.10008.1.2.1' }, file);
+    } else if (meta.transferSyntaxUid) {
+      uid = meta.transferSyntaxUid;
+      dataSet = parseWith(bytes, {}, file);
+    } else {
+      // Meta header without (0002,0010): infer from the first data set element.
+      const sniffed = sniffRawSyntax(bytes, meta.end);
+      if (!sniffed) {
+        throw dicomError('DICOM_INVALID', 'the meta header has no transfer syntax (0002,0010) and the data set encoding cannot be inferred', file, 'the file is not valid DICOM; re-export it');
+      }
+      uid = sniffed;
+      inferredSyntax = true;
+      dataSet = parseWith(bytes.subarray(meta.end), { TransferSyntaxUID: uid }, file);
+    }
+  } else {
+    // No preamble: maybe a bare meta group (some writers keep it), then the data set.
+    const meta = readMetaGroup(bytes, 0);
+    const sniffed = sniffRawSyntax(bytes, meta.end);
+    if (!sniffed) {
+      throw dicomError('DICOM_INVALID', 'no DICM preamble and the bytes do not start like a DICOM data set', file, 'the file is not DICOM');
+    }
+    uid = meta.transferSyntaxUid ?? sniffed;
+    inferredSyntax = meta.transferSyntaxUid === undefined;
+    const body = bytes.subarray(meta.end);
+    dataSet =
+      uid === DEFLATED
+        ? parseWith(inflate(body, file, maxInflatedBytes), { TransferSyntaxUID: '1.2.840.10008.1.2.1' }, file)
+        : parseWith(body, { TransferSyntaxUID: uid }, file);
+  }
+  const transferSyntax = findTransferSyntax(uid);
+  if (transferSyntax?.explicitVr) checkVrs(dataSet, file);
+  return { dataSet, transferSyntaxUid: uid, transferSyntax, inferredSyntax };
+}

@@ -1,0 +1,175 @@
+import * as ort from 'onnxruntime-node';
+import { AnomalyLensError } from '../../shared/errors';
+import type { DecodedImage } from '../../shared/image';
+import type { CalibrationStats, MethodOptions, ModelManifest } from '../../shared/model';
+import type { ImageScore, ImageSource } from '../api';
+import type { FittedDetector, PatchFeatures } from '../engine';
+import { decodeImage } from '../image/decode';
+import { gaussianBlur, mapToImage, resizeBilinear } from '../image/ops';
+import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
+import { normalizeScore } from './calibrate';
+import type { OnnxFeatureExtractor } from './features';
+import type { MlpParams } from './head';
+import { buildScoreGraph, reduceNeighbours } from './scoreGraph';
+
+/** Everything a trained detector needs to score, besides the backbone. */
+export interface DetectorState {
+  head?: MlpParams;
+  center?: Float32Array;
+  /** Repository in the scoring space [M, d]. */
+  bank: Float32Array;
+  bankRows: number;
+  /** Training images' global features [G, D] (only when the global term is on). */
+  globalBank?: Float32Array;
+  globalRows: number;
+}
+
+/** Side of the fixed canvas (in 224-pixel units) where image scores are read, independent of image size. */
+const SCORE_CANVAS = 112;
+
+export function buildDetectorScoreGraph(state: DetectorState, options: MethodOptions, featureDim: number, withPenalty: boolean): Uint8Array {
+  return buildScoreGraph({
+    featureDim,
+    head: state.head,
+    bank: state.bank,
+    bankRows: state.bankRows,
+    k: options.k,
+    mode: options.method === 'patchcore' ? 'knn' : options.scoreMode,
+    center: state.center,
+    globalBank: options.globalWeight > 0 ? state.globalBank : undefined,
+    globalRows: options.globalWeight > 0 ? state.globalRows : undefined,
+    withPenalty,
+  });
+}
+
+export interface RawScore {
+  /** Patch scores on the feature grid, row-major gridH × gridW. */
+  grid: Float32Array;
+  patch: number;
+  global?: number;
+}
+
+/** Runs a score graph on one image's features; `penalty` excludes repository rows (calibration). */
+export async function runScore(
+  session: Session,
+  f: PatchFeatures,
+  options: MethodOptions,
+  penalty?: { rows: Float32Array; dims: number[]; global?: Float32Array },
+): Promise<RawScore> {
+  const P = f.gridH * f.gridW;
+  const feeds: Record<string, ort.Tensor> = { patches: new ort.Tensor('float32', f.patches, [P, f.dim]) };
+  if (session.inputNames.includes('global')) feeds.global = new ort.Tensor('float32', f.global, [1, f.dim]);
+  if (penalty) {
+    feeds.penalty = new ort.Tensor('float32', penalty.rows, penalty.dims);
+    if (session.inputNames.includes('global_penalty') && penalty.global) {
+      feeds.global_penalty = new ort.Tensor('float32', penalty.global, [1, penalty.global.length]);
+    }
+  }
+  const res = await session.run(feeds);
+  const nn = res.nn.data as Float32Array;
+  const kEff = nn.length / P;
+  const grid = reduceNeighbours(nn, P, kEff);
+  const patch = imageScoreFromGrid(grid, f.gridW, f.gridH, options);
+  const global = res.global_nn ? (res.global_nn.data as Float32Array)[0] : undefined;
+  return { grid, patch, global };
+}
+
+/** Max (or top-fraction mean) of the blurred map on a fixed canvas, so image size does not matter. */
+export function imageScoreFromGrid(grid: Float32Array, gridW: number, gridH: number, options: Pick<MethodOptions, 'blurSigma' | 'topFraction'>): number {
+  const canvas = resizeBilinear(grid, gridW, gridH, SCORE_CANVAS, SCORE_CANVAS);
+  const blurred = options.blurSigma > 0 ? gaussianBlur(canvas, SCORE_CANVAS, SCORE_CANVAS, (options.blurSigma * SCORE_CANVAS) / 224) : canvas;
+  if (options.topFraction <= 0) {
+    let m = -Infinity;
+    for (const v of blurred) if (v > m) m = v;
+    return m;
+  }
+  const sorted = Float32Array.from(blurred).sort();
+  const n = Math.max(1, Math.round(sorted.length * options.topFraction));
+  let s = 0;
+  for (let i = sorted.length - n; i < sorted.length; i++) s += sorted[i];
+  return s / n;
+}
+
+/** Fuses the patch and image-level terms as z-scores of held-out normal statistics. */
+export function fuseScore(raw: Pick<RawScore, 'patch' | 'global'>, options: MethodOptions, cal: Pick<CalibrationStats, 'patchStats' | 'globalStats'>): number {
+  if (options.globalWeight <= 0 || raw.global === undefined || !cal.globalStats) return raw.patch;
+  const p = (raw.patch - cal.patchStats.mean) / cal.patchStats.std;
+  const g = (raw.global - cal.globalStats.mean) / cal.globalStats.std;
+  return p + options.globalWeight * g;
+}
+
+export class Detector implements FittedDetector {
+  private constructor(
+    readonly manifest: ModelManifest,
+    readonly state: DetectorState,
+    readonly extractor: OnnxFeatureExtractor,
+    private readonly session: Session,
+    private readonly maxPixels: number,
+  ) {}
+
+  static async create(
+    manifest: ModelManifest,
+    state: DetectorState,
+    extractor: OnnxFeatureExtractor,
+    runtime: RuntimeOptions,
+    maxPixels: number,
+  ): Promise<Detector> {
+    const session = await createSession(buildDetectorScoreGraph(state, manifest.options, manifest.grid.featureDim, false), runtime);
+    return new Detector(manifest, state, extractor, session, maxPixels);
+  }
+
+  async scoreFeatures(f: PatchFeatures): Promise<ImageScore> {
+    const raw = await runScore(this.session, f, this.manifest.options);
+    const cal = this.manifest.calibration;
+    const score = fuseScore(raw, this.manifest.options, cal);
+    const sigmaPx = (this.manifest.options.blurSigma * f.crop.width) / this.manifest.preprocess.crop;
+    return {
+      name: f.name,
+      width: f.imageW,
+      height: f.imageH,
+      score,
+      normalized: normalizeScore(score, cal.threshold, cal.spread),
+      threshold: cal.threshold,
+      anomalous: score > cal.threshold,
+      map: mapToImage(raw.grid, f.gridW, f.gridH, f.crop, f.imageW, f.imageH, sigmaPx),
+      parts: { patch: raw.patch, global: raw.global },
+    };
+  }
+
+  async scoreImage(img: DecodedImage, name: string, frame = 0): Promise<ImageScore> {
+    const [f] = await this.extractor.extract(img, name, frame);
+    return this.scoreFeatures(f);
+  }
+
+  async scoreSource(src: ImageSource): Promise<ImageScore> {
+    const img = await decodeSource(src, this.maxPixels);
+    return this.scoreImage(img, src.name, src.frame ?? 0);
+  }
+
+  /** Releases the scoring graph only; the feature extractor stays open for a successor. */
+  async releaseScoring(): Promise<void> {
+    await this.session.release();
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+    await this.extractor.release();
+  }
+}
+
+/** Reads and decodes a source; every failure names the file. */
+export async function decodeSource(src: ImageSource, maxPixels: number): Promise<DecodedImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await src.read();
+  } catch (err) {
+    if (err instanceof AnomalyLensError) throw err.withFile(src.name);
+    throw new AnomalyLensError('FILE_UNREADABLE', `cannot read the file: ${(err as Error).message}`, { file: src.name, cause: err });
+  }
+  try {
+    return await decodeImage(bytes, { path: src.name, maxPixels });
+  } catch (err) {
+    if (err instanceof AnomalyLensError) throw err.withFile(src.name);
+    throw new AnomalyLensError('DECODE_FAILED', `cannot decode the image: ${(err as Error).message}`, { file: src.name, cause: err });
+  }
+}

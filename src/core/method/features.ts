@@ -1,0 +1,65 @@
+import * as ort from 'onnxruntime-node';
+import type { DecodedImage } from '../../shared/image';
+import type { PreprocessOptions } from '../../shared/model';
+import { Backbone, loadBackbone } from '../backbone/backbone';
+import type { FeatureExtractor, PatchFeatures } from '../engine';
+import { augmentations, toModelInput } from '../image/preprocess';
+import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
+import { buildFeatureGraph, outputDim } from './featureGraph';
+
+/** Backbone + patch-feature graph: decoded image → PatchFeatures (METHOD §1). */
+export class OnnxFeatureExtractor implements FeatureExtractor {
+  private constructor(
+    readonly backbone: Backbone,
+    private readonly features: Session,
+    readonly preprocess: PreprocessOptions,
+    readonly dim: number,
+    readonly backboneRef: string,
+  ) {}
+
+  get backboneId(): string {
+    return this.backbone.manifest.id;
+  }
+
+  static async open(backboneRef: string, preprocess: PreprocessOptions, pooling: { channelPool: number; featureDim: number }, runtime: RuntimeOptions): Promise<OnnxFeatureExtractor> {
+    const backbone = await loadBackbone(backboneRef, runtime);
+    const spec = {
+      tapNames: backbone.manifest.taps.map((_, i) => `tap${i}`),
+      channels: backbone.manifest.taps.map((t) => t.channels),
+      channelPool: pooling.channelPool,
+      featureDim: pooling.featureDim,
+    };
+    const session = await createSession(buildFeatureGraph(spec), runtime);
+    return new OnnxFeatureExtractor(backbone, session, preprocess, outputDim(spec), backboneRef);
+  }
+
+  async extract(img: DecodedImage, name: string, frame = 0, augment = false): Promise<PatchFeatures[]> {
+    const input = toModelInput(img, frame, this.preprocess, this.backbone.manifest.scaling);
+    const views = [input.data, ...(augment ? augmentations(input).map((a) => a.data) : [])];
+    const out: PatchFeatures[] = [];
+    for (const view of views) {
+      const { taps } = await this.backbone.run(view, [1, 3, input.size, input.size]);
+      const feeds: Record<string, ort.Tensor> = {};
+      taps.forEach((t, i) => (feeds[`tap${i}`] = new ort.Tensor('float32', t.data, t.dims)));
+      const res = await this.features.run(feeds);
+      const grid = res.grid.data as Float32Array;
+      out.push({
+        name,
+        gridH: grid[0],
+        gridW: grid[1],
+        dim: this.dim,
+        patches: res.patches.data as Float32Array,
+        global: res.global.data as Float32Array,
+        imageW: img.width,
+        imageH: img.height,
+        crop: input.crop,
+      });
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.features.release();
+    await this.backbone.release();
+  }
+}

@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import { AnomalyLensError } from '../../shared/errors';
+import { MODEL_FORMAT_VERSION, MethodOptions, ModelManifest } from '../../shared/model';
+import type { RunContext } from '../api';
+import type { PatchFeatures } from '../engine';
+import { createSession, RuntimeOptions } from '../onnx/runtime';
+import { calibrate, meanStd } from './calibrate';
+import { buildDetectorScoreGraph, Detector, DetectorState, fuseScore, runScore } from './detector';
+import type { OnnxFeatureExtractor } from './features';
+import { initMlp } from './head';
+import { matmulRows } from './linalg';
+import { Rng } from './rng';
+import { projectionMatrix, selectRepository } from './selector';
+import { meanRows, Probe, trainHead } from './train';
+
+export const TOOL_VERSION = '0.1.0';
+/** Largest candidate set the greedy selector handles in one pass. */
+const MAX_CANDIDATES = 32768;
+/** Few-shot floor: small training sets keep up to this many points (METHOD §5, ρ → 100 %). */
+const MIN_REPOSITORY = 1024;
+/** Leave-one-out calibration looks at this many training images at most. */
+const MAX_CALIBRATION_IMAGES = 64;
+/** Rows within this grid distance of a query patch are excluded when only one image exists. */
+const SINGLE_IMAGE_EXCLUSION = 2;
+
+export interface FitInput {
+  /** Features per training view; `source[i]` says which original image view i came from. */
+  views: PatchFeatures[];
+  source: number[];
+  anomalies: PatchFeatures[];
+}
+
+export interface FitResult {
+  detector: Detector;
+  /** Leave-one-out scores of training images (by source index), fused; for contaminated fits. */
+  looScores: Map<number, number>;
+}
+
+function stackPatches(views: PatchFeatures[]): { rows: Float32Array; n: number; D: number; view: Uint32Array; pos: Uint32Array } {
+  const D = views[0].dim;
+  const n = views.reduce((s, v) => s + v.gridH * v.gridW, 0);
+  const rows = new Float32Array(n * D);
+  const view = new Uint32Array(n);
+  const pos = new Uint32Array(n);
+  let o = 0;
+  views.forEach((v, vi) => {
+    const P = v.gridH * v.gridW;
+    rows.set(v.patches.subarray(0, P * D), o * D);
+    view.fill(vi, o, o + P);
+    for (let i = 0; i < P; i++) pos[o + i] = i;
+    o += P;
+  });
+  return { rows, n, D, view, pos };
+}
+
+function gather(rows: Float32Array, D: number, idx: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(idx.length * D);
+  for (let i = 0; i < idx.length; i++) out.set(rows.subarray(idx[i] * D, (idx[i] + 1) * D), i * D);
+  return out;
+}
+
+function checkViews(views: PatchFeatures[]): void {
+  if (views.length === 0) throw new AnomalyLensError('TRAINING_SET_EMPTY', 'no normal images to train on', { hint: 'select at least one normal image' });
+  const { dim, gridH, gridW } = views[0];
+  for (const v of views) {
+    if (v.dim !== dim || v.gridH * v.gridW === 0) {
+      throw new AnomalyLensError('INTERNAL', `feature shape mismatch for ${v.name}: ${v.gridH}x${v.gridW}x${v.dim} vs ${gridH}x${gridW}x${dim}`);
+    }
+  }
+}
+
+/** Fits the method (or the PatchCore baseline) on already-extracted normal features. */
+export async function fitDetector(
+  extractor: OnnxFeatureExtractor,
+  input: FitInput,
+  options: MethodOptions,
+  runtime: RuntimeOptions,
+  maxPixels: number,
+  ctx: RunContext = {},
+  looAll = false,
+): Promise<FitResult> {
+  checkViews(input.views);
+  const started = performance.now();
+  const { rows, n, D, view, pos } = stackPatches(input.views);
+  const srcOfRow = (r: number) => input.source[view[r]];
+  ctx.onProgress?.({ stage: 'selection', done: 0, total: 1, message: `${n} patches` });
+
+  let state: DetectorState;
+  let epochs = 0;
+  let selected: Uint32Array;
+  const proj = options.selectorProjection > 0 && options.selectorProjection < D ? options.selectorProjection : 0;
+  const points = proj > 0 ? await matmulRows(rows, n, D, projectionMatrix(D, proj, options.seed), proj, runtime) : rows;
+  const pDim = proj > 0 ? proj : D;
+
+  if (options.method === 'patchcore') {
+    const budget = Math.max(1, Math.round(options.rho * n));
+    selected = await selectRepository(points, n, pDim, undefined, { budget, alpha: 0, selector: 'gradient', projection: proj, seed: options.seed, maxCandidates: MAX_CANDIDATES }, runtime);
+    state = { bank: gather(rows, D, selected), bankRows: selected.length, globalRows: 0 };
+  } else {
+    const sizes = [D, ...options.hidden, options.embedDim];
+    const init = initMlp(sizes, options.seed);
+    const probe = await Probe.open(sizes, runtime);
+    let center: Float32Array;
+    let gradNorms: Float32Array | undefined;
+    try {
+      const { z, hnorm } = await probe.run(init, rows, n);
+      center = meanRows(z, n, options.embedDim);
+      if (options.alpha > 0 && options.selector === 'gradient') {
+        gradNorms = new Float32Array(n);
+        const d = options.embedDim;
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let j = 0; j < d; j++) s += (z[i * d + j] - center[j]) ** 2;
+          gradNorms[i] = 2 * hnorm[i] * Math.sqrt(s);
+        }
+      }
+    } finally {
+      await probe.release();
+    }
+    const budget = Math.min(n, Math.max(Math.min(n, MIN_REPOSITORY), Math.min(options.maxRepository, Math.round(options.rho * n))));
+    selected = await selectRepository(points, n, pDim, gradNorms, { budget, alpha: options.alpha, selector: options.selector, projection: proj, seed: options.seed, maxCandidates: MAX_CANDIDATES }, runtime);
+    ctx.onProgress?.({ stage: 'selection', done: 1, total: 1, message: `repository ${selected.length} of ${n}` });
+
+    // Label-free early stopping watches 10 % of the repository held out of the gradient steps.
+    const perm = new Rng(options.seed + 5).permutation(selected.length);
+    const nHeld = selected.length >= 20 ? Math.round(selected.length * 0.1) : 0;
+    const heldIdx = Array.from(perm.subarray(0, nHeld), (i) => selected[i]);
+    const trainIdx = Array.from(perm.subarray(nHeld), (i) => selected[i]);
+    const result = await trainHead(
+      gather(rows, D, trainIdx),
+      trainIdx.length,
+      gather(rows, D, heldIdx),
+      nHeld,
+      init,
+      center,
+      {
+        nu: options.nu,
+        margin: options.margin,
+        lambda: options.lambda,
+        noise: options.noise,
+        learningRate: options.learningRate,
+        maxEpochs: options.maxEpochs,
+        patience: options.patience,
+        batchSize: options.batchSize,
+        seed: options.seed,
+      },
+      runtime,
+      ctx,
+    );
+    epochs = result.epochs;
+    ctx.log?.(`head: ${result.epochs} epochs (best ${result.bestEpoch}); collapse check normal ${result.collapse.normal.toFixed(3)} vs perturbed ${result.collapse.perturbed.toFixed(3)}`);
+    const probe2 = await Probe.open(sizes, runtime);
+    let bank: Float32Array;
+    try {
+      bank = (await probe2.run(result.params, gather(rows, D, selected), selected.length)).z;
+    } finally {
+      await probe2.release();
+    }
+    state = { head: result.params, center, bank, bankRows: selected.length, globalRows: 0 };
+  }
+
+  if (options.globalWeight > 0) {
+    state.globalBank = new Float32Array(input.views.length * D);
+    input.views.forEach((v, i) => state.globalBank!.set(v.global.subarray(0, D), i * D));
+    state.globalRows = input.views.length;
+  }
+
+  // Calibration: every training image scored against the repository without its own patches.
+  ctx.onProgress?.({ stage: 'calibration', done: 0, total: 1 });
+  const bankSource = Uint32Array.from(selected, (r) => srcOfRow(r));
+  const bankPos = Uint32Array.from(selected, (r) => pos[r]);
+  const sources = [...new Set(input.source)];
+  const calSession = await createSession(buildDetectorScoreGraph(state, options, D, true), runtime);
+  const raws: { src: number; patch: number; global?: number }[] = [];
+  try {
+    const rng = new Rng(options.seed + 9);
+    const chosen = looAll || sources.length <= MAX_CALIBRATION_IMAGES ? sources : Array.from(rng.permutation(sources.length).subarray(0, MAX_CALIBRATION_IMAGES), (i) => sources[i]);
+    const single = sources.length === 1;
+    for (const src of chosen) {
+      const vi = input.source.indexOf(src);
+      const f = input.views[vi];
+      const penalty = single ? neighbourhoodPenalty(f, bankPos, state.bankRows) : imagePenalty(bankSource, src);
+      const globalPenalty = state.globalRows > 0 ? Float32Array.from(input.source, (s) => (s === src && !single ? 1e30 : 0)) : undefined;
+      const raw = await runScore(calSession, f, options, { ...penalty, global: globalPenalty });
+      raws.push({ src, patch: raw.patch, global: raw.global });
+    }
+  } finally {
+    await calSession.release();
+  }
+  const patchStats = meanStd(raws.map((r) => r.patch));
+  const globals = raws.filter((r) => r.global !== undefined && Number.isFinite(r.global) && r.global < 1e14).map((r) => r.global as number);
+  const globalStats = state.globalRows > 0 && globals.length > 0 ? meanStd(globals) : undefined;
+  const stats = { patchStats, globalStats };
+  const normalScores = raws.map((r) => fuseScore(r, options, stats));
+
+  const provisional = makeManifest(extractor, options, state, input, epochs, started, calibrate(normalScores, [], options.thresholdQuantile, patchStats, globalStats));
+  let detector = await Detector.create(provisional, state, extractor, runtime, maxPixels);
+  if (input.anomalies.length > 0) {
+    const anomalyScores: number[] = [];
+    for (const a of input.anomalies) anomalyScores.push((await detector.scoreFeatures(a)).score);
+    const calibration = calibrate(normalScores, anomalyScores, options.thresholdQuantile, patchStats, globalStats);
+    await detector.releaseScoring();
+    detector = await Detector.create({ ...provisional, calibration }, state, extractor, runtime, maxPixels);
+  }
+  ctx.onProgress?.({ stage: 'calibration', done: 1, total: 1 });
+  const looScores = new Map<number, number>();
+  raws.forEach((r, i) => looScores.set(r.src, normalScores[i]));
+  return { detector, looScores };
+}
+
+function imagePenalty(bankSource: Uint32Array, src: number): { rows: Float32Array; dims: number[] } {
+  return { rows: Float32Array.from(bankSource, (s) => (s === src ? 1e30 : 0)), dims: [1, bankSource.length] };
+}
+
+/** One training image: exclude, for each query patch, repository rows from its own neighbourhood. */
+function neighbourhoodPenalty(f: PatchFeatures, bankPos: Uint32Array, M: number): { rows: Float32Array; dims: number[] } {
+  const P = f.gridH * f.gridW;
+  const rows = new Float32Array(P * M);
+  for (let q = 0; q < P; q++) {
+    const qy = Math.floor(q / f.gridW);
+    const qx = q % f.gridW;
+    for (let m = 0; m < M; m++) {
+      const by = Math.floor(bankPos[m] / f.gridW);
+      const bx = bankPos[m] % f.gridW;
+      if (Math.abs(by - qy) <= SINGLE_IMAGE_EXCLUSION && Math.abs(bx - qx) <= SINGLE_IMAGE_EXCLUSION) rows[q * M + m] = 1e30;
+    }
+  }
+  return { rows, dims: [P, M] };
+}
+
+function makeManifest(
+  extractor: OnnxFeatureExtractor,
+  options: MethodOptions,
+  state: DetectorState,
+  input: FitInput,
+  epochs: number,
+  started: number,
+  calibration: ModelManifest['calibration'],
+): ModelManifest {
+  const v = input.views[0];
+  const bb = extractor.backbone;
+  return {
+    formatVersion: MODEL_FORMAT_VERSION,
+    id: contentId(state, options, bb.sha256),
+    createdAt: new Date().toISOString(),
+    toolVersion: TOOL_VERSION,
+    backbone: {
+      id: bb.manifest.id,
+      ref: extractor.backboneRef,
+      sha256: bb.sha256,
+      scaling: bb.manifest.scaling,
+      taps: bb.manifest.taps.map((t) => t.name),
+      channels: bb.manifest.taps.map((t) => t.channels),
+    },
+    preprocess: extractor.preprocess,
+    options,
+    grid: { height: v.gridH, width: v.gridW, featureDim: v.dim },
+    repositorySize: state.bankRows,
+    trainingImages: new Set(input.source).size,
+    trainingSeconds: (performance.now() - started) / 1000,
+    epochs,
+    calibration,
+    arrays: {},
+  };
+}
+
+/** A content hash: the same inputs and seed give the same id. */
+function contentId(state: DetectorState, options: MethodOptions, backboneSha: string): string {
+  const h = createHash('sha256');
+  h.update(backboneSha);
+  h.update(JSON.stringify(options));
+  const add = (a?: Float32Array) => a && h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  add(state.bank);
+  add(state.center);
+  add(state.globalBank);
+  state.head?.weights.forEach(add);
+  state.head?.biases.forEach(add);
+  return `${options.method}-${h.digest('hex').slice(0, 12)}`;
+}

@@ -1,0 +1,63 @@
+import type { MethodOptions, PreprocessOptions } from '../../shared/model';
+import { AnomalyLensError } from '../../shared/errors';
+
+/** Defaults; each is justified by docs/benchmarks.md (see docs/method.md). */
+export const DEFAULT_METHOD: MethodOptions = {
+  method: 'gpmlp',
+  selector: 'gradient',
+  alpha: 0.5,
+  rho: 0.1,
+  maxRepository: 8192,
+  selectorProjection: 64,
+  channelPool: 2,
+  featureDim: 0,
+  hidden: [512],
+  embedDim: 128,
+  nu: 0,
+  margin: 1,
+  lambda: 1,
+  noise: 0.5,
+  learningRate: 1e-3,
+  maxEpochs: 40,
+  patience: 5,
+  batchSize: 1024,
+  scoreMode: 'knn',
+  k: 1,
+  blurSigma: 4,
+  topFraction: 0,
+  globalWeight: 0,
+  augment: false,
+  thresholdQuantile: 0.99,
+  seed: 0,
+};
+
+/** Whole image seen by default: a centre crop would hide defects at the border. */
+export const DEFAULT_PREPROCESS: PreprocessOptions = { resize: 224, crop: 224, intensity: 'auto' };
+
+export function resolveMethod(partial: Partial<MethodOptions> = {}): MethodOptions {
+  const o: MethodOptions = { ...DEFAULT_METHOD, ...stripUndefined(partial) };
+  const bad = (what: string) => {
+    throw new AnomalyLensError('BAD_ARGUMENT', `invalid method option: ${what}`);
+  };
+  if (!(o.rho > 0 && o.rho <= 1)) bad(`rho must be in (0, 1], got ${o.rho}`);
+  if (!(o.alpha >= 0)) bad(`alpha must be ≥ 0, got ${o.alpha}`);
+  if (!(o.k >= 1 && Number.isInteger(o.k))) bad(`k must be a positive integer, got ${o.k}`);
+  if (!(o.maxRepository >= 1)) bad(`maxRepository must be ≥ 1`);
+  if (!(Number.isInteger(o.channelPool) && o.channelPool >= 1)) bad(`channelPool must be a positive integer, got ${o.channelPool}`);
+  if (!(o.embedDim >= 1) || o.hidden.some((h) => !(h >= 1))) bad('layer sizes must be ≥ 1');
+  if (!(o.thresholdQuantile > 0 && o.thresholdQuantile <= 1)) bad('thresholdQuantile must be in (0, 1]');
+  if (!(o.topFraction >= 0 && o.topFraction < 1)) bad('topFraction must be in [0, 1)');
+  return o;
+}
+
+export function resolvePreprocess(partial: Partial<PreprocessOptions> = {}): PreprocessOptions {
+  const p = { ...DEFAULT_PREPROCESS, ...stripUndefined(partial) };
+  if (!(p.crop >= 32 && p.resize >= p.crop)) {
+    throw new AnomalyLensError('BAD_ARGUMENT', `invalid preprocessing: resize ${p.resize}, crop ${p.crop} (need resize ≥ crop ≥ 32)`);
+  }
+  return p;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

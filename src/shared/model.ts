@@ -1,0 +1,107 @@
+/** Model manifest and method options: saved with every detector, shown by the UI. */
+
+export const MODEL_FORMAT_VERSION = 1;
+
+export type SelectorKind = 'gradient' | 'random';
+export type ScoreMode = 'knn' | 'center';
+export type ThresholdMode = 'normal-quantile' | 'f1' | 'manual';
+export type IntensityMapping = 'auto' | 'window' | 'minmax' | 'bitdepth';
+
+export interface PreprocessOptions {
+  /** Shorter side resized to this before cropping (square resize when equal to crop). */
+  resize: number;
+  /** Centre crop size fed to the backbone. */
+  crop: number;
+  /** How stored values become [0, 1] intensities (DICOM windows, 16-bit ranges). */
+  intensity: IntensityMapping;
+}
+
+export interface MethodOptions {
+  /** Method family: the gradient-preference MLP method, or the PatchCore baseline. */
+  method: 'gpmlp' | 'patchcore';
+  selector: SelectorKind;
+  /** Gradient preference exponent; 0 = PatchCore's greedy k-center. */
+  alpha: number;
+  /** Repository budget as a fraction of all training patches. */
+  rho: number;
+  /** Upper bound on repository size (keeps scoring fast on large training sets). */
+  maxRepository: number;
+  /** Dimension of the random projection used by the selector's distances. */
+  selectorProjection: number;
+  /** Average neighbouring channels of each tap in groups of this size (1 = keep all). */
+  channelPool: number;
+  /** Optional further adaptive pooling of the concatenated channels to this size (0 = off). */
+  featureDim: number;
+  hidden: number[];
+  embedDim: number;
+  /** Soft-boundary radius ν for the positive term. */
+  nu: number;
+  /** Margin m for the negative term. */
+  margin: number;
+  /** Weight λ of the negative term (0 disables it). */
+  lambda: number;
+  /** Noise σ relative to the per-dimension feature spread. */
+  noise: number;
+  learningRate: number;
+  maxEpochs: number;
+  patience: number;
+  batchSize: number;
+  scoreMode: ScoreMode;
+  /** Neighbours for kNN scoring (k > 1 uses a softmin-weighted mean). */
+  k: number;
+  /** Gaussian blur of the map in 224-pixel units. */
+  blurSigma: number;
+  /** Image score = mean of the top fraction of map values (0 = max). */
+  topFraction: number;
+  /** Weight of the image-level (global feature) term in the fused score; 0 disables it. */
+  globalWeight: number;
+  /** Augment training images with flips and 90° rotations. */
+  augment: boolean;
+  /** Quantile of held-out normal scores used as the default threshold. */
+  thresholdQuantile: number;
+  seed: number;
+}
+
+export interface CalibrationStats {
+  mode: ThresholdMode;
+  threshold: number;
+  /** Scores of held-out normal images, sorted ascending. */
+  normalScores: number[];
+  /** Scale of the normalisation: normalized = 0.5 + (score - threshold) / (2 * spread), clipped. */
+  spread: number;
+  /** Image-term statistics for score fusion (mean and std of held-out normal scores). */
+  patchStats: { mean: number; std: number };
+  globalStats?: { mean: number; std: number };
+  /** Labelled anomalies used for an F1 threshold, when any. */
+  anomalyCount: number;
+}
+
+export interface BackboneRef {
+  id: string;
+  /** How to find it again: a bundled id or the path of a user manifest. */
+  ref?: string;
+  sha256: string;
+  /** Input scaling the backbone expects, recorded so a model cannot silently change it. */
+  scaling: string;
+  taps: string[];
+  channels: number[];
+}
+
+export interface ModelManifest {
+  formatVersion: number;
+  id: string;
+  createdAt: string;
+  toolVersion: string;
+  backbone: BackboneRef;
+  preprocess: PreprocessOptions;
+  options: MethodOptions;
+  /** Patch grid of one image and the patch feature dimension. */
+  grid: { height: number; width: number; featureDim: number };
+  repositorySize: number;
+  trainingImages: number;
+  trainingSeconds: number;
+  epochs: number;
+  calibration: CalibrationStats;
+  /** Binary arrays stored beside the manifest: name → file, dtype, shape, sha256. */
+  arrays: Record<string, { file: string; dtype: 'float32'; shape: number[]; sha256: string }>;
+}

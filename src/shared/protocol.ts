@@ -1,0 +1,239 @@
+/**
+ * The typed message protocol between the extension host and the review editor webview.
+ *
+ * Envelope: every request (either direction) carries an `id` and gets exactly one `response`
+ * with the same id, `ok: true` + `result` or `ok: false` + `error` (ErrorInfo). Notifications
+ * carry no id and get no reply. Handshake: the webview sends the `ready` request; its result is
+ * the `InitPayload`. The host may push a fresh `init` notification later (same document reloaded).
+ *
+ * Pixel data travels as ArrayBuffer fields (structured clone moves them as binary), never as
+ * JSON arrays of numbers. All region coordinates are IMAGE pixel coordinates.
+ */
+import type { ErrorInfo } from './errors';
+import type { DisplayWindow, ImageFormat } from './image';
+import type { Region } from './regions';
+
+export type { Region, PolygonRegion, MaskRegion, RleMask } from './regions';
+
+export const PROTOCOL_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Payload types
+
+export type PixelDtype = 'uint8' | 'uint16' | 'int16' | 'int32' | 'float32';
+
+/** One frame's samples, as stored (full bit depth), interleaved `channels` per pixel, row-major. */
+export interface FramePixels {
+  frame: number;
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+  dtype: PixelDtype;
+  /** width * height * channels samples of `dtype`. */
+  data: ArrayBuffer;
+}
+
+/** What the webview needs to display an image; no patient-identifying data. */
+export interface ImageInfo {
+  /** Workspace-relative path, for display. */
+  path: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+  bitDepth: number;
+  frameCount: number;
+  /** Modality value = stored * slope + intercept; window/level works on modality values. */
+  rescale: { slope: number; intercept: number };
+  /** Display windows from the file (DICOM VOI presets); the first is the default. */
+  windows: DisplayWindow[];
+  /** MONOCHROME1: high values are dark. */
+  invert: boolean;
+  modality?: string;
+}
+
+/**
+ * The anomaly map as NORMALISED scores (0.5 = threshold, clipped to [0, 1]) at a reduced
+ * resolution (≤ 512 px on the long side), covering `bounds` of the image (default: all of it).
+ */
+export interface HeatmapData {
+  frame: number;
+  width: number;
+  height: number;
+  /** Float32Array of width * height normalised scores, row-major. */
+  data: ArrayBuffer;
+  /** Image-pixel rectangle the map covers; absent = the whole image. */
+  bounds?: { x: number; y: number; width: number; height: number };
+}
+
+export type Label = 'normal' | 'anomalous';
+export type ReviewStatus = 'predicted' | 'accepted' | 'rejected' | 'corrected';
+
+export interface ScoreInfo {
+  raw: number;
+  threshold: number;
+  /** 0.5 + (raw - threshold) / (2 * spread), clipped to [0, 1]. */
+  normalized: number;
+  label: Label;
+  heatmap: HeatmapData | null;
+}
+
+export interface ModelInfo {
+  id: string;
+  backbone: string;
+  createdAt?: string;
+}
+
+/** The reviewable part of the annotation, as the webview sees it. */
+export interface ReviewState {
+  status: ReviewStatus;
+  label: Label;
+  regions: Region[];
+  /** Opaque token of the stored annotation (e.g. mtime+hash); sent back to detect conflicts. */
+  revision: string | null;
+  updatedAt?: string;
+}
+
+export type OverlayMode = 'filled' | 'contour';
+
+export interface DisplayDefaults {
+  heatmapVisible: boolean;
+  /** 0..1 */
+  opacity: number;
+  mode: OverlayMode;
+}
+
+export interface ReviewSettings {
+  /** Untrusted workspace or read-only annotations: tools that write are disabled. */
+  readOnly: boolean;
+  /** Delay before edits are saved to the host. */
+  saveDebounceMs: number;
+  /** Default brush diameter in image pixels. */
+  brushSize: number;
+}
+
+export type ImageLoad =
+  | { ok: true; info: ImageInfo; /** Frame 0, so the first paint needs no round trip. */ frame: FramePixels }
+  | { ok: false; error: ErrorInfo };
+
+export interface InitPayload {
+  protocolVersion: number;
+  /** File name for the title area (even when decoding failed). */
+  fileName: string;
+  image: ImageLoad;
+  score: ScoreInfo | null;
+  model: ModelInfo | null;
+  review: ReviewState;
+  /** User-defined defect classes; the webview offers these in its picker. */
+  defectClasses: string[];
+  display: DisplayDefaults;
+  settings: ReviewSettings;
+  /** Position in the review queue, when the host has one. */
+  queue?: { index: number; total: number };
+}
+
+/** Commands the host can forward to the webview (palette, menus, contributed keybindings). */
+export type WebviewCommand =
+  | 'accept'
+  | 'reject'
+  | 'toggleHeatmap'
+  | 'brush'
+  | 'eraser'
+  | 'polygon'
+  | 'pan'
+  | 'windowLevel'
+  | 'undo'
+  | 'redo'
+  | 'zoomIn'
+  | 'zoomOut'
+  | 'zoomFit'
+  | 'zoom1'
+  | 'help';
+
+export const WEBVIEW_COMMANDS: readonly WebviewCommand[] = [
+  'accept', 'reject', 'toggleHeatmap', 'brush', 'eraser', 'polygon', 'pan', 'windowLevel',
+  'undo', 'redo', 'zoomIn', 'zoomOut', 'zoomFit', 'zoom1', 'help',
+];
+
+// ---------------------------------------------------------------------------------------------
+// Method maps: name → params and result
+
+/** Requests the webview sends; the host answers each one. */
+export type WebviewRequests = {
+  ready: { params: { protocolVersion: number }; result: InitPayload };
+  getFrame: { params: { frame: number }; result: FramePixels };
+  /** Mark the image anomalous and confirmed (keeps regions). */
+  accept: { params: { baseRevision: string | null }; result: ReviewState };
+  /** Mark the image normal (the prediction was wrong or it is a clean image). */
+  reject: { params: { baseRevision: string | null }; result: ReviewState };
+  /** Replace all regions; the host sets status `corrected`. */
+  saveRegions: { params: { regions: Region[]; baseRevision: string | null }; result: ReviewState };
+  /** Open the next / previous image of the review queue (J/K). */
+  navigate: { params: { direction: 'next' | 'previous' }; result: { opened: boolean } };
+};
+
+/** Notifications the webview sends (no reply). */
+export type WebviewNotifications = {
+  /** An unexpected webview failure, for the output channel. */
+  reportError: { message: string; detail?: string };
+};
+
+/** Requests the host sends; the webview answers each one. */
+export type HostRequests = {
+  /** Save pending (debounced) edits now, e.g. before the panel closes or navigates. */
+  flush: { params: Record<string, never>; result: { saved: boolean } };
+};
+
+/** Notifications the host sends. */
+export type HostNotifications = {
+  /** Full re-initialisation (the document was reloaded). */
+  init: InitPayload;
+  /** The annotation changed outside this webview (external edit, another command). */
+  annotationChanged: { review: ReviewState; external: boolean };
+  /** A rescan produced a new score (and heatmap) or the model changed. */
+  scoreChanged: { score: ScoreInfo | null; model: ModelInfo | null };
+  command: { command: WebviewCommand };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Envelopes
+
+export interface RequestMap {
+  [method: string]: { params: unknown; result: unknown };
+}
+
+export type RequestMessage<M extends RequestMap, K extends keyof M = keyof M> = {
+  [P in K]: { type: 'request'; id: number; method: P; params: M[P]['params'] };
+}[K];
+
+export type NotificationMessage<N, K extends keyof N = keyof N> = {
+  [P in K]: { type: 'notification'; method: P; params: N[P] };
+}[K];
+
+export type ResponseMessage<R = unknown> =
+  | { type: 'response'; id: number; ok: true; result: R }
+  | { type: 'response'; id: number; ok: false; error: ErrorInfo };
+
+/** Everything the webview may post to the host (validated on the host by validate.ts). */
+export type WebviewToHostMessage =
+  | RequestMessage<WebviewRequests>
+  | NotificationMessage<WebviewNotifications>
+  | ResponseMessage;
+
+/** Everything the host may post to the webview. */
+export type HostToWebviewMessage =
+  | RequestMessage<HostRequests>
+  | NotificationMessage<HostNotifications>
+  | ResponseMessage;
+
+export type WebviewRequestMethod = keyof WebviewRequests;
+export const WEBVIEW_REQUEST_METHODS: readonly WebviewRequestMethod[] = [
+  'ready', 'getFrame', 'accept', 'reject', 'saveRegions', 'navigate',
+];
+export const WEBVIEW_NOTIFICATION_METHODS: readonly (keyof WebviewNotifications)[] = ['reportError'];
+
+/** Default time a request may take before it fails with TIMEOUT. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Long side of the heatmap sent to the webview. */
+export const HEATMAP_MAX_SIDE = 512;

@@ -1,0 +1,200 @@
+/**
+ * Messages between the extension host and the engine worker (worker_threads).
+ *
+ * - Every `request` gets exactly one `result` or `error` (ErrorInfo) with its id. If the worker
+ *   dies, the host client rejects every pending request with a typed INTERNAL error.
+ * - While a request runs the worker may send `progress` and `item` (streamed results) with its id.
+ * - `cancel` aborts a request; the worker answers it with a CANCELLED error.
+ * - The worker never reads images itself: it sends `read` (a URI string) and the host answers
+ *   with `readResult`, reading through vscode.workspace.fs. Bytes travel as transferables.
+ *
+ * Types here are structural copies of the engine's (src/core/api) so src/shared stays import-free.
+ */
+import type { ErrorInfo } from './errors';
+import type { ImageFormat } from './image';
+import type { MethodOptions, PreprocessOptions } from './model';
+import type { ImageLoad, HeatmapData } from './protocol';
+import type { Region } from './regions';
+
+export const WORKER_PROTOCOL_VERSION = 1;
+
+export type WorkerStage = 'decode' | 'features' | 'selection' | 'training' | 'calibration' | 'scan';
+
+export interface WorkerProgress {
+  stage: WorkerStage;
+  done: number;
+  total: number;
+  message?: string;
+  loss?: number;
+}
+
+export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+/** An image the worker may ask the host to read. */
+export interface SourceRef {
+  /** Workspace-relative path (stable name in results). */
+  name: string;
+  /** URI string the host can read (vscode.Uri.toString()). */
+  uri: string;
+  frame?: number;
+  /** sha256 of the last scan with the same model: when the bytes still hash to it, scoring is skipped. */
+  knownSha256?: string;
+}
+
+export interface WorkerTrainOptions {
+  backbone?: string;
+  device?: Device;
+  threads?: number;
+  maxPixels?: number;
+  method?: Partial<MethodOptions>;
+  preprocess?: Partial<PreprocessOptions>;
+}
+
+export interface RuntimeOptions {
+  device?: Device;
+  threads?: number;
+  maxPixels?: number;
+}
+
+/** What the host shows about a model (status bar, score panel). */
+export interface ModelSummary {
+  id: string;
+  dir: string;
+  backbone: string;
+  createdAt: string;
+  threshold: number;
+  thresholdMode: string;
+  spread: number;
+  trainingImages: number;
+  /** The execution provider the runtime picked (e.g. 'cpu', 'cuda'). */
+  device?: string;
+}
+
+/** Image facts for the annotation file; never DICOM metadata. */
+export interface ScannedImage {
+  sha256: string;
+  width: number;
+  height: number;
+  frame: number;
+  frameCount: number;
+  format: ImageFormat;
+}
+
+export type ScanItem =
+  | ({
+      kind: 'scored';
+      name: string;
+      score: number;
+      normalized: number;
+      threshold: number;
+      anomalous: boolean;
+      /** Where the map exceeds the threshold (one mask region), or none. */
+      regions: Region[];
+    } & ScannedImage)
+  | { kind: 'cached'; name: string; sha256: string }
+  | { kind: 'failed'; name: string; error: ErrorInfo };
+
+export interface ScanSummary {
+  scored: number;
+  cached: number;
+  failed: number;
+  seconds: number;
+}
+
+export interface ScoreDetail {
+  name: string;
+  image: ScannedImage;
+  score: number;
+  normalized: number;
+  threshold: number;
+  anomalous: boolean;
+  regions: Region[];
+  heatmap: HeatmapData;
+  model: ModelSummary;
+}
+
+/** Method name → params and result. */
+export type WorkerMethods = {
+  ping: { params: Record<string, never>; result: { protocolVersion: number; pid: number } };
+  /** Loads (or reuses) a model; MODEL_BACKBONE_MISMATCH when it no longer fits its backbone. */
+  loadModel: { params: { dir: string } & RuntimeOptions; result: ModelSummary };
+  train: {
+    params: { normal: SourceRef[]; anomalies: SourceRef[]; options: WorkerTrainOptions; saveDir: string };
+    result: ModelSummary;
+  };
+  /** Fits on a folder that may hold anomalies; items stream the folder's ranking. */
+  fitContaminated: {
+    params: { sources: SourceRef[]; options: WorkerTrainOptions; contamination?: number; saveDir: string };
+    result: ModelSummary & ScanSummary;
+  };
+  /** Scores images; items stream per image. */
+  scan: { params: { sources: SourceRef[]; modelDir: string } & RuntimeOptions; result: ScanSummary };
+  /** One image with its heatmap for the review editor. */
+  score: { params: { source: SourceRef; modelDir: string; heatmapMaxSide: number } & RuntimeOptions; result: ScoreDetail };
+  /** Decodes one frame for display (pixels as a transferable ArrayBuffer). */
+  decode: { params: { source: SourceRef; maxPixels?: number }; result: ImageLoad };
+  release: { params: Record<string, never>; result: { released: boolean } };
+};
+
+export type WorkerMethod = keyof WorkerMethods;
+export const WORKER_METHODS: readonly WorkerMethod[] = ['ping', 'loadModel', 'train', 'fitContaminated', 'scan', 'score', 'decode', 'release'];
+
+/** Streamed item type per method (only the streaming ones send items). */
+export type WorkerItem = ScanItem;
+
+export type HostToWorker =
+  | { kind: 'request'; id: number; method: string; params: unknown }
+  | { kind: 'cancel'; id: number }
+  | { kind: 'readResult'; readId: number; ok: true; bytes: Uint8Array }
+  | { kind: 'readResult'; readId: number; ok: false; error: ErrorInfo };
+
+export type WorkerToHost =
+  | { kind: 'result'; id: number; value: unknown }
+  | { kind: 'error'; id: number; error: ErrorInfo }
+  | { kind: 'progress'; id: number; event: WorkerProgress }
+  | { kind: 'item'; id: number; item: unknown }
+  | { kind: 'read'; readId: number; requestId: number; uri: string }
+  | { kind: 'log'; line: string };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** Shape check of a worker message (the worker is ours, but a crash can leave garbage). */
+export function isWorkerToHost(m: unknown): m is WorkerToHost {
+  if (!isObj(m)) return false;
+  switch (m.kind) {
+    case 'result':
+    case 'item':
+      return isId(m.id);
+    case 'error':
+      return isId(m.id) && isObj(m.error) && typeof m.error.code === 'string' && typeof m.error.message === 'string';
+    case 'progress':
+      return isId(m.id) && isObj(m.event) && typeof m.event.stage === 'string' && typeof m.event.done === 'number' && typeof m.event.total === 'number';
+    case 'read':
+      return isId(m.readId) && isId(m.requestId) && typeof m.uri === 'string';
+    case 'log':
+      return typeof m.line === 'string';
+    default:
+      return false;
+  }
+}
+
+export function isHostToWorker(m: unknown): m is HostToWorker {
+  if (!isObj(m)) return false;
+  switch (m.kind) {
+    case 'request':
+      return isId(m.id) && typeof m.method === 'string';
+    case 'cancel':
+      return isId(m.id);
+    case 'readResult':
+      return isId(m.readId) && (m.ok === true ? m.bytes instanceof Uint8Array : m.ok === false && isObj(m.error));
+    default:
+      return false;
+  }
+}
+
+/** ETA in seconds from progress so far (undefined until there is something to go on). */
+export function etaSeconds(done: number, total: number, elapsedSeconds: number): number | undefined {
+  if (done <= 0 || total <= done || elapsedSeconds <= 0) return done >= total && total > 0 ? 0 : undefined;
+  return (elapsedSeconds / done) * (total - done);
+}

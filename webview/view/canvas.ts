@@ -1,0 +1,207 @@
+/**
+ * The image stage: one display canvas drawing, in order, the windowed image, the heatmap
+ * overlay, the edit masks and vector layers (polygons, tool feedback), all under one
+ * image→screen transform. Everything is kept at image (or heatmap) resolution and only
+ * scaled at draw time, so edits stay in image pixel coordinates at any zoom.
+ */
+import type { OverlayMode } from '../../src/shared/protocol';
+import { fitViewport, toImage, toScreen, zoomAt, actualSize, type Viewport } from '../viewport';
+import { css, type Rgb } from './colors';
+import type { HeatmapLayer } from './overlay';
+
+export interface OverlaySettings {
+  visible: boolean;
+  opacity: number;
+  mode: OverlayMode;
+}
+
+/** Something drawn on top in screen space (polygons, brush cursor). */
+export type VectorLayer = (ctx: CanvasRenderingContext2D, view: ImageView) => void;
+
+export class ImageView {
+  readonly canvas: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D;
+  private imageLayer: HTMLCanvasElement | null = null;
+  private editLayer: HTMLCanvasElement | null = null;
+  heatmap: HeatmapLayer | null = null;
+  overlay: OverlaySettings = { visible: true, opacity: 0.5, mode: 'filled' };
+  readonly vectors: VectorLayer[] = [];
+  viewport: Viewport = { zoom: 1, panX: 0, panY: 0 };
+  imageWidth = 0;
+  imageHeight = 0;
+  private frame = 0;
+  private cssWidth = 0;
+  private cssHeight = 0;
+  /** Called after the viewport changes (zoom label, persisted UI state). */
+  onViewportChange: (v: Viewport) => void = () => undefined;
+
+  constructor(readonly stage: HTMLElement) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'view';
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('aria-label', 'Image with anomaly heatmap');
+    stage.appendChild(this.canvas);
+    this.ctx = this.canvas.getContext('2d')!;
+    new ResizeObserver(() => this.resize()).observe(stage);
+    this.resize();
+  }
+
+  get width(): number {
+    return this.cssWidth;
+  }
+
+  get height(): number {
+    return this.cssHeight;
+  }
+
+  /** A new image size resets the edit layer; the view keeps its zoom when the size is unchanged. */
+  setImage(rgba: ImageData): void {
+    if (!this.imageLayer) this.imageLayer = document.createElement('canvas');
+    const sizeChanged = rgba.width !== this.imageWidth || rgba.height !== this.imageHeight;
+    this.imageWidth = rgba.width;
+    this.imageHeight = rgba.height;
+    this.imageLayer.width = rgba.width;
+    this.imageLayer.height = rgba.height;
+    this.imageLayer.getContext('2d')!.putImageData(rgba, 0, 0);
+    if (sizeChanged) {
+      this.editLayer = document.createElement('canvas');
+      this.editLayer.width = rgba.width;
+      this.editLayer.height = rgba.height;
+    }
+    this.invalidate();
+  }
+
+  get edits(): HTMLCanvasElement | null {
+    return this.editLayer;
+  }
+
+  setViewport(v: Viewport): void {
+    this.viewport = v;
+    this.onViewportChange(v);
+    this.invalidate();
+  }
+
+  fit(): void {
+    if (this.imageWidth) this.setViewport(fitViewport(this.imageWidth, this.imageHeight, this.cssWidth, this.cssHeight));
+  }
+
+  oneToOne(): void {
+    this.setViewport(actualSize(this.viewport, this.cssWidth, this.cssHeight));
+  }
+
+  zoomBy(factor: number, sx = this.cssWidth / 2, sy = this.cssHeight / 2): void {
+    this.setViewport(zoomAt(this.viewport, factor, sx, sy));
+  }
+
+  panBy(dx: number, dy: number): void {
+    this.setViewport({ ...this.viewport, panX: this.viewport.panX + dx, panY: this.viewport.panY + dy });
+  }
+
+  toImage(sx: number, sy: number): [number, number] {
+    return toImage(this.viewport, sx, sy);
+  }
+
+  toScreen(ix: number, iy: number): [number, number] {
+    return toScreen(this.viewport, ix, iy);
+  }
+
+  /** Stage-relative CSS pixel position of a pointer event. */
+  eventPoint(e: MouseEvent): [number, number] {
+    const r = this.canvas.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  }
+
+  invalidate(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw();
+    });
+  }
+
+  /** Draw now (tests and screenshots call this through invalidate + a frame). */
+  draw(): void {
+    const ratio = window.devicePixelRatio || 1;
+    const ctx = this.ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    if (!this.imageLayer) return;
+    const v = this.viewport;
+    ctx.setTransform(ratio * v.zoom, 0, 0, ratio * v.zoom, ratio * v.panX, ratio * v.panY);
+    // Pixels stay crisp when magnified (reviewers look at single pixels); smooth when reduced.
+    ctx.imageSmoothingEnabled = v.zoom < 1;
+    ctx.drawImage(this.imageLayer, 0, 0);
+    const hm = this.heatmap;
+    if (hm && this.overlay.visible && this.overlay.mode === 'filled') {
+      ctx.globalAlpha = this.overlay.opacity;
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(hm.filled, hm.bounds.x, hm.bounds.y, hm.bounds.width, hm.bounds.height);
+      ctx.globalAlpha = 1;
+    }
+    if (this.editLayer) {
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(this.editLayer, 0, 0);
+    }
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    if (hm && this.overlay.visible && this.overlay.mode === 'contour') this.drawContours(hm);
+    for (const layer of this.vectors) layer(ctx, this);
+  }
+
+  private drawContours(hm: HeatmapLayer): void {
+    const ctx = this.ctx;
+    const { zoom, panX, panY } = this.viewport;
+    ctx.globalAlpha = Math.max(0.35, this.overlay.opacity);
+    for (const c of hm.contours) {
+      const s = c.segments;
+      if (s.length === 0) continue;
+      ctx.strokeStyle = css(c.color);
+      ctx.lineWidth = c.level === 0.5 ? 2.5 : 1.5;
+      ctx.beginPath();
+      for (let i = 0; i < s.length; i += 4) {
+        ctx.moveTo(s[i] * zoom + panX, s[i + 1] * zoom + panY);
+        ctx.lineTo(s[i + 2] * zoom + panX, s[i + 3] * zoom + panY);
+      }
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  private resize(): void {
+    const ratio = window.devicePixelRatio || 1;
+    const w = this.stage.clientWidth;
+    const h = this.stage.clientHeight;
+    if (w === this.cssWidth && h === this.cssHeight) return;
+    const first = this.cssWidth === 0;
+    this.cssWidth = w;
+    this.cssHeight = h;
+    this.canvas.width = Math.max(1, Math.round(w * ratio));
+    this.canvas.height = Math.max(1, Math.round(h * ratio));
+    if (first && this.imageWidth) this.fit();
+    this.invalidate();
+  }
+}
+
+/** Paint the edit layer's pixels in `rect` from the class masks. */
+export function paintEditRect(
+  layer: HTMLCanvasElement,
+  classAt: (i: number) => string | undefined,
+  colorOf: (cls: string) => Rgb,
+  rect: { x: number; y: number; width: number; height: number },
+): void {
+  const ctx = layer.getContext('2d')!;
+  const img = ctx.createImageData(rect.width, rect.height);
+  const w = layer.width;
+  for (let y = 0; y < rect.height; y++) {
+    for (let x = 0; x < rect.width; x++) {
+      const cls = classAt((rect.y + y) * w + rect.x + x);
+      if (cls === undefined) continue;
+      const [r, g, b] = colorOf(cls);
+      const o = (y * rect.width + x) * 4;
+      img.data[o] = r;
+      img.data[o + 1] = g;
+      img.data[o + 2] = b;
+      img.data[o + 3] = 115;
+    }
+  }
+  ctx.putImageData(img, rect.x, rect.y);
+}

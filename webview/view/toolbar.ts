@@ -1,0 +1,183 @@
+/**
+ * The toolbar: tools, defect class, brush size, review actions, heatmap controls, window/level
+ * presets, frame slider, zoom and navigation. It only raises actions; the app owns the state.
+ */
+import type { OverlayMode } from '../../src/shared/protocol';
+import { el, select, selectValue, setSelectValue } from '../dom';
+import type { ToolId } from '../vscodeApi';
+import type { Action } from './help';
+
+export interface ToolbarHandlers {
+  action(a: Action): void;
+  setClass(cls: string): void;
+  setBrushSize(px: number): void;
+  setOpacity(v: number): void;
+  setMode(m: OverlayMode): void;
+  setHeatmapVisible(v: boolean): void;
+  setWindowPreset(index: number): void;
+  setFrame(i: number): void;
+}
+
+const TOOLS: { id: ToolId; label: string; key: string }[] = [
+  { id: 'pan', label: 'Hand', key: 'V' },
+  { id: 'brush', label: 'Brush', key: 'B' },
+  { id: 'eraser', label: 'Eraser', key: 'E' },
+  { id: 'polygon', label: 'Polygon', key: 'P' },
+  { id: 'windowLevel', label: 'W/L', key: 'W' },
+];
+
+function button(id: string, label: string, title: string, secondary = true): HTMLElement {
+  return el('vscode-button', { id, title, secondary }, label);
+}
+
+export class Toolbar {
+  readonly element: HTMLElement;
+  private readonly toolButtons = new Map<ToolId, HTMLElement>();
+  private readonly classSelect: HTMLElement;
+  private readonly brush = el('input', { type: 'range', id: 'brush-size', min: 1, max: 200, step: 1, 'aria-label': 'Brush size in image pixels' });
+  private readonly brushLabel = el('span', { class: 'value', id: 'brush-size-label' });
+  private readonly heatmapToggle = el('vscode-checkbox', { id: 'heatmap-toggle', label: 'Heatmap (H)', title: 'Show / hide the heatmap (H)' });
+  private readonly opacity = el('input', { type: 'range', id: 'opacity', min: 0, max: 100, step: 1, 'aria-label': 'Heatmap opacity' });
+  private readonly modeSelect: HTMLElement;
+  private readonly windowGroup = el('div', { class: 'group', id: 'wl-group' });
+  private windowSelect: HTMLElement | null = null;
+  private readonly frameGroup = el('div', { class: 'group', id: 'frame-group' });
+  private readonly frame = el('input', { type: 'range', id: 'frame', min: 0, max: 0, step: 1, 'aria-label': 'Frame' });
+  private readonly frameLabel = el('span', { class: 'value', id: 'frame-label' });
+  readonly zoomLabel = el('span', { class: 'value', id: 'zoom-label' }, '100%');
+  private readonly writeButtons: HTMLElement[] = [];
+
+  constructor(parent: HTMLElement, private readonly h: ToolbarHandlers, classes: string[], cls: string) {
+    const tools = el('div', { class: 'group', role: 'group', 'aria-label': 'Tools' });
+    for (const t of TOOLS) {
+      const b = button(`tool-${t.id}`, t.label, `${t.label} (${t.key})`);
+      b.addEventListener('click', () => h.action(t.id));
+      this.toolButtons.set(t.id, b);
+      tools.append(b);
+    }
+    this.classSelect = select('defect-class', classes.map((c) => ({ value: c, label: c })), cls, 'Defect class');
+    this.classSelect.addEventListener('change', () => h.setClass(selectValue(this.classSelect)));
+    this.brush.addEventListener('input', () => h.setBrushSize(Number(this.brush.value)));
+
+    const accept = button('accept', 'Accept (A)', 'The image is anomalous (A)', false);
+    const reject = button('reject', 'Reject (R)', 'Mark the image normal (R)');
+    const undo = button('undo', 'Undo', 'Undo (Ctrl/Cmd+Z)');
+    const redo = button('redo', 'Redo', 'Redo (Shift+Ctrl/Cmd+Z)');
+    accept.addEventListener('click', () => h.action('accept'));
+    reject.addEventListener('click', () => h.action('reject'));
+    undo.addEventListener('click', () => h.action('undo'));
+    redo.addEventListener('click', () => h.action('redo'));
+    this.writeButtons.push(accept, reject, undo, redo);
+
+    this.heatmapToggle.addEventListener('change', () => h.setHeatmapVisible((this.heatmapToggle as HTMLElement & { checked: boolean }).checked));
+    this.opacity.addEventListener('input', () => h.setOpacity(Number(this.opacity.value) / 100));
+    this.modeSelect = select('overlay-mode', [{ value: 'filled', label: 'Filled' }, { value: 'contour', label: 'Contour' }], 'filled', 'Heatmap mode (C)');
+    this.modeSelect.addEventListener('change', () => h.setMode(selectValue(this.modeSelect) as OverlayMode));
+
+    this.frame.addEventListener('input', () => {
+      this.frameLabel.textContent = this.frameText(Number(this.frame.value));
+      h.setFrame(Number(this.frame.value));
+    });
+    this.frameGroup.append(el('label', { for: 'frame' }, 'Frame'), this.frame, this.frameLabel);
+    this.frameGroup.hidden = true;
+    this.windowGroup.hidden = true;
+
+    const zoomOut = button('zoom-out', '−', 'Zoom out (-)');
+    const zoomIn = button('zoom-in', '+', 'Zoom in (+)');
+    const fit = button('zoom-fit', 'Fit', 'Fit to window (0)');
+    const one = button('zoom-1', '1:1', 'Actual size (1)');
+    zoomOut.addEventListener('click', () => h.action('zoomOut'));
+    zoomIn.addEventListener('click', () => h.action('zoomIn'));
+    fit.addEventListener('click', () => h.action('zoomFit'));
+    one.addEventListener('click', () => h.action('zoom1'));
+    const prev = button('previous', '‹ Prev (K)', 'Previous image (K)');
+    const next = button('next', 'Next (J) ›', 'Next image (J)');
+    prev.addEventListener('click', () => h.action('previous'));
+    next.addEventListener('click', () => h.action('next'));
+    const help = button('help-button', '?', 'Keyboard shortcuts (?)');
+    help.addEventListener('click', () => h.action('help'));
+
+    this.element = el('header', { class: 'toolbar', id: 'toolbar', role: 'toolbar' },
+      el('div', { class: 'group' }, accept, reject),
+      tools,
+      el('div', { class: 'group' }, el('label', { for: 'defect-class' }, 'Class'), this.classSelect),
+      el('div', { class: 'group' }, el('label', { for: 'brush-size' }, 'Size'), this.brush, this.brushLabel),
+      el('div', { class: 'group' }, undo, redo),
+      el('div', { class: 'group' }, this.heatmapToggle, this.opacity, this.modeSelect),
+      this.windowGroup,
+      this.frameGroup,
+      el('div', { class: 'group' }, zoomOut, this.zoomLabel, zoomIn, fit, one),
+      el('div', { class: 'group' }, prev, next, help),
+    );
+    parent.appendChild(this.element);
+  }
+
+  setTool(tool: ToolId): void {
+    for (const [id, b] of this.toolButtons) {
+      (b as HTMLElement & { secondary: boolean }).secondary = id !== tool;
+      b.setAttribute('aria-pressed', String(id === tool));
+    }
+  }
+
+  setClass(cls: string): void {
+    setSelectValue(this.classSelect, cls);
+  }
+
+  setBrushSize(px: number): void {
+    this.brush.value = String(px);
+    this.brushLabel.textContent = `${px} px`;
+  }
+
+  setOverlay(visible: boolean, opacity: number, mode: OverlayMode, available: boolean): void {
+    const cb = this.heatmapToggle as HTMLElement & { checked: boolean; disabled: boolean };
+    cb.checked = visible;
+    cb.disabled = !available;
+    this.opacity.value = String(Math.round(opacity * 100));
+    this.opacity.disabled = !available;
+    setSelectValue(this.modeSelect, mode);
+  }
+
+  setUndo(canUndo: boolean, canRedo: boolean): void {
+    (this.writeButtons[2] as HTMLElement & { disabled: boolean }).disabled = !canUndo;
+    (this.writeButtons[3] as HTMLElement & { disabled: boolean }).disabled = !canRedo;
+  }
+
+  setReadOnly(readOnly: boolean): void {
+    for (const b of [...this.writeButtons.slice(0, 2), ...['brush', 'eraser', 'polygon'].map((t) => this.toolButtons.get(t as ToolId)!)]) {
+      (b as HTMLElement & { disabled: boolean }).disabled = readOnly;
+    }
+  }
+
+  /** Window presets from the file; shown for >8-bit or DICOM images. */
+  setWindows(presets: { label: string }[], show: boolean): void {
+    this.windowGroup.replaceChildren();
+    this.windowGroup.hidden = !show;
+    if (!show) return;
+    const options = presets.map((p, i) => ({ value: String(i), label: p.label }));
+    this.windowSelect = select('wl-preset', [...options, { value: 'custom', label: 'Custom' }], '0', 'Window/level preset');
+    this.windowSelect.addEventListener('change', () => {
+      const v = selectValue(this.windowSelect!);
+      if (v !== 'custom') this.h.setWindowPreset(Number(v));
+    });
+    const reset = button('wl-reset', 'Reset W/L', 'Reset window/level (Shift+W)');
+    reset.addEventListener('click', () => this.h.action('resetWindow'));
+    this.windowGroup.append(el('label', { for: 'wl-preset' }, 'W/L'), this.windowSelect, reset);
+  }
+
+  markWindowCustom(custom: boolean, presetIndex = 0): void {
+    if (this.windowSelect) setSelectValue(this.windowSelect, custom ? 'custom' : String(presetIndex));
+  }
+
+  setFrames(count: number, current: number): void {
+    this.frameCount = count;
+    this.frameGroup.hidden = count <= 1;
+    this.frame.max = String(Math.max(0, count - 1));
+    this.frame.value = String(current);
+    this.frameLabel.textContent = this.frameText(current);
+  }
+
+  private frameCount = 1;
+  private frameText(i: number): string {
+    return `${i + 1} / ${this.frameCount}`;
+  }
+}
