@@ -1,6 +1,6 @@
 /** Tiny DOM helpers (no innerHTML with data: text goes through textContent). */
 export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K, attrs: Record<string, string | boolean | number> = {}, ...children: (Node | string)[]
+  tag: K, attrs?: Record<string, string | boolean | number>, ...children: (Node | string)[]
 ): HTMLElementTagNameMap[K];
 export function el(tag: string, attrs?: Record<string, string | boolean | number>, ...children: (Node | string)[]): HTMLElement;
 export function el(tag: string, attrs: Record<string, string | boolean | number> = {}, ...children: (Node | string)[]): HTMLElement {

@@ -60,12 +60,12 @@ export function renderFrame(f: FramePixels, samples: Samples, info: ImageInfo, w
   const n = f.width * f.height;
   const ch = f.channels;
   // A LUT over every possible stored value makes W/L drags cheap on 8- and 16-bit data.
-  let lut: Uint8Array | undefined;
+  let lut: Uint8ClampedArray | undefined;
   let offset = 0;
   if (f.dtype === 'uint8' || f.dtype === 'uint16' || f.dtype === 'int16') {
     const size = f.dtype === 'uint8' ? 256 : 65536;
     offset = f.dtype === 'int16' ? 32768 : 0;
-    lut = new Uint8Array(size);
+    lut = new Uint8ClampedArray(size);
     for (let v = 0; v < size; v++) lut[v] = displayByte((v - offset) * slope + intercept, lower, width, invert);
   }
   const map = (v: number): number => (lut ? lut[v + offset] : displayByte(v * slope + intercept, lower, width, invert));

@@ -14,6 +14,7 @@ import { normalizeScore } from './method/calibrate';
 import { decodeSource, Detector } from './method/detector';
 import { OnnxFeatureExtractor } from './method/features';
 import { fitDetector } from './method/fit';
+import { robustFolderScores } from './method/robust';
 import { resolveMethod, resolvePreprocess } from './method/options';
 import { readModelArrays, readModelManifest, writeModel } from './model/modelFile';
 import type { RuntimeOptions } from './onnx/runtime';
@@ -157,19 +158,23 @@ export const trainDetector: EngineApi['trainDetector'] = async (sources, opts, c
 
 export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opts, ctx) => {
   const contamination = opts.contamination ?? 0.1;
-  const first = await trainInternal(sources, opts, ctx, true);
-  const names = [...new Set(first.normal.views.map((v) => v.name))];
-  const ranked = [...first.looScores.entries()].sort((a, b) => b[1] - a[1]);
-  const drop = new Set(ranked.slice(0, Math.floor(names.length * contamination)).map(([src]) => names[src]));
-  ctx?.log?.(`contaminated fit: refitting without the ${drop.size} most anomalous of ${names.length} images`);
-  const keptViews = first.normal.views.filter((v) => !drop.has(v.name));
-  await first.detector.releaseScoring();
   const options = resolveMethod(opts.method);
+  const runtime = runtimeOf(opts, ctx);
+  const first = await trainInternal(sources, opts, ctx, false);
+  const names = [...new Set(first.normal.views.map((v) => v.name))];
+  const primary = names.map((n) => first.normal.views.find((v) => v.name === n)!);
+  const q = Math.floor(contamination * names.length) + 1;
+  const robust = await robustFolderScores(primary, first.detector.state.head, options, q, runtime);
+  const order = names.map((_, i) => i).sort((a, b) => robust[b] - robust[a]);
+  const drop = new Set(order.slice(0, Math.floor(names.length * contamination)).map((i) => names[i]));
+  ctx?.log?.(`contaminated fit: refitting without the ${drop.size} most anomalous of ${names.length} images`);
+  await first.detector.releaseScoring();
+  const keptViews = first.normal.views.filter((v) => !drop.has(v.name));
   const refit = await fitDetector(
     first.extractor,
     { views: keptViews, source: sourcesByName(keptViews), anomalies: [] },
     options,
-    runtimeOf(opts, ctx),
+    runtime,
     opts.maxPixels ?? DEFAULT_MAX_PIXELS,
     ctx,
     true,
@@ -178,10 +183,9 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   const loo = new Map([...refit.looScores.entries()].map(([src, s]) => [keptNames[src], s]));
   const cal = refit.detector.manifest.calibration;
   const ranking: (ImageScore | ScanFailure)[] = [];
-  for (const name of names) {
-    const view = first.normal.views.find((v) => v.name === name)!;
+  for (const view of primary) {
     const scored = await refit.detector.scoreFeatures(view);
-    const score = loo.get(name) ?? scored.score;
+    const score = loo.get(view.name) ?? scored.score;
     ranking.push({ ...scored, score, normalized: normalizeScore(score, cal.threshold, cal.spread), anomalous: score > cal.threshold });
   }
   ranking.sort((a, b) => ('score' in b ? b.score : -Infinity) - ('score' in a ? a.score : -Infinity));

@@ -75,14 +75,18 @@ export class ImageView {
     return this.editLayer;
   }
 
-  setViewport(v: Viewport): void {
+  /** True until the user zooms or pans: a resized stage then fits the image again. */
+  autoFit = true;
+
+  setViewport(v: Viewport, fitted = false): void {
+    this.autoFit = fitted;
     this.viewport = v;
     this.onViewportChange(v);
     this.invalidate();
   }
 
   fit(): void {
-    if (this.imageWidth) this.setViewport(fitViewport(this.imageWidth, this.imageHeight, this.cssWidth, this.cssHeight));
+    if (this.imageWidth) this.setViewport(fitViewport(this.imageWidth, this.imageHeight, this.cssWidth, this.cssHeight), true);
   }
 
   oneToOne(): void {
@@ -171,12 +175,11 @@ export class ImageView {
     const w = this.stage.clientWidth;
     const h = this.stage.clientHeight;
     if (w === this.cssWidth && h === this.cssHeight) return;
-    const first = this.cssWidth === 0;
     this.cssWidth = w;
     this.cssHeight = h;
     this.canvas.width = Math.max(1, Math.round(w * ratio));
     this.canvas.height = Math.max(1, Math.round(h * ratio));
-    if (first && this.imageWidth) this.fit();
+    if (this.autoFit && this.imageWidth) this.fit();
     this.invalidate();
   }
 }

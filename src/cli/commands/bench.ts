@@ -1,2 +1,159 @@
-export const BENCH_HELP = '';
-export async function benchCommand(): Promise<number> { return 0; }
+/**
+ * `anomaly-lens bench [--data root] [--quick]`: runs the benchmark (src/core/bench) and writes
+ * docs/benchmarks.md, docs/benchmarks.json and docs/bench/*.svg.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as engine from '../../core/engine';
+import { discoverDatasets } from '../../core/bench/datasets';
+import { benchmarkMarkdown } from '../../core/bench/markdown';
+import { PRESETS, type BenchPlan, type Shot } from '../../core/bench/plan';
+import { runBenchmark } from '../../core/bench/runner';
+import { runSpeed, runSpeedTask, type SpeedResults, type SpeedTask, type SpeedTaskResult } from '../../core/bench/speed';
+import { AnomalyLensError } from '../../shared/errors';
+import { flag, num, oneOf, parse, positiveInt, str, UsageError } from '../args';
+import { writeFileAtomic } from '../atomic';
+import type { CliIo } from '../io';
+import { createProgress } from '../progress';
+
+export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options]
+  --data <root>        datasets: ../shared/data layout or MVTec folders (default $ANOMALY_LENS_DATA or ../shared/data)
+  --quick              small preset (seeds 0-1, shots 1/4/all, ≤ 80 test images): ≲ 10 min on 2 cores
+  --only <ids>         comma-separated dataset ids (e.g. mpdd-metal_plate,head-ct)
+  --backbones <ids>    comma-separated backbones (default: mobilenetv2, inceptionv3 + the example MobileNetV1 manifest if its weights exist)
+  --seeds <list>  --shots <list>  --max-test <n>  --max-train <n>
+  --no-speed           skip the speed section     --scan-count <n>  images scanned for speed (quick 200, full 1000)
+  --out <dir>          where benchmarks.md/json and bench/*.svg go (default docs)
+  --work <dir>         feature cache and speed data (default bench-out)
+  --threads <n>  --json  --quiet`;
+
+const EXAMPLE_MANIFEST = 'models/examples/mobilenet_v1_1.0_imagenet.manifest.json';
+
+/** The user-supplied example backbone joins the comparison only when its weights are on disk. */
+function exampleBackbone(cwd: string): string | undefined {
+  const m = path.resolve(cwd, EXAMPLE_MANIFEST);
+  if (!existsSync(m)) return undefined;
+  try {
+    const file = (JSON.parse(readFileSync(m, 'utf8')) as { file?: string }).file;
+    return file && existsSync(path.resolve(path.dirname(m), file)) ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const list = (s: string | undefined): string[] | undefined => s?.split(',').map((x) => x.trim()).filter(Boolean);
+
+function parseShots(s: string): Shot[] {
+  return s.split(',').map((x) => {
+    if (x.trim() === 'all') return 'all';
+    const n = Number(x);
+    if (!positiveInt(n)) throw new UsageError(`--shots must list positive integers or "all", got "${x}"`);
+    return n;
+  });
+}
+
+export async function benchCommand(args: string[], io: CliIo): Promise<number> {
+  const { values: v } = parse(
+    args,
+    {
+      data: { type: 'string' },
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      backbones: { type: 'string' },
+      seeds: { type: 'string' },
+      shots: { type: 'string' },
+      'max-test': { type: 'string' },
+      'max-train': { type: 'string' },
+      'no-speed': { type: 'boolean' },
+      'scan-count': { type: 'string' },
+      out: { type: 'string' },
+      work: { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+      'speed-task': { type: 'string' },
+      'speed-dir': { type: 'string' },
+      'speed-backbone': { type: 'string' },
+    },
+    false,
+  );
+  if (flag(v, 'help')) {
+    io.out(`${BENCH_HELP}\n`);
+    return 0;
+  }
+  const threads = num(v, 'threads', positiveInt, 'a positive integer');
+  // Child side of the speed section: one task, JSON on stdout.
+  const task = oneOf(v, 'speed-task', ['train200', 'train4', 'scan'] as const);
+  if (task) {
+    const r = await runSpeedTask(engine, task, str(v, 'speed-dir') ?? '', { backbone: str(v, 'speed-backbone') ?? 'mobilenetv2', threads });
+    io.out(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+
+  const base = PRESETS[flag(v, 'quick') ? 'quick' : 'full'];
+  const example = exampleBackbone(io.cwd);
+  const plan: BenchPlan = {
+    ...base,
+    backbones: list(str(v, 'backbones')) ?? [...base.backbones, ...(example ? [example] : [])],
+    seeds: list(str(v, 'seeds'))?.map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`--seeds must list non-negative integers, got "${s}"`);
+      return n;
+    }) ?? base.seeds,
+    shots: str(v, 'shots') ? parseShots(str(v, 'shots') as string) : base.shots,
+    maxTest: num(v, 'max-test', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer') ?? base.maxTest,
+    maxTrain: num(v, 'max-train', positiveInt, 'a positive integer') ?? base.maxTrain,
+  };
+  plan.defaultBackbone = plan.backbones[0];
+  const dataRoot = path.resolve(io.cwd, str(v, 'data') ?? io.env.ANOMALY_LENS_DATA ?? '../shared/data');
+  const outDir = path.resolve(io.cwd, str(v, 'out') ?? 'docs');
+  const workDir = path.resolve(io.cwd, str(v, 'work') ?? 'bench-out');
+  const progress = createProgress(io, { quiet: flag(v, 'quiet') });
+  const log = (l: string): void => progress.log(l);
+
+  let datasets = await discoverDatasets(dataRoot);
+  const only = list(str(v, 'only'));
+  if (only) datasets = datasets.filter((d) => only.includes(d.id));
+  if (!datasets.length) throw new AnomalyLensError('DATASET_INVALID', 'no datasets found', { file: dataRoot, hint: 'pass --data <root> with MVTec folders or the ../shared/data layout' });
+  log(`bench (${plan.preset}): ${datasets.map((d) => d.id).join(', ')}; backbones ${plan.backbones.map((b) => path.basename(b)).join(', ')}`);
+
+  let results;
+  try {
+    results = await runBenchmark(datasets, plan, { engine, workDir, threads, log, ctx: { onProgress: progress.update, log } });
+  } finally {
+    progress.done();
+  }
+  let speed: SpeedResults | undefined;
+  if (!flag(v, 'no-speed')) {
+    const scanCount = num(v, 'scan-count', positiveInt, 'a positive integer') ?? (plan.preset === 'quick' ? 200 : 1000);
+    const speedDir = path.join(workDir, 'speed');
+    speed = await runSpeed(speedDir, scanCount, (t) => spawnSpeedTask(t, speedDir, plan.defaultBackbone, threads), { backbone: plan.defaultBackbone, log });
+  }
+  const { markdown, svgs } = benchmarkMarkdown(results, speed);
+  await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
+  await writeFileAtomic(path.join(outDir, 'benchmarks.json'), `${JSON.stringify({ ...results, speed }, null, 1)}\n`);
+  for (const [name, svg] of Object.entries(svgs)) await writeFileAtomic(path.join(outDir, 'bench', name), svg);
+  if (flag(v, 'json')) io.out(`${JSON.stringify({ ...results, roc: undefined, speed }, null, 2)}\n`);
+  else io.out(`wrote ${path.join(outDir, 'benchmarks.md')} (${results.runs.length} runs, ${results.seconds.toFixed(0)} s)\n`);
+  return 0;
+}
+
+/** Runs a speed task in a fresh process of this same program (peak RSS is per process). */
+function spawnSpeedTask(task: SpeedTask, dir: string, backbone: string, threads?: number): Promise<SpeedTaskResult> {
+  const args = [...process.execArgv, process.argv[1], 'bench', '--speed-task', task, '--speed-dir', dir, '--speed-backbone', backbone, ...(threads ? ['--threads', String(threads)] : [])];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as SpeedTaskResult);
+      else reject(new AnomalyLensError('INTERNAL', `speed task ${task} failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`));
+    });
+  });
+}

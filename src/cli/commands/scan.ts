@@ -50,6 +50,12 @@ export const safeRel = (name: string): string =>
     .map((s) => (s === '..' ? '__' : s))
     .join('/');
 
+/** A path as the user would type it: relative below the cwd, absolute elsewhere. */
+export const shown = (cwd: string, p: string): string => {
+  const r = path.relative(cwd, p);
+  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : p;
+};
+
 const csvCell = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export async function scanCommand(args: string[], io: CliIo): Promise<number> {
@@ -109,8 +115,9 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
           annotation: annotationPathFor(rel, annDir),
         };
         if (images) {
-          row.heatmap = path.join(outDir, 'heatmaps', `${rel}.png`);
-          row.overlay = path.join(outDir, 'overlays', `${rel}.png`);
+          const png = /\.png$/i.test(rel) ? rel : `${rel}.png`;
+          row.heatmap = path.join(outDir, 'heatmaps', png);
+          row.overlay = path.join(outDir, 'overlays', png);
           await writeFileAtomic(row.heatmap, renderHeatmap(s, spread));
           await writeFileAtomic(row.overlay, renderOverlay(img, s, spread));
         }
@@ -160,9 +167,9 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   } else {
     io.out(`scored ${rows.length} of ${found.length} images in ${seconds.toFixed(1)} s; ${summary.flagged} flagged anomalous\n`);
     for (const r of rows.slice(0, 20)) {
-      io.out(`${String(r.rank).padStart(4)}  ${(r.normalized * 100).toFixed(0).padStart(3)}%  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${path.relative(io.cwd, r.overlay)}` : ''}\n`);
+      io.out(`${String(r.rank).padStart(4)}  ${(r.normalized * 100).toFixed(0).padStart(3)}%  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${shown(io.cwd, r.overlay)}` : ''}\n`);
     }
-    if (rows.length > 20) io.out(`   … ${rows.length - 20} more in ${path.relative(io.cwd, path.join(outDir, 'scores.csv'))}\n`);
+    if (rows.length > 20) io.out(`   … ${rows.length - 20} more in ${shown(io.cwd, path.join(outDir, 'scores.csv'))}\n`);
     if (failures.length) {
       io.out(`${failures.length} file(s) could not be scored:\n`);
       for (const f of failures) io.out(`   ${describeError(f.error)}\n`);

@@ -58,7 +58,7 @@ export function histogramSvg(scores: readonly number[], threshold: number, o: Hi
     .join('');
   const yTicks = `<text x="${padL - 6}" y="${padT + 4}" text-anchor="end">${maxCount}</text><text x="${padL - 6}" y="${padT + plotH}" text-anchor="end">0</text>`;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Histogram of image scores with the threshold at ${fmt(threshold)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" style="max-width:${W * 1.6}px" role="img" aria-label="Histogram of image scores with the threshold at ${fmt(threshold)}">`,
     `<style>.lo{fill:#7a8aa0}.hi{fill:#d9534f}text{font:11px system-ui,sans-serif;fill:#555}.th{stroke:#222;stroke-width:1.5;stroke-dasharray:4 3}</style>`,
     `<line x1="${padL}" y1="${padT + plotH}" x2="${W - padR}" y2="${padT + plotH}" stroke="#999"/>`,
     bars,

@@ -72,7 +72,7 @@ h2{font-size:17px;margin:0 0 12px}
 .card .meta{padding:8px 10px}.name{font-weight:600;word-break:break-all;font-size:13px}
 .sub{color:#5b6670;font-size:12px}.sub a{color:#2867b2}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eceef1}
-th{color:#5b6670;font-weight:600;font-size:12px;text-transform:uppercase}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{color:#5b6670;font-weight:600;font-size:12px;text-transform:uppercase}th.num{text-align:right}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.flag td:first-child{border-left:3px solid #c0392b}
 .err td:nth-child(2){font-family:ui-monospace,monospace;font-size:12px;color:#c0392b}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dt{color:#5b6670}dd{margin:0;word-break:break-all}
@@ -138,7 +138,7 @@ export function renderReportHtml(r: ReportInput): string {
     m.threshold,
   )}<p class="note">Red bars are at or above the threshold (${escapeHtml(m.thresholdMode)}). Normalised scores put the threshold at 50%.</p></section>
 ${failures}
-<section><h2>All images</h2><table><tr><th>#</th><th>image</th><th>score</th><th>normalised</th><th>verdict</th></tr>${rows}</table></section>
+<section><h2>All images</h2><table><tr><th class="num">#</th><th>image</th><th class="num">score</th><th class="num">normalised</th><th>verdict</th></tr>${rows}</table></section>
 <section><h2>Model</h2><dl>
 <dt>model id</dt><dd>${escapeHtml(m.id)}</dd><dt>backbone</dt><dd>${escapeHtml(m.backbone)}</dd><dt>method</dt><dd>${escapeHtml(m.method)}</dd>
 <dt>trained on</dt><dd>${m.trainingImages} images (repository ${m.repositorySize} patches)</dd>

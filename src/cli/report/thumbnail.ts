@@ -1,4 +1,5 @@
-/** Shrinks a rendered PNG (the overlay) to a ≤ max px thumbnail data: URI for the report. */
+/** Shrinks a rendered PNG (the overlay) to a ≤ max px JPEG thumbnail data: URI (PNG of textures is ~10x larger). */
+import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
 export function pngThumbnailDataUri(pngBytes: Uint8Array, max = 256): string {
@@ -26,5 +27,7 @@ export function pngThumbnailDataUri(pngBytes: Uint8Array, max = 256): string {
       for (let c = 0; c < 4; c++) out.data[o + c] = Math.round(acc[c] / n);
     }
   }
-  return `data:image/png;base64,${PNG.sync.write(out).toString('base64')}`;
+  // Overlays are opaque; JPEG ignores alpha.
+  const enc = jpeg.encode({ data: out.data, width: w, height: h }, 82);
+  return `data:image/jpeg;base64,${Buffer.from(enc.data).toString('base64')}`;
 }

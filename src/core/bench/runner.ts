@@ -246,7 +246,7 @@ async function runOne(
       }
     }
   } finally {
-    await det.release();
+    await releaseScoringOnly(det);
   }
   const labels = test.map((t) => t.label);
   const px = pixel?.result();
@@ -270,6 +270,15 @@ async function runOne(
       repositorySize: det.manifest.repositorySize,
     },
   };
+}
+
+/**
+ * A detector from fitFromFeatures shares the benchmark's extractor; its release() would dispose
+ * that too, so free only the detector's own scoring session when the engine offers that.
+ */
+async function releaseScoringOnly(det: FittedDetector): Promise<void> {
+  const d = det as FittedDetector & { releaseScoring?: () => Promise<void> };
+  if (typeof d.releaseScoring === 'function') await d.releaseScoring();
 }
 
 /** Fit on train ∪ test with labels hidden; the folder's own ranking scores the test images. */

@@ -13,34 +13,55 @@ const MAX_PAGES = 4096;
 
 type Ifd = UTIF.IFD & { isLE?: boolean };
 
-/** Returns the bytes with the IFD chain terminated at its last valid entry (a copy only when needed). */
-function boundChain(bytes: Uint8Array, opts: DecodeOptions): { bytes: Uint8Array; pages: number } {
+const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
+/** SubIFDs, EXIF, GPS, DNG private data, Fuji: utif2 would follow them unguarded; frames never come from them. */
+const NESTED_IFD_TAGS = new Set([330, 34665, 34853, 50740, 61440]);
+
+/**
+ * Makes the bytes safe for utif2 (a copy only when something had to change): the IFD chain is
+ * terminated at its last valid directory (no cycles, nothing outside the file), entries whose
+ * values lie outside the file get a count of 0 (utif2 would otherwise loop over billions of
+ * values), and pointers to nested directories are renamed to an unused tag so they are not followed.
+ */
+function sanitize(bytes: Uint8Array, opts: DecodeOptions): { bytes: Uint8Array; pages: number } {
   if (bytes.length < 8) throw truncated('TIFF', opts, `only ${bytes.length} bytes, the header needs 8`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = bytes[0] === 0x49;
-  const version = view.getUint16(2, le);
+  const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(2, le);
   if (version === 43) throw decodeFailed('TIFF', opts, 'BigTIFF (64-bit offsets) is not supported');
+  let out = bytes;
+  let view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const writable = (): DataView => {
+    if (out === bytes) {
+      out = bytes.slice();
+      view = new DataView(out.buffer);
+    }
+    return view;
+  };
   let pointerAt = 4;
   let offset = view.getUint32(4, le);
   const seen = new Set<number>();
   let pages = 0;
-  for (;;) {
-    if (offset === 0) break;
+  while (offset !== 0) {
     const bad = offset + 2 > bytes.length || seen.has(offset) || pages >= MAX_PAGES;
     const count = bad ? 0 : view.getUint16(offset, le);
     const next = offset + 2 + count * 12;
     if (bad || next + 4 > bytes.length) {
       if (pages === 0) throw truncated('TIFF', opts, `first image directory at byte ${offset} lies outside the file`);
-      const fixed = bytes.slice();
-      new DataView(fixed.buffer).setUint32(pointerAt, 0, le);
-      return { bytes: fixed, pages };
+      writable().setUint32(pointerAt, 0, le);
+      break;
+    }
+    for (let e = offset + 2; e < next; e += 12) {
+      const tagId = view.getUint16(e, le);
+      const size = (TYPE_SIZE[view.getUint16(e + 2, le)] ?? 0) * view.getUint32(e + 4, le);
+      if (size > 4 && view.getUint32(e + 8, le) + size > bytes.length) writable().setUint32(e + 4, 0, le);
+      if (NESTED_IFD_TAGS.has(tagId)) writable().setUint16(e, 65000, le);
     }
     seen.add(offset);
     pages++;
     pointerAt = next;
     offset = view.getUint32(next, le);
   }
-  return { bytes, pages };
+  return { bytes: out, pages };
 }
 
 function tag(ifd: Ifd, id: number, fallback: number): number {
@@ -178,7 +199,7 @@ function toSamples(raw: Uint8Array, l: PageLayout, ifd: Ifd, opts: DecodeOptions
 }
 
 export function decodeTiff(bytes: Uint8Array, opts: DecodeOptions): DecodedImage {
-  const bounded = boundChain(bytes, opts);
+  const bounded = sanitize(bytes, opts);
   const buffer = bounded.bytes.buffer.slice(bounded.bytes.byteOffset, bounded.bytes.byteOffset + bounded.bytes.byteLength) as ArrayBuffer;
   let ifds: Ifd[];
   try {

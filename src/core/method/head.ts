@@ -153,7 +153,7 @@ export function buildTrainStepGraph(spec: TrainStepSpec): Uint8Array {
 
   let traces = [pos];
   let deltas = [posDelta];
-  let lossNeg: Value = g.constFloat([0], [1], 'zero_loss');
+  let lossNeg: Value | undefined;
   if (spec.withNegatives) {
     const sigma = g.input('sigma', [D]);
     const margin = g.input('margin', [1]);
@@ -189,7 +189,7 @@ export function buildTrainStepGraph(spec: TrainStepSpec): Uint8Array {
   }
 
   g.output(lossPos, 'loss_pos', [1]);
-  g.output(lossNeg, 'loss_neg', [1]);
+  g.output(lossNeg ?? g.constFloat([0], [1], 'zero_loss'), 'loss_neg', [1]);
   const b1 = g.constFloat([spec.beta1], [1]);
   const b1c = g.constFloat([1 - spec.beta1], [1]);
   const b2 = g.constFloat([spec.beta2], [1]);

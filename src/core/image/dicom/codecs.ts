@@ -111,11 +111,11 @@ interface LosslessDecoder {
 
 let losslessCtor: (new () => LosslessDecoder) | undefined;
 
-/** JPEG lossless (process 14, any predictor) via jpeg-lossless-decoder-js (pure JS). */
+/** JPEG lossless (process 14, any predictor) via @cornerstonejs/jpeg-lossless-decoder-js (pure JS; fixes the upstream last-pixel bug). */
 export function decodeJpegLossless(bytes: Uint8Array, bitsAllocated: number): CodecFrame {
   if (!losslessCtor) {
     const req = typeof require === 'function' ? require : createRequire(path.join(process.cwd(), 'package.json'));
-    losslessCtor = (req('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder }).Decoder;
+    losslessCtor = (req('@cornerstonejs/jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder }).Decoder;
   }
   const decoder = new losslessCtor();
   const copy = bytes.slice();

@@ -1,0 +1,89 @@
+/**
+ * Speed section: end-to-end scoring throughput on 512×512 PNGs, training time on 200 and 4
+ * images, and peak RSS. Each task runs in its own process (peak RSS is per process), started by
+ * the caller through `spawnTask`; `runSpeedTask` is what that child runs.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ImageSource } from '../api';
+import type { EngineApi } from '../engine';
+import { writeTextureSet } from '../samples/write';
+
+export type SpeedTask = 'train200' | 'train4' | 'scan';
+
+export interface SpeedTaskResult {
+  task: SpeedTask;
+  images: number;
+  seconds: number;
+  peakRssMb: number;
+  imagesPerSecond?: number;
+}
+
+export interface SpeedResults {
+  imageSize: number;
+  backbone: string;
+  tasks: SpeedTaskResult[];
+}
+
+const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+async function sourcesIn(dir: string): Promise<ImageSource[]> {
+  const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.png')).sort();
+  return names.map((n) => ({ name: n, read: async () => new Uint8Array(await fs.readFile(path.join(dir, n))) }));
+}
+
+/** Generates the speed data once: 200 normal 512×512 textures and `scanCount` test images. */
+export async function prepareSpeedData(dir: string, scanCount: number): Promise<void> {
+  const marker = path.join(dir, `ready-${scanCount}`);
+  if (await fs.stat(marker).then(() => true, () => false)) return;
+  await fs.rm(dir, { recursive: true, force: true });
+  const perDefect = Math.ceil(scanCount / 10);
+  await writeTextureSet(dir, { kind: 'granite', seed: 11, size: 512, train: 200, testGood: scanCount - 3 * perDefect, testPerDefect: perDefect });
+  await fs.writeFile(marker, '');
+}
+
+/** Runs one task in this process and reports it (the child side). */
+export async function runSpeedTask(
+  engine: Pick<EngineApi, 'trainDetector' | 'saveDetector' | 'loadDetector' | 'scanSources'>,
+  task: SpeedTask,
+  dir: string,
+  o: { backbone: string; threads?: number },
+): Promise<SpeedTaskResult> {
+  const train = await sourcesIn(path.join(dir, 'train', 'good'));
+  if (task === 'train200' || task === 'train4') {
+    const use = task === 'train4' ? train.slice(0, 4) : train.slice(0, 200);
+    const t0 = performance.now();
+    const det = await engine.trainDetector(use, { backbone: o.backbone, threads: o.threads });
+    const seconds = (performance.now() - t0) / 1000;
+    if (task === 'train200') await engine.saveDetector(det, path.join(dir, 'model200'));
+    await det.release();
+    return { task, images: use.length, seconds, peakRssMb: peakRssMb() };
+  }
+  const test: ImageSource[] = [];
+  for (const sub of (await fs.readdir(path.join(dir, 'test'))).sort()) test.push(...(await sourcesIn(path.join(dir, 'test', sub))));
+  const det = await engine.loadDetector(path.join(dir, 'model200'), { threads: o.threads });
+  const t0 = performance.now();
+  let n = 0;
+  for await (const r of engine.scanSources(det, test)) if ('score' in r) n++;
+  const seconds = (performance.now() - t0) / 1000;
+  await det.release();
+  return { task, images: n, seconds, peakRssMb: peakRssMb(), imagesPerSecond: n / seconds };
+}
+
+/** Runs every task (train200 first: scan uses its model) through `spawnTask`. */
+export async function runSpeed(
+  dir: string,
+  scanCount: number,
+  spawnTask: (task: SpeedTask) => Promise<SpeedTaskResult>,
+  meta: { backbone: string; log?: (l: string) => void },
+): Promise<SpeedResults> {
+  meta.log?.(`speed: generating ${200 + scanCount} 512×512 PNGs in ${dir}`);
+  await prepareSpeedData(dir, scanCount);
+  const tasks: SpeedTaskResult[] = [];
+  for (const t of ['train200', 'train4', 'scan'] as const) {
+    const r = await spawnTask(t);
+    meta.log?.(`speed ${t}: ${r.images} images, ${r.seconds.toFixed(2)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${r.imagesPerSecond ? `, ${r.imagesPerSecond.toFixed(1)} images/s` : ''}`);
+    tasks.push(r);
+  }
+  return { imageSize: 512, backbone: meta.backbone, tasks };
+}

@@ -1,0 +1,174 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fitContaminated, loadDetector, saveDetector, scanSources, trainDetector } from '../../src/core/engine';
+import type { ImageScore, ImageSource } from '../../src/core/api';
+import { generateTexture } from '../../src/core/samples/textures';
+import { encodeSamplePng } from '../../src/core/samples/write';
+import { AnomalyLensError } from '../../src/shared/errors';
+import { readModelManifest } from '../../src/core/model/modelFile';
+
+const SIZE = 160;
+const fast = { maxEpochs: 8, patience: 3, seed: 3 };
+const runtime = { device: 'cpu' as const, threads: 2 };
+
+interface Sample {
+  src: ImageSource;
+  mask?: Uint8Array;
+}
+
+function sample(name: string, seed: number, defect?: 'scratch' | 'spot' | 'crack'): Sample {
+  const img = generateTexture('woven', seed, SIZE, defect);
+  const bytes = new Uint8Array(encodeSamplePng(img));
+  return { src: { name, read: async () => bytes }, mask: img.mask };
+}
+
+const train = Array.from({ length: 6 }, (_, i) => sample(`train/${i}.png`, 100 + i));
+const good = Array.from({ length: 4 }, (_, i) => sample(`test/good/${i}.png`, 500 + i));
+const bad = (['scratch', 'spot', 'crack'] as const).flatMap((d, j) => [0, 1].map((i) => sample(`test/${d}/${i}.png`, 700 + 10 * j + i, d)));
+
+async function scanAll(det: Awaited<ReturnType<typeof trainDetector>>, items: Sample[]): Promise<ImageScore[]> {
+  const out: ImageScore[] = [];
+  for await (const r of scanSources(det, items.map((s) => s.src))) {
+    assert.ok(!('error' in r), `unexpected scan failure ${JSON.stringify(r)}`);
+    out.push(r as ImageScore);
+  }
+  return out;
+}
+
+/** Probability that a random defect pixel scores above a random clean pixel. */
+function pixelAuroc(map: Float32Array, mask: Uint8Array): number {
+  const order = Array.from(map.keys()).sort((a, b) => map[a] - map[b]);
+  let pos = 0;
+  let rankSum = 0;
+  order.forEach((p, rank) => {
+    if (mask[p]) {
+      pos++;
+      rankSum += rank + 1;
+    }
+  });
+  const neg = map.length - pos;
+  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+let tmp: string;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'al-engine-'));
+});
+
+test('a detector trained on normal textures ranks every defect above every normal and localises it', async () => {
+  const det = await trainDetector(train.map((s) => s.src), { method: fast, ...runtime });
+  try {
+    const goodScores = await scanAll(det, good);
+    const badScores = await scanAll(det, bad);
+    const maxGood = Math.max(...goodScores.map((s) => s.score));
+    for (const b of badScores) assert.ok(b.score > maxGood, `${b.name} scored ${b.score} ≤ best normal ${maxGood}`);
+    for (const [i, r] of badScores.entries()) {
+      assert.equal(r.map.length, SIZE * SIZE, 'map at the original image size');
+      // Localisation: defect pixels outrank clean pixels (per-image pixel AUROC).
+      const auc = pixelAuroc(r.map, bad[i].mask!);
+      assert.ok(auc > 0.9, `${r.name}: pixel AUROC ${auc.toFixed(3)}`);
+    }
+    for (const s of [...goodScores, ...badScores]) assert.ok(s.normalized >= 0 && s.normalized <= 1);
+    assert.ok(badScores.every((s) => s.anomalous), 'defects are flagged at the calibrated threshold');
+  } finally {
+    await det.release();
+  }
+});
+
+test('the same inputs and seed give a bit-identical model; save → load scores the same', async () => {
+  const a = await trainDetector(train.slice(0, 3).map((s) => s.src), { method: fast, ...runtime });
+  const b = await trainDetector(train.slice(0, 3).map((s) => s.src), { method: fast, ...runtime });
+  const dirA = path.join(tmp, 'a');
+  const dirB = path.join(tmp, 'b');
+  await saveDetector(a, dirA);
+  await saveDetector(b, dirB);
+  await b.release();
+  const ma = await readModelManifest(dirA);
+  const mb = await readModelManifest(dirB);
+  assert.equal(ma.id, mb.id);
+  for (const [name, spec] of Object.entries(ma.arrays)) {
+    assert.ok(fs.readFileSync(path.join(dirA, spec.file)).equals(fs.readFileSync(path.join(dirB, spec.file))), `array ${name} differs`);
+  }
+  const loaded = await loadDetector(dirA, runtime);
+  try {
+    const before = await a.scoreSource(bad[0].src);
+    const after = await loaded.scoreSource(bad[0].src);
+    assert.equal(after.score, before.score);
+    assert.equal(loaded.manifest.calibration.threshold, a.manifest.calibration.threshold);
+  } finally {
+    await a.release();
+    await loaded.release();
+  }
+});
+
+test('loading refuses a model from another backbone or a newer format, with specific errors', async () => {
+  const dir = path.join(tmp, 'a');
+  const manifestFile = path.join(dir, 'model.json');
+  const original = fs.readFileSync(manifestFile, 'utf8');
+  try {
+    const m = JSON.parse(original);
+    m.backbone.sha256 = '0'.repeat(64);
+    fs.writeFileSync(manifestFile, JSON.stringify(m));
+    await assert.rejects(loadDetector(dir, runtime), (e: unknown) => e instanceof AnomalyLensError && e.code === 'MODEL_BACKBONE_MISMATCH');
+    m.formatVersion = 99;
+    fs.writeFileSync(manifestFile, JSON.stringify(m));
+    await assert.rejects(loadDetector(dir, runtime), (e: unknown) => e instanceof AnomalyLensError && e.code === 'MODEL_NEWER_FORMAT');
+    fs.writeFileSync(path.join(dir, 'bank.f32'), Buffer.alloc(8));
+    fs.writeFileSync(manifestFile, original);
+    await assert.rejects(loadDetector(dir, runtime), (e: unknown) => e instanceof AnomalyLensError && e.code === 'MODEL_INVALID' && /bank/.test(e.message));
+  } finally {
+    fs.writeFileSync(manifestFile, original);
+  }
+});
+
+test('training on unreadable files only fails with TRAINING_SET_EMPTY naming the cause', async () => {
+  const broken: ImageSource = { name: 'broken.png', read: async () => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) };
+  await assert.rejects(
+    trainDetector([broken], { method: fast, ...runtime }),
+    (e: unknown) => e instanceof AnomalyLensError && e.code === 'TRAINING_SET_EMPTY' && e.message.includes('broken.png'),
+  );
+});
+
+test('a scan continues past a corrupt file and reports it with a code', async () => {
+  const det = await trainDetector(train.slice(0, 2).map((s) => s.src), { method: fast, ...runtime });
+  try {
+    const corrupt: ImageSource = { name: 'corrupt.png', read: async () => new Uint8Array(0) };
+    const results = [];
+    for await (const r of scanSources(det, [good[0].src, corrupt, bad[0].src])) results.push(r);
+    assert.equal(results.length, 3);
+    assert.ok('error' in results[1] && results[1].error.code === 'FILE_EMPTY' && results[1].error.file === 'corrupt.png');
+    assert.ok(!('error' in results[2]));
+  } finally {
+    await det.release();
+  }
+});
+
+test('the PatchCore baseline runs through the same pipeline and ranks defects first', async () => {
+  const det = await trainDetector(train.map((s) => s.src), { method: { method: 'patchcore', rho: 0.1, seed: 1 }, ...runtime });
+  try {
+    const scores = [...(await scanAll(det, good)), ...(await scanAll(det, bad))];
+    const maxGood = Math.max(...scores.slice(0, good.length).map((s) => s.score));
+    const above = scores.slice(good.length).filter((s) => s.score > maxGood).length;
+    assert.ok(above >= bad.length - 1, `only ${above} of ${bad.length} defects above the best normal`);
+    assert.equal(det.manifest.options.method, 'patchcore');
+  } finally {
+    await det.release();
+  }
+});
+
+test('a contaminated fit ranks the folder’s own anomalies at the top', async () => {
+  const extra = Array.from({ length: 8 }, (_, i) => sample(`more/${i}.png`, 300 + i));
+  const planted = bad.filter((b) => b.src.name.includes('crack'));
+  const folder = [...train, ...extra, ...planted].map((s) => s.src);
+  const { detector, ranking } = await fitContaminated(folder, { method: fast, ...runtime, contamination: 0.2 });
+  try {
+    const top = ranking.slice(0, 3).map((r) => r.name);
+    for (const p of planted) assert.ok(top.includes(p.src.name), `${p.src.name} not in the top 3: ${ranking.map((r) => r.name).join(', ')}`);
+    assert.equal(ranking.length, folder.length);
+  } finally {
+    await detector.release();
+  }
+});

@@ -1,0 +1,357 @@
+/**
+ * The review editor webview in headless Chromium against a fake host (test/webview/harness):
+ * overlay colours, brush/polygon edits in image coordinates, undo/redo, shortcuts, window/level,
+ * frames, the decode-error view, and light/dark screenshots in artifacts/webview/.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { colorFor } from '../../src/shared/colormap';
+import { decodeRle, paintSegment, rasterizePolygon, maskArea, type Region } from '../../src/shared/regions';
+import { chromiumMissing, pageErrors, repoRoot, settle, startHarness, type Harness } from './harness/server';
+
+const shots = path.join(repoRoot, 'artifacts/webview');
+
+/** Image point → page coordinates (CSS px) through the webview's own transform. */
+async function toPage(p: Page, ix: number, iy: number): Promise<[number, number]> {
+  return p.evaluate(([x, y]) => {
+    const app = (window as never as { __anomalyLens: { view: { canvas: HTMLCanvasElement; toScreen(a: number, b: number): [number, number] } } }).__anomalyLens;
+    const r = app.view.canvas.getBoundingClientRect();
+    const [sx, sy] = app.view.toScreen(x, y);
+    return [r.left + sx, r.top + sy] as [number, number];
+  }, [ix, iy]);
+}
+
+/** Page point → the image coordinates the webview computes for it. */
+async function toImage(p: Page, px: number, py: number): Promise<[number, number]> {
+  return p.evaluate(([x, y]) => {
+    const app = (window as never as { __anomalyLens: { view: { canvas: HTMLCanvasElement; toImage(a: number, b: number): [number, number] } } }).__anomalyLens;
+    const r = app.view.canvas.getBoundingClientRect();
+    return app.view.toImage(x - r.left, y - r.top);
+  }, [px, py]);
+}
+
+/** RGBA of the display canvas at the screen position of image pixel (ix, iy)'s centre. */
+async function pixelAt(p: Page, ix: number, iy: number): Promise<number[]> {
+  await settle(p);
+  return p.evaluate(([x, y]) => {
+    const app = (window as never as { __anomalyLens: { view: { canvas: HTMLCanvasElement; toScreen(a: number, b: number): [number, number] } } }).__anomalyLens;
+    const [sx, sy] = app.view.toScreen(x + 0.5, y + 0.5);
+    const ratio = window.devicePixelRatio;
+    return Array.from(app.view.canvas.getContext('2d')!.getImageData(Math.floor(sx * ratio), Math.floor(sy * ratio), 1, 1).data);
+  }, [ix, iy]);
+}
+
+const host = <T>(p: Page, expr: string): Promise<T> => p.evaluate(`window.__host.${expr}`) as Promise<T>;
+
+async function savedCount(p: Page): Promise<number> {
+  return host<number>(p, 'saved.length');
+}
+
+/** Wait until the host has received more than `n` saves; returns the latest regions. */
+async function nextSave(p: Page, n: number): Promise<Region[]> {
+  await p.waitForFunction((k) => (window as never as { __host: { saved: unknown[] } }).__host.saved.length > k, n);
+  return p.evaluate(() => {
+    const s = (window as never as { __host: { saved: { regions: Region[] }[] } }).__host.saved;
+    return s[s.length - 1].regions;
+  });
+}
+
+async function noProtocolOrPageErrors(p: Page): Promise<void> {
+  assert.deepEqual(await host<string[]>(p, 'invalid'), [], 'every message the webview sent passes the host validators');
+  assert.deepEqual(await host<string[]>(p, 'cspViolations'), [], 'no CSP violations');
+  assert.deepEqual(pageErrors(p), [], 'no page errors');
+}
+
+describe('review editor webview', { skip: chromiumMissing }, () => {
+  let h: Harness;
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    h = await startHarness();
+  });
+  after(async () => h?.close());
+
+  test('handshake: ready → init fills the score panel under the strict CSP', async () => {
+    const p = await h.open({ scenario: 'gray8' });
+    const first = await host<{ type: string; method: string; params: { protocolVersion: number } }>(p, 'received[0]');
+    assert.equal(first.type, 'request');
+    assert.equal(first.method, 'ready');
+    assert.equal(first.params.protocolVersion, 1);
+    assert.equal(await p.textContent('#raw-score'), '1.8734');
+    assert.equal(await p.textContent('#threshold'), '1.2000');
+    assert.match((await p.textContent('#normalized')) ?? '', /0\.830/);
+    assert.equal(await p.textContent('#model-id'), 'bolts-2025-01-07-a1b2');
+    assert.equal(await p.textContent('#backbone'), 'mobilenetv2');
+    assert.equal(await p.textContent('#status-badge'), 'predicted');
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('overlay colours match the fixed scale at known normalised scores', async () => {
+    const p = await h.open({ scenario: 'gray8', opacity: '1' });
+    // Blocks at heatmap cells (x, y, 20x20) → image = 4x; centres well inside each block.
+    const cases = [
+      { ix: 80, iy: 80, score: 0.5 },
+      { ix: 200, iy: 80, score: 0.75 },
+      { ix: 320, iy: 80, score: 1 },
+      { ix: 80, iy: 200, score: 0.4 },
+      { ix: 200, iy: 130, score: 0.1 },
+    ];
+    for (const c of cases) {
+      const [r, g, b, a] = colorFor(c.score);
+      const under = c.iy < 150 ? 100 : Math.round((c.ix / 399) * 255);
+      const alpha = a / 255;
+      const expected = [r, g, b].map((v) => v * alpha + under * (1 - alpha));
+      const got = await pixelAt(p, c.ix, c.iy);
+      for (let k = 0; k < 3; k++) {
+        assert.ok(Math.abs(got[k] - expected[k]) <= 2, `score ${c.score}: channel ${k} is ${got[k]}, expected ${expected[k].toFixed(1)}`);
+      }
+    }
+    // Half opacity halves the overlay's contribution.
+    await p.evaluate(() => { const o = document.getElementById('opacity') as HTMLInputElement; o.value = '50'; o.dispatchEvent(new Event('input')); });
+    const [r, g, b, a] = colorFor(1);
+    const half = (a / 255) * 0.5;
+    const got = await pixelAt(p, 320, 80);
+    [r, g, b].forEach((v, k) => assert.ok(Math.abs(got[k] - (v * half + 100 * (1 - half))) <= 2, `half opacity channel ${k}: ${got[k]}`));
+    // H hides the overlay: the image shows through unchanged.
+    await p.keyboard.press('h');
+    assert.deepEqual((await pixelAt(p, 320, 80)).slice(0, 3), [100, 100, 100]);
+    await p.keyboard.press('h');
+    assert.notDeepEqual((await pixelAt(p, 320, 80)).slice(0, 3), [100, 100, 100]);
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('a brush stroke after zooming saves the exact mask in image coordinates', async () => {
+    const p = await h.open({ scenario: 'gray8' });
+    await p.keyboard.press('+');
+    await p.keyboard.press('+');
+    await p.keyboard.press('b');
+    const size = await p.evaluate(() => (window as never as { __anomalyLens: { brushSize: number } }).__anomalyLens.brushSize);
+    const zoom = await p.evaluate(() => (window as never as { __anomalyLens: { view: { viewport: { zoom: number } } } }).__anomalyLens.view.viewport.zoom);
+    assert.ok(zoom > 3, `zoomed in (zoom ${zoom})`);
+    const [x0, y0] = (await toPage(p, 190, 110)).map(Math.round);
+    const path: [number, number][] = [[x0, y0], [x0 + 40, y0 + 3], [x0 + 80, y0 + 10]];
+    const n = await savedCount(p);
+    await p.mouse.move(...path[0]);
+    await p.mouse.down();
+    for (const q of path.slice(1)) await p.mouse.move(q[0], q[1], { steps: 1 });
+    await p.mouse.up();
+    const regions = await nextSave(p, n);
+    assert.equal(regions.length, 1);
+    const [region] = regions;
+    assert.equal(region.kind, 'mask');
+    assert.equal(region.defectClass, 'scratch');
+    if (region.kind !== 'mask') return;
+    assert.deepEqual(region.rle.size, [300, 400], 'the mask has the IMAGE size, not the screen size');
+    // The same stroke painted here from the image coordinates the webview computed.
+    const pts = await Promise.all(path.map((q) => toImage(p, q[0], q[1])));
+    const expected = new Uint8Array(400 * 300);
+    paintSegment(expected, 400, 300, pts[0][0], pts[0][1], pts[0][0], pts[0][1], size, 1);
+    for (let i = 1; i < pts.length; i++) paintSegment(expected, 400, 300, pts[i - 1][0], pts[i - 1][1], pts[i][0], pts[i][1], size, 1);
+    const got = decodeRle(region.rle);
+    assert.deepEqual(got, expected);
+    // ~ (80 screen px / zoom) long and `size` wide, at image x 190..(190 + 80/zoom).
+    const area = maskArea(got);
+    assert.ok(area > (80 / zoom) * size * 0.8 && area < (80 / zoom + size) * size * 1.2, `area ${area}`);
+    assert.equal(got[110 * 400 + 190], 1);
+    assert.equal(await p.textContent('#region-count'), '1');
+    assert.equal(await p.textContent('#status-badge'), 'corrected');
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('polygons: clicks + double-click close, Enter closes, Esc cancels; undo and redo', async () => {
+    const p = await h.open({ scenario: 'gray8' });
+    await p.keyboard.press('p');
+    const verts: [number, number][] = [[40, 180], [160, 180], [100, 280]];
+    const clicks = await Promise.all(verts.map(([x, y]) => toPage(p, x, y)));
+    let n = await savedCount(p);
+    await p.mouse.click(...clicks[0]);
+    await p.mouse.click(...clicks[1]);
+    await p.mouse.dblclick(...clicks[2]);
+    let regions = await nextSave(p, n);
+    assert.equal(regions.length, 1);
+    const poly = regions[0];
+    assert.equal(poly.kind, 'polygon');
+    if (poly.kind !== 'polygon') return;
+    assert.equal(poly.points.length, 6, 'three vertices, the double-click added no duplicate');
+    const zoom = await p.evaluate(() => (window as never as { __anomalyLens: { view: { viewport: { zoom: number } } } }).__anomalyLens.view.viewport.zoom);
+    verts.forEach(([x, y], i) => {
+      assert.ok(Math.abs(poly.points[2 * i] - x) <= 1 / zoom + 0.01 && Math.abs(poly.points[2 * i + 1] - y) <= 1 / zoom + 0.01, `vertex ${i}`);
+    });
+    // Its raster is the triangle in image pixels: ~ half of 120 x 100.
+    const area = maskArea(rasterizePolygon(poly.points, 400, 300));
+    assert.ok(Math.abs(area - 6000) < 150, `triangle area ${area}`);
+
+    // Esc drops a polygon in progress: nothing is saved.
+    n = await savedCount(p);
+    await p.mouse.click(...(await toPage(p, 250, 200)));
+    await p.mouse.click(...(await toPage(p, 300, 200)));
+    await p.keyboard.press('Escape');
+    await p.waitForTimeout(200);
+    assert.equal(await savedCount(p), n);
+
+    // Enter closes a polygon of three clicked vertices, in the second class.
+    await p.evaluate(() => { const s = document.getElementById('defect-class') as HTMLElement & { value: string }; s.value = 'dent'; s.dispatchEvent(new Event('change')); });
+    for (const [x, y] of [[250, 200], [350, 200], [350, 280]] as const) await p.mouse.click(...(await toPage(p, x, y)));
+    await p.keyboard.press('Enter');
+    regions = await nextSave(p, n);
+    assert.deepEqual(regions.map((r) => `${r.kind}:${r.defectClass}`), ['polygon:scratch', 'polygon:dent']);
+
+    // Undo removes the last polygon, redo brings it back; both are saved to the host.
+    n = await savedCount(p);
+    await p.keyboard.press('Control+z');
+    regions = await nextSave(p, n);
+    assert.deepEqual(regions.map((r) => r.defectClass), ['scratch']);
+    n = await savedCount(p);
+    await p.keyboard.press('Control+Shift+z');
+    regions = await nextSave(p, n);
+    assert.deepEqual(regions.map((r) => r.defectClass), ['scratch', 'dent']);
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('eraser removes painted pixels; undo restores them exactly', async () => {
+    const p = await h.open({ scenario: 'gray8' });
+    await p.keyboard.press('b');
+    for (let i = 0; i < 3; i++) await p.keyboard.press(']');
+    const a = await toPage(p, 100, 200);
+    const b = await toPage(p, 200, 200);
+    let n = await savedCount(p);
+    await p.mouse.move(...a);
+    await p.mouse.down();
+    await p.mouse.move(...b, { steps: 4 });
+    await p.mouse.up();
+    const painted = await nextSave(p, n);
+    const full = painted[0].kind === 'mask' ? maskArea(decodeRle(painted[0].rle)) : 0;
+    assert.ok(full > 0);
+    await p.keyboard.press('e');
+    n = await savedCount(p);
+    const c = await toPage(p, 150, 200);
+    await p.mouse.move(...c);
+    await p.mouse.down();
+    await p.mouse.up();
+    const erased = await nextSave(p, n);
+    const left = erased[0].kind === 'mask' ? maskArea(decodeRle(erased[0].rle)) : 0;
+    assert.ok(left < full && left > 0, `erased part of the stroke (${full} → ${left})`);
+    n = await savedCount(p);
+    await p.keyboard.press('Control+z');
+    const restored = await nextSave(p, n);
+    assert.deepEqual(restored, painted);
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('keyboard shortcuts: A R J K H B E P V ? [ ] reach the right actions', async () => {
+    const p = await h.open({ scenario: 'gray8' });
+    await p.keyboard.press('a');
+    await p.waitForFunction(() => document.getElementById('status-badge')?.textContent === 'accepted');
+    await p.keyboard.press('r');
+    await p.waitForFunction(() => document.getElementById('status-badge')?.textContent === 'rejected');
+    assert.equal(await p.textContent('#review-label'), 'normal');
+    await p.keyboard.press('j');
+    await p.keyboard.press('k');
+    await p.waitForFunction(() => (window as never as { __host: { navigations: string[] } }).__host.navigations.length === 2);
+    assert.deepEqual(await host<string[]>(p, 'navigations'), ['next', 'previous']);
+    for (const [key, tool] of [['b', 'brush'], ['e', 'eraser'], ['p', 'polygon'], ['w', 'windowLevel'], ['v', 'pan']]) {
+      await p.keyboard.press(key);
+      assert.equal(await p.getAttribute(`#tool-${tool}`, 'aria-pressed'), 'true', `${key} selects ${tool}`);
+    }
+    const state = await host<{ tool: string }>(p, 'state');
+    assert.equal(state.tool, 'pan', 'UI state is kept with setState');
+    const overlayOn = () => p.evaluate(() => (window as never as { __anomalyLens: { view: { overlay: { visible: boolean } } } }).__anomalyLens.view.overlay.visible);
+    assert.equal(await overlayOn(), true);
+    await p.keyboard.press('h');
+    assert.equal(await overlayOn(), false);
+    await p.keyboard.press('?');
+    assert.equal(await p.isVisible('#help'), true);
+    const helpText = (await p.textContent('#help')) ?? '';
+    for (const k of ['A', 'R', 'J', 'K', 'H', 'B', 'E', 'P', '[', ']', '?', 'Ctrl+Z']) assert.ok(helpText.includes(k), `help lists ${k}`);
+    await p.keyboard.press('Escape');
+    assert.equal(await p.isVisible('#help'), false);
+    assert.equal(await p.textContent('#brush-size-label'), '10 px');
+    await p.keyboard.press(']');
+    assert.equal(await p.textContent('#brush-size-label'), '13 px');
+    await p.keyboard.press('[');
+    await p.keyboard.press('[');
+    assert.equal(await p.textContent('#brush-size-label'), '8 px');
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('16-bit DICOM: window/level changes pixels from raw values; presets; frames on demand', async () => {
+    const p = await h.open({ scenario: 'gray16', heatmap: 'off', theme: 'light' });
+    // Raw at x = 70 is 1120 → modality 96. Full range (C 1023.5, W 4096) → 69.8; soft tissue (C 40, W 400) → 163.2.
+    assert.equal((await pixelAt(p, 70, 100))[0], 70);
+    await p.evaluate(() => { const s = document.getElementById('wl-preset') as HTMLElement & { value: string }; s.value = '1'; s.dispatchEvent(new Event('change')); });
+    assert.equal((await pixelAt(p, 70, 100))[0], 163);
+    // Right-button drag changes the window (custom), Shift+W resets to the file's default.
+    const c = await toPage(p, 128, 100);
+    await p.mouse.move(...c);
+    await p.mouse.down({ button: 'right' });
+    await p.mouse.move(c[0] + 60, c[1] - 40, { steps: 3 });
+    await p.mouse.up({ button: 'right' });
+    const dragged = (await pixelAt(p, 70, 100))[0];
+    assert.notEqual(dragged, 163);
+    await p.keyboard.press('Shift+W');
+    assert.equal((await pixelAt(p, 70, 100))[0], 70);
+    // Frame 2 is requested from the host (raw + 1000 → brighter), frame 1 again comes from the cache.
+    const setFrame = (f: number) => p.evaluate((v) => { const s = document.getElementById('frame') as HTMLInputElement; s.value = String(v); s.dispatchEvent(new Event('input')); }, f);
+    await setFrame(2);
+    await p.waitForFunction(() => (window as never as { __host: { frameRequests: number[] } }).__host.frameRequests.includes(2));
+    await p.waitForFunction(() => document.getElementById('frame-label')?.textContent === '3 / 3');
+    await settle(p);
+    assert.equal((await pixelAt(p, 70, 100))[0], Math.round(((1120 + 1000 - 1024 + 1024.5) / 4096) * 255));
+    await setFrame(0);
+    await settle(p);
+    assert.equal((await pixelAt(p, 70, 100))[0], 70);
+    assert.deepEqual(await host<number[]>(p, 'frameRequests'), [2], 'frame 0 came with init and stays cached');
+    await p.screenshot({ path: path.join(shots, 'light-dicom16.png') });
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('a file that failed to decode shows its code and reason, not a blank canvas', async () => {
+    const p = await h.open({ scenario: 'error', theme: 'light' });
+    assert.equal(await p.textContent('#error-code'), 'DECODE_FAILED');
+    assert.match((await p.textContent('#error-message')) ?? '', /strip 3 is truncated/);
+    assert.match((await p.textContent('#error-hint')) ?? '', /Re-export/);
+    assert.equal(await p.$('canvas.view'), null);
+    await p.screenshot({ path: path.join(shots, 'light-decode-error.png') });
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('screenshots in light and dark themes (artifacts/webview)', async () => {
+    for (const theme of ['light', 'dark']) {
+      const p = await h.open({ scenario: 'gray8', theme });
+      await p.keyboard.press('b');
+      const a = await toPage(p, 60, 220);
+      await p.mouse.move(...a);
+      await p.mouse.down();
+      await p.mouse.move(a[0] + 90, a[1] + 30, { steps: 5 });
+      await p.mouse.up();
+      await p.keyboard.press('p');
+      for (const [x, y] of [[250, 170], [330, 175], [345, 270], [260, 280]] as const) await p.mouse.click(...(await toPage(p, x, y)));
+      await p.keyboard.press('Enter');
+      await p.waitForFunction(() => (window as never as { __host: { saved: unknown[] } }).__host.saved.length >= 2);
+      await p.mouse.move(...(await toPage(p, 300, 225)));
+      await settle(p);
+      await p.screenshot({ path: path.join(shots, `${theme}-review.png`) });
+      await p.keyboard.press('c');
+      await settle(p);
+      await p.screenshot({ path: path.join(shots, `${theme}-contour.png`) });
+      await p.keyboard.press('?');
+      await p.screenshot({ path: path.join(shots, `${theme}-help.png`) });
+      await noProtocolOrPageErrors(p);
+      await p.context().close();
+    }
+    const rgb = await h.open({ scenario: 'rgb', theme: 'dark' });
+    assert.deepEqual((await pixelAt(rgb, 100, 100)).slice(0, 3), [0, 255, 255], 'RGB bars are drawn as stored');
+    await rgb.screenshot({ path: path.join(shots, 'dark-rgb.png') });
+    await rgb.context().close();
+  });
+});

@@ -1,0 +1,510 @@
+/**
+ * The review editor: wires the image stage, overlay, tools, panel and toolbar to the host.
+ * Review data (status, regions) belongs to the host; edits are saved there (debounced).
+ */
+import { describeError, type ErrorInfo, AnomalyLensError } from '../src/shared/errors';
+import type {
+  HostNotifications, ImageInfo, InitPayload, OverlayMode, ReviewState, ScoreInfo, WebviewCommand,
+} from '../src/shared/protocol';
+import type { Region } from '../src/shared/regions';
+import { el } from './dom';
+import { EditModel, type Rect } from './edits';
+import { FrameCache, type LoadedFrame } from './frames';
+import { defaultWindow, describePixel, modalityRange, renderFrame, type Window } from './pixels';
+import type { WebviewRpc } from './rpcClient';
+import { ImageView, paintEditRect } from './view/canvas';
+import { classColor, type Rgb } from './view/colors';
+import { actionFor, HelpOverlay, type Action } from './view/help';
+import { buildHeatmapLayer, scoreAt } from './view/overlay';
+import { Panel } from './view/panel';
+import { ToolController } from './view/tools';
+import { Toolbar } from './view/toolbar';
+import { loadUiState, saveUiState, type ToolId } from './vscodeApi';
+
+const DEFAULT_CLASS = 'defect';
+type SaveState = 'saved' | 'unsaved' | 'saving' | 'error';
+
+export class App {
+  private init!: InitPayload;
+  private info: ImageInfo | null = null;
+  private frames: FrameCache | null = null;
+  private frame: LoadedFrame | null = null;
+  private range = { min: 0, max: 255 };
+  private window: Window = { center: 127.5, width: 255 };
+  edits: EditModel | null = null;
+  private review!: ReviewState;
+  private score: ScoreInfo | null = null;
+  tool: ToolId = 'pan';
+  brushSize = 10;
+  defectClass = DEFAULT_CLASS;
+  private classes: string[] = [DEFAULT_CLASS];
+  private saveState: SaveState = 'saved';
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private wlFrame = 0;
+
+  private readonly root: HTMLElement;
+  private toolbar!: Toolbar;
+  private panel!: Panel;
+  view!: ImageView;
+  private tools!: ToolController;
+  private help!: HelpOverlay;
+  private readonly notice = el('div', { class: 'notice', id: 'notice', role: 'status', hidden: true });
+  private readonly statusBar = el('footer', { class: 'statusbar', id: 'statusbar' });
+  private readonly cursorText = el('span', { id: 'cursor' });
+  private readonly saveText = el('span', { id: 'save-state' });
+  private readonly queueText = el('span', { id: 'queue' });
+
+  constructor(root: HTMLElement, private readonly rpc: WebviewRpc) {
+    this.root = root;
+    window.addEventListener('keydown', (e) => this.onKey(e), true);
+  }
+
+  /** Build the UI for an init payload (first handshake or a host-pushed re-init). */
+  start(init: InitPayload): void {
+    this.init = init;
+    this.review = init.review;
+    this.score = init.score;
+    this.root.replaceChildren();
+    document.title = init.fileName;
+    if (!init.image.ok) {
+      this.showLoadError(init.fileName, init.image.error);
+      return;
+    }
+    const info = init.image.info;
+    this.info = info;
+    const ui = loadUiState();
+    const sameImage = ui.path === info.path;
+    this.classes = init.defectClasses.length > 0 ? [...init.defectClasses] : [DEFAULT_CLASS];
+    this.defectClass = ui.defectClass && this.classes.includes(ui.defectClass) ? ui.defectClass : this.classes[0];
+    this.brushSize = ui.brushSize ?? init.settings.brushSize;
+    this.tool = ui.tool ?? 'pan';
+    if (init.settings.readOnly && this.tool !== 'pan' && this.tool !== 'windowLevel') this.tool = 'pan';
+
+    this.toolbar = new Toolbar(this.root, {
+      action: (a) => this.run(a),
+      setClass: (c) => { this.defectClass = c; saveUiState({ defectClass: c }); this.view.invalidate(); },
+      setBrushSize: (px) => this.setBrushSize(px),
+      setOpacity: (v) => this.setOverlay({ opacity: v }),
+      setMode: (m) => this.setOverlay({ mode: m }),
+      setHeatmapVisible: (v) => this.setOverlay({ visible: v }),
+      setWindowPreset: (i) => this.setWindowPreset(i),
+      setFrame: (i) => void this.showFrame(i),
+    }, this.classes, this.defectClass);
+    const main = el('div', { class: 'main' });
+    const stage = el('main', { class: 'stage', id: 'stage' });
+    main.append(stage);
+    this.root.append(main, this.statusBar);
+    this.panel = new Panel(main);
+    this.panel.onDeleteRegion = (id) => { if (this.edits?.removeRegion(id)) this.edited(null, true); };
+    stage.append(this.notice);
+    this.statusBar.append(this.cursorText, this.queueText, this.saveText);
+    this.help = new HelpOverlay(this.root);
+
+    this.view = new ImageView(stage);
+    this.view.overlay = {
+      visible: ui.heatmapVisible ?? init.display.heatmapVisible,
+      opacity: ui.opacity ?? init.display.opacity,
+      mode: ui.mode ?? init.display.mode,
+    };
+    this.view.onViewportChange = (v) => {
+      this.toolbar.zoomLabel.textContent = `${Math.round(v.zoom * 100)}%`;
+      saveUiState({ path: info.path, zoom: v.zoom, panX: v.panX, panY: v.panY });
+    };
+    this.edits = new EditModel(info.width, info.height);
+    this.edits.load(this.review.regions);
+    this.tools = new ToolController({
+      view: this.view,
+      edits: () => this.edits,
+      tool: () => this.tool,
+      brushSize: () => this.brushSize,
+      defectClass: () => this.defectClass,
+      readOnly: () => init.settings.readOnly,
+      classColor: (c) => this.colorOf(c),
+      onEdited: (rect, commit) => this.edited(rect, commit),
+      onWindowDrag: (dx, dy) => this.dragWindow(dx, dy),
+      onHover: (x, y) => this.hover(x, y),
+    });
+
+    this.frames = new FrameCache((f) => this.rpc.request('getFrame', { frame: f }));
+    this.frame = this.frames.put(init.image.frame);
+    this.range = modalityRange(this.frame.samples, info);
+    this.window = defaultWindow(info, this.range);
+    this.toolbar.setWindows(this.presets(), info.bitDepth > 8 || info.windows.length > 0 || info.format === 'dicom');
+    this.toolbar.setFrames(info.frameCount, this.frame.pixels.frame);
+    this.toolbar.setTool(this.tool);
+    this.toolbar.setBrushSize(this.brushSize);
+    this.toolbar.setReadOnly(init.settings.readOnly);
+    this.queueText.textContent = init.queue ? `${init.queue.index + 1} of ${init.queue.total}` : '';
+    this.renderImage();
+    this.rebuildHeatmap();
+    this.repaintEdits(null);
+    this.panel.setScore(this.score, this.review);
+    this.panel.setModel(init.model);
+    this.refreshRegions();
+    this.setSaveState('saved');
+    if (sameImage && ui.zoom !== undefined && ui.panX !== undefined && ui.panY !== undefined) {
+      this.view.setViewport({ zoom: ui.zoom, panX: ui.panX, panY: ui.panY });
+    } else {
+      this.view.fit();
+    }
+    this.tools.updateCursor();
+    this.view.canvas.focus({ preventScroll: true });
+  }
+
+  /** Host notifications. */
+  onNotification<K extends keyof HostNotifications>(method: K, params: HostNotifications[K]): void {
+    switch (method) {
+      case 'init':
+        this.start(params as InitPayload);
+        break;
+      case 'annotationChanged': {
+        const p = params as HostNotifications['annotationChanged'];
+        this.applyReview(p.review, p.external);
+        if (p.external) this.showNotice('The annotation was changed outside this editor; it has been reloaded.');
+        break;
+      }
+      case 'scoreChanged': {
+        const p = params as HostNotifications['scoreChanged'];
+        this.score = p.score;
+        this.init.model = p.model;
+        this.rebuildHeatmap();
+        this.panel?.setScore(this.score, this.review);
+        this.panel?.setModel(p.model);
+        break;
+      }
+      case 'command':
+        this.run(commandAction((params as HostNotifications['command']).command));
+        break;
+    }
+  }
+
+  /** Host request: save debounced edits now. */
+  async flush(): Promise<{ saved: boolean }> {
+    if (this.saveState !== 'unsaved' && this.saveState !== 'saving') return { saved: false };
+    await this.saveNow();
+    return { saved: true };
+  }
+
+  // --- actions --------------------------------------------------------------------------------
+
+  run(a: Action): void {
+    if (!this.info) return;
+    const readOnly = this.init.settings.readOnly;
+    switch (a) {
+      case 'accept':
+      case 'reject':
+        if (!readOnly) void this.decide(a);
+        break;
+      case 'pan':
+      case 'windowLevel':
+      case 'brush':
+      case 'eraser':
+      case 'polygon':
+        if (readOnly && a !== 'pan' && a !== 'windowLevel') break;
+        if (this.tool === 'polygon' && a !== 'polygon') this.tools.cancelPolygon();
+        this.tool = a;
+        this.toolbar.setTool(a);
+        this.tools.updateCursor();
+        saveUiState({ tool: a });
+        break;
+      case 'toggleHeatmap':
+        this.setOverlay({ visible: !this.view.overlay.visible });
+        break;
+      case 'toggleMode':
+        this.setOverlay({ mode: this.view.overlay.mode === 'filled' ? 'contour' : 'filled' });
+        break;
+      case 'brushSmaller':
+        this.setBrushSize(Math.max(1, Math.round(this.brushSize / 1.25)));
+        break;
+      case 'brushLarger':
+        this.setBrushSize(Math.min(200, Math.max(this.brushSize + 1, Math.round(this.brushSize * 1.25))));
+        break;
+      case 'undo':
+        if (this.edits?.undo()) this.edited(null, true);
+        break;
+      case 'redo':
+        if (this.edits?.redo()) this.edited(null, true);
+        break;
+      case 'next':
+      case 'previous':
+        void this.navigate(a);
+        break;
+      case 'zoomIn':
+        this.view.zoomBy(1.25);
+        break;
+      case 'zoomOut':
+        this.view.zoomBy(0.8);
+        break;
+      case 'zoomFit':
+        this.view.fit();
+        break;
+      case 'zoom1':
+        this.view.oneToOne();
+        break;
+      case 'resetWindow':
+        this.setWindowPreset(0);
+        break;
+      case 'closePolygon':
+        this.tools.closePolygon();
+        break;
+      case 'cancel':
+        if (this.help.visible) this.help.toggle(false);
+        else this.tools.cancelPolygon();
+        break;
+      case 'help':
+        this.help.toggle();
+        break;
+    }
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (isTextEntry(e)) return;
+    const a = actionFor(e);
+    if (!a) return;
+    // Handled here: keep VS Code from also running a contributed keybinding for the same key.
+    e.preventDefault();
+    e.stopPropagation();
+    if (e.repeat && (a === 'accept' || a === 'reject' || a === 'next' || a === 'previous' || a === 'help')) return;
+    this.run(a);
+  }
+
+  private async decide(kind: 'accept' | 'reject'): Promise<void> {
+    try {
+      await this.saveNow();
+      const review = await this.rpc.request(kind, { baseRevision: this.review.revision });
+      this.applyReview(review, false);
+      this.showNotice(kind === 'accept' ? 'Accepted: anomalous.' : 'Rejected: marked normal.');
+    } catch (err) {
+      this.showError(`Could not ${kind}`, err);
+    }
+  }
+
+  private async navigate(direction: 'next' | 'previous'): Promise<void> {
+    try {
+      await this.saveNow();
+      const r = await this.rpc.request('navigate', { direction });
+      if (!r.opened) this.showNotice(direction === 'next' ? 'This is the last image to review.' : 'This is the first image.');
+    } catch (err) {
+      this.showError('Could not open the next image', err);
+    }
+  }
+
+  // --- edits and saving -------------------------------------------------------------------------
+
+  private edited(rect: Rect | null, commit: boolean): void {
+    this.repaintEdits(rect);
+    this.view.invalidate();
+    if (!commit) return;
+    this.refreshRegions();
+    this.setSaveState('unsaved');
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => void this.saveNow().catch(() => undefined), this.init.settings.saveDebounceMs);
+  }
+
+  /** Save now if anything is pending; saves run one at a time, in order. */
+  private saveNow(): Promise<void> {
+    clearTimeout(this.saveTimer);
+    if (this.saveState !== 'unsaved') return this.saving;
+    const regions = this.edits?.toRegions() ?? [];
+    this.setSaveState('saving');
+    const run = this.saving.catch(() => undefined).then(async () => {
+      try {
+        const review = await this.rpc.request('saveRegions', { regions, baseRevision: this.review.revision });
+        this.review = review;
+        this.panel.setScore(this.score, review);
+        if (this.saveState === 'saving') this.setSaveState('saved');
+      } catch (err) {
+        this.setSaveState('error');
+        this.showError('Your edits were not saved', err);
+        throw err;
+      }
+    });
+    this.saving = run;
+    return run;
+  }
+
+  private applyReview(review: ReviewState, reloadRegions: boolean): void {
+    const changed = reloadRegions || !sameRegionIds(review.regions, this.edits?.toRegions() ?? []);
+    this.review = review;
+    if (changed && this.edits) {
+      clearTimeout(this.saveTimer);
+      this.edits.load(review.regions);
+      this.tools.cancelPolygon();
+      this.repaintEdits(null);
+      this.setSaveState('saved');
+    }
+    this.refreshRegions();
+    this.panel.setScore(this.score, review);
+    this.view.invalidate();
+  }
+
+  private refreshRegions(): void {
+    const regions = this.edits?.toRegions() ?? [];
+    this.panel.setRegions(regions, (c) => this.colorOf(c), this.init.settings.readOnly);
+    this.toolbar.setUndo(!!this.edits?.canUndo, !!this.edits?.canRedo);
+  }
+
+  private repaintEdits(rect: Rect | null): void {
+    const layer = this.view.edits;
+    const edits = this.edits;
+    if (!layer || !edits) return;
+    const r = rect ?? { x: 0, y: 0, width: layer.width, height: layer.height };
+    paintEditRect(layer, (i) => edits.classAt(i), (c) => this.colorOf(c), r);
+  }
+
+  private setSaveState(s: SaveState): void {
+    this.saveState = s;
+    this.saveText.textContent = { saved: 'Saved', unsaved: 'Unsaved changes', saving: 'Saving…', error: 'Not saved' }[s];
+    this.saveText.className = `save-${s}`;
+  }
+
+  // --- display ----------------------------------------------------------------------------------
+
+  private colorOf(cls: string): Rgb {
+    return classColor(this.classes, cls);
+  }
+
+  private setBrushSize(px: number): void {
+    this.brushSize = px;
+    this.toolbar.setBrushSize(px);
+    saveUiState({ brushSize: px });
+    this.view.invalidate();
+  }
+
+  private setOverlay(patch: { visible?: boolean; opacity?: number; mode?: OverlayMode }): void {
+    const o = { ...this.view.overlay, ...patch };
+    this.view.overlay = o;
+    this.toolbar.setOverlay(o.visible, o.opacity, o.mode, !!this.view.heatmap);
+    saveUiState({ heatmapVisible: o.visible, opacity: o.opacity, mode: o.mode });
+    this.view.invalidate();
+  }
+
+  private rebuildHeatmap(): void {
+    const hm = this.score?.heatmap;
+    const info = this.info;
+    const onFrame = !!hm && hm.frame === (this.frame?.pixels.frame ?? 0);
+    this.view.heatmap = hm && info && onFrame ? buildHeatmapLayer(hm, info.width, info.height) : null;
+    this.setOverlay({});
+  }
+
+  private presets(): { label: string }[] {
+    const ws = this.info?.windows ?? [];
+    if (ws.length === 0) return [{ label: 'Default' }];
+    return ws.map((w, i) => ({ label: w.label ?? `C ${w.center} / W ${w.width}${i === 0 ? ' (default)' : ''}` }));
+  }
+
+  private setWindowPreset(i: number): void {
+    if (!this.info) return;
+    const w = this.info.windows[i];
+    this.window = w ? { center: w.center, width: w.width } : defaultWindow({ ...this.info, windows: [] }, this.range);
+    this.toolbar.markWindowCustom(false, i);
+    this.renderImage();
+  }
+
+  private dragWindow(dx: number, dy: number): void {
+    const step = Math.max(this.range.max - this.range.min, 1) / 512;
+    this.window = { center: this.window.center + dy * step, width: Math.max(step, this.window.width + dx * step) };
+    this.toolbar.markWindowCustom(true);
+    if (this.wlFrame) return;
+    this.wlFrame = requestAnimationFrame(() => {
+      this.wlFrame = 0;
+      this.renderImage();
+    });
+  }
+
+  private renderImage(): void {
+    const f = this.frame;
+    if (!f || !this.info) return;
+    const img = new ImageData(f.pixels.width, f.pixels.height);
+    renderFrame(f.pixels, f.samples, this.info, this.window, img.data);
+    this.view.setImage(img);
+    this.hoverText();
+  }
+
+  private async showFrame(i: number): Promise<void> {
+    if (!this.frames) return;
+    try {
+      const f = await this.frames.get(i);
+      this.frame = f;
+      this.renderImage();
+      this.rebuildHeatmap();
+    } catch (err) {
+      this.showError(`Could not load frame ${i + 1}`, err);
+    }
+  }
+
+  private lastHover: [number, number] | null = null;
+
+  private hover(ix: number, iy: number): void {
+    this.lastHover = [Math.floor(ix), Math.floor(iy)];
+    this.hoverText();
+  }
+
+  private hoverText(): void {
+    const f = this.frame;
+    if (!f || !this.info || !this.lastHover) {
+      this.cursorText.textContent = '';
+      return;
+    }
+    const [x, y] = this.lastHover;
+    const value = describePixel(f.samples, f.pixels, this.info, x, y);
+    if (!value) {
+      this.cursorText.textContent = '';
+      return;
+    }
+    const s = this.view.heatmap ? scoreAt(this.view.heatmap, x + 0.5, y + 0.5) : undefined;
+    this.cursorText.textContent = `x ${x}, y ${y} · value ${value}${s === undefined ? '' : ` · score ${s.toFixed(3)}`}`;
+  }
+
+  // --- messages ---------------------------------------------------------------------------------
+
+  private showNotice(text: string, isError = false): void {
+    this.notice.textContent = text;
+    this.notice.classList.toggle('error', isError);
+    this.notice.hidden = false;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => { this.notice.hidden = true; }, isError ? 8000 : 2500);
+  }
+
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private showError(what: string, err: unknown): void {
+    const info: ErrorInfo = err instanceof AnomalyLensError ? err.toInfo() : { code: 'INTERNAL', message: String(err) };
+    this.showNotice(`${what}: ${describeError(info)}`, true);
+    if (info.code === 'INTERNAL') this.rpc.notify('reportError', { message: `${what}: ${info.message}` });
+  }
+
+  /** The image could not be decoded: say which file, which code, why and what to do. */
+  private showLoadError(fileName: string, error: ErrorInfo): void {
+    const box = el('div', { class: 'load-error', id: 'load-error', role: 'alert' },
+      el('h2', {}, `Cannot show ${fileName}`),
+      el('p', {}, el('code', { id: 'error-code' }, error.code), ' ', el('span', { id: 'error-message' }, error.message)),
+    );
+    if (error.file) box.append(el('p', { class: 'hint' }, `File: ${error.file}`));
+    if (error.hint) box.append(el('p', { class: 'hint', id: 'error-hint' }, error.hint));
+    this.root.append(box);
+  }
+}
+
+function commandAction(c: WebviewCommand): Action {
+  return c === 'help' ? 'help' : c;
+}
+
+function sameRegionIds(a: readonly Region[], b: readonly Region[]): boolean {
+  if (a.length !== b.length) return false;
+  const ids = new Set(b.map((r) => r.id));
+  return a.every((r) => ids.has(r.id));
+}
+
+/** Keys typed into a text field or select belong to it, not to the shortcuts. */
+function isTextEntry(e: KeyboardEvent): boolean {
+  for (const t of e.composedPath()) {
+    if (!(t instanceof HTMLElement)) continue;
+    const tag = t.tagName;
+    if (tag === 'TEXTAREA' || tag === 'VSCODE-TEXTFIELD' || tag === 'VSCODE-TEXTAREA' || t.isContentEditable) return true;
+    if (tag === 'INPUT' && !['range', 'checkbox', 'radio', 'button'].includes((t as HTMLInputElement).type)) return true;
+    if (tag === 'VSCODE-SINGLE-SELECT' && (t as HTMLElement & { open?: boolean }).open) return true;
+  }
+  return false;
+}
