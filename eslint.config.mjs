@@ -18,7 +18,8 @@ export default tseslint.config(
     },
   },
   layer(['src/shared/**/*.ts'], [
-    { group: ['*', '!./*', '!../shared/*'], message: 'src/shared imports nothing outside itself.' },
+    { regex: '^(?!\\.{1,2}/)', message: 'src/shared imports no packages.' },
+    { group: ['../*', '!../shared/*'], message: 'src/shared imports nothing outside itself.' },
   ], [noVscode]),
   layer(['src/core/**/*.ts'], [
     { group: ['**/extension/**', '**/worker/**', '**/webview/**', '**/cli/**'], message: 'src/core must not depend on outer layers.' },
@@ -32,6 +33,11 @@ export default tseslint.config(
   layer(['webview/**/*.ts'], [
     { group: ['**/src/core/**', '**/src/extension/**', '**/src/worker/**', 'node:*', 'fs', 'path', 'onnxruntime-node'], message: 'The webview imports only src/shared.' },
   ], [noVscode]),
+  {
+    // The engine runs in Node (CLI, worker): no DOM.
+    files: ['src/core/**/*.ts', 'src/worker/**/*.ts', 'src/shared/**/*.ts'],
+    rules: { 'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'HTMLElement', 'HTMLCanvasElement', 'requestAnimationFrame', 'localStorage'] },
+  },
   layer(['src/extension/**/*.ts'], [
     { group: ['**/webview/**'], message: 'The host talks to the webview through messages only.' },
   ]),

@@ -49,7 +49,10 @@ const fromInfo = (e: ErrorInfo): AnomalyLensError => new AnomalyLensError(e.code
 function ownedBuffer(bytes: Uint8Array): ArrayBuffer {
   const buf = bytes.buffer;
   if (buf instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength) return buf;
-  return bytes.slice().buffer as ArrayBuffer;
+  // Buffer.slice() would share memory (node's pool), so copy explicitly.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
 }
 
 export class WorkerClient {

@@ -47,6 +47,11 @@ export interface MethodOptions {
   patience: number;
   batchSize: number;
   scoreMode: ScoreMode;
+  /**
+   * Weight of the raw patch features next to the learned embedding in the kNN space
+   * (0 = learned space only, as METHOD §4; > 0 = joint space [φ(x)/s_φ, w·x/s_x]).
+   */
+  rawWeight: number;
   /** Neighbours for kNN scoring (k > 1 uses a softmin-weighted mean). */
   k: number;
   /** Gaussian blur of the map in 224-pixel units. */

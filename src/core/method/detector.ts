@@ -16,7 +16,9 @@ import { buildScoreGraph, reduceNeighbours } from './scoreGraph';
 export interface DetectorState {
   head?: MlpParams;
   center?: Float32Array;
-  /** Repository in the scoring space [M, d]. */
+  /** Scales of the joint space [learned, raw] when rawWeight > 0. */
+  jointScale?: [number, number];
+  /** Repository in the scoring space [M, d] (joint space: [M, d + D]). */
   bank: Float32Array;
   bankRows: number;
   /** Training images' global features [G, D] (only when the global term is on). */
@@ -31,6 +33,7 @@ export function buildDetectorScoreGraph(state: DetectorState, options: MethodOpt
   return buildScoreGraph({
     featureDim,
     head: state.head,
+    jointScale: state.jointScale,
     bank: state.bank,
     bankRows: state.bankRows,
     k: options.k,

@@ -151,12 +151,14 @@ export async function fitDetector(
     ctx.log?.(`head: ${result.epochs} epochs (best ${result.bestEpoch}); collapse check normal ${result.collapse.normal.toFixed(3)} vs perturbed ${result.collapse.perturbed.toFixed(3)}`);
     const probe2 = await Probe.open(sizes, runtime);
     let bank: Float32Array;
+    const repo = gather(rows, D, selected);
     try {
-      bank = (await probe2.run(result.params, gather(rows, D, selected), selected.length)).z;
+      bank = (await probe2.run(result.params, repo, selected.length)).z;
     } finally {
       await probe2.release();
     }
     state = { head: result.params, center, bank, bankRows: selected.length, globalRows: 0 };
+    if (options.rawWeight > 0) Object.assign(state, jointBank(bank, repo, selected.length, options.embedDim, D, options.rawWeight));
   }
 
   if (options.globalWeight > 0) {
@@ -206,6 +208,26 @@ export async function fitDetector(
   const looScores = new Map<number, number>();
   raws.forEach((r, i) => looScores.set(r.src, normalScores[i]));
   return { detector, looScores };
+}
+
+/** Root-mean-square distance of rows to their mean: the scale that makes two spaces comparable. */
+function rmsSpread(rows: Float32Array, n: number, d: number): number {
+  const mean = meanRows(rows, n, d);
+  let s = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) s += (rows[i * d + j] - mean[j]) ** 2;
+  return Math.sqrt(s / Math.max(1, n)) || 1;
+}
+
+/** Repository rows in the joint space [φ(r)/s_φ, w·r/s_x]. */
+function jointBank(z: Float32Array, raw: Float32Array, n: number, d: number, D: number, w: number): Pick<DetectorState, 'bank' | 'jointScale'> {
+  const s0 = 1 / rmsSpread(z, n, d);
+  const s1 = w / rmsSpread(raw, n, D);
+  const bank = new Float32Array(n * (d + D));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) bank[i * (d + D) + j] = z[i * d + j] * s0;
+    for (let j = 0; j < D; j++) bank[i * (d + D) + d + j] = raw[i * D + j] * s1;
+  }
+  return { bank, jointScale: [s0, s1] };
 }
 
 function imagePenalty(bankSource: Uint32Array, src: number): { rows: Float32Array; dims: number[] } {

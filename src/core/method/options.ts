@@ -22,6 +22,7 @@ export const DEFAULT_METHOD: MethodOptions = {
   patience: 5,
   batchSize: 1024,
   scoreMode: 'knn',
+  rawWeight: 0,
   k: 1,
   blurSigma: 4,
   topFraction: 0,

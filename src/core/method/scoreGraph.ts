@@ -10,6 +10,8 @@ export interface ScoreGraphSpec {
   featureDim: number;
   /** Omitted for the PatchCore baseline (scores in feature space). */
   head?: MlpParams;
+  /** Joint space: [φ(x)·s0, x·s1] (see MethodOptions.rawWeight). */
+  jointScale?: [number, number];
   /** Repository in the scoring space, [M, d] row-major. */
   bank: Float32Array;
   bankRows: number;
@@ -53,7 +55,11 @@ function nearest(g: GraphBuilder, q: Value, bank: Float32Array, n: number, d: nu
 export function buildScoreGraph(spec: ScoreGraphSpec): Uint8Array {
   const g = new GraphBuilder('score');
   const x = g.input('patches', ['P', spec.featureDim]);
-  const z = spec.head ? forward(g, x, paramsAsInitializers(g, spec.head)).z : x;
+  let z = spec.head ? forward(g, x, paramsAsInitializers(g, spec.head)).z : x;
+  if (spec.jointScale && spec.head) {
+    const [s0, s1] = spec.jointScale;
+    z = g.op('Concat', [g.mul(z, g.constFloat([s0], [1])), g.mul(x, g.constFloat([s1], [1]))], { axis: attr.int(1) });
+  }
   const d = spec.bank.length / spec.bankRows;
   if (spec.mode === 'center') {
     if (!spec.center) throw new Error('center scoring needs a centre');

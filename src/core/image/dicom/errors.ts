@@ -22,9 +22,3 @@ export function describeThrown(e: unknown): string {
   if (typeof e === 'number') return `codec error ${e}`;
   return 'unknown error';
 }
-
-export function tagName(tag: string): string {
-  // 'x7fe00010' -> '(7FE0,0010)'
-  const t = tag.replace(/^x/, '').toUpperCase();
-  return `(${t.slice(0, 4)},${t.slice(4, 8)})`;
-}

@@ -28,7 +28,7 @@ export function decodeDicom(bytes: Uint8Array, opts: DecodeOptions): DecodedImag
   try {
     return decode(asPlainBytes(bytes), opts);
   } catch (e) {
-    if (e instanceof AnomalyLensError) throw e.withFile(file ?? '');
+    if (e instanceof AnomalyLensError) throw file ? e.withFile(file) : e;
     throw dicomError('DECODE_FAILED', `the DICOM file could not be decoded (${describeThrown(e)})`, file, undefined, e);
   }
 }

@@ -9,11 +9,6 @@ export interface SampleLayout {
   littleEndian: boolean;
 }
 
-/** Bytes (or, for 1-bit data, bits) one frame occupies in native encoding. */
-export function frameBits(samples: number, bitsAllocated: number): number {
-  return samples * bitsAllocated;
-}
-
 /**
  * Unpack `count` samples starting at bit `bitOffset` of `bytes` into stored values:
  * shift by HighBit, mask to BitsStored, sign-extend when signed (PS3.5 §8.1.1).
