@@ -138,6 +138,11 @@ export class AnnotationStore {
     this.seen.set(file, null);
   }
 
+  /** Opaque revision of the file as last read or written (null: absent or never read). */
+  revision(imageRelPath: string): string | null {
+    return this.seen.get(this.pathFor(imageRelPath))?.sha256 ?? null;
+  }
+
   /** Forget what was seen (e.g. after the watcher reports an external change that was reloaded). */
   forget(imageRelPath: string): void {
     this.seen.delete(this.pathFor(imageRelPath));

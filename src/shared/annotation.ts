@@ -146,6 +146,29 @@ export function predictedAnnotation(
   };
 }
 
+/** A human decision on an image the model has not scored (no prediction). */
+export function reviewedAnnotation(
+  image: AnnotationImage,
+  decision: { label: AnnotationLabel; regions?: readonly Region[] },
+  ctx: BuildContext,
+): Annotation {
+  const at = nowIso(ctx);
+  const regions = decision.label === 'anomalous' ? cloneRegions(decision.regions ?? []) : [];
+  return {
+    $schema: ANNOTATION_SCHEMA_ID,
+    formatVersion: ANNOTATION_FORMAT_VERSION,
+    image: pickImageInfo(image),
+    label: decision.label,
+    status: decision.label === 'normal' ? 'rejected' : regions.length ? 'corrected' : 'accepted',
+    prediction: null,
+    regions,
+    review: { decidedAt: at, imageSha256: image.sha256 },
+    createdAt: at,
+    updatedAt: at,
+    toolVersion: ctx.toolVersion,
+  };
+}
+
 export const hasHumanDecision = (a: Annotation): boolean => a.status !== 'predicted';
 
 /**

@@ -26,6 +26,8 @@ export interface MethodOptions {
   rho: number;
   /** Upper bound on repository size (keeps scoring fast on large training sets). */
   maxRepository: number;
+  /** Few-shot floor: small training sets keep at least this many points (or all of them). */
+  minRepository: number;
   /** Dimension of the random projection used by the selector's distances. */
   selectorProjection: number;
   /** Average neighbouring channels of each tap in groups of this size (1 = keep all). */

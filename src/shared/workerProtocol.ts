@@ -54,6 +54,8 @@ export interface RuntimeOptions {
   device?: Device;
   threads?: number;
   maxPixels?: number;
+  /** A manual threshold (raw units) replacing the model's for normalised scores and regions. */
+  threshold?: number;
 }
 
 /** What the host shows about a model (status bar, score panel). */

@@ -12,6 +12,7 @@ import {
   predictedAnnotation,
   rejectAnnotation,
   resetAnnotation,
+  reviewedAnnotation,
   serializeAnnotation,
   type Annotation,
   type AnnotationImage,
@@ -49,6 +50,12 @@ test('every review transition yields a valid annotation', () => {
     const r = validate(next);
     assert.ok(r.ok, JSON.stringify(r));
   }
+  for (const label of ['normal', 'anomalous'] as const) {
+    const r = reviewedAnnotation(image, { label, regions: [polygon] }, later);
+    assert.ok(validate(r).ok, `reviewed ${label}`);
+    assert.equal(r.prediction, null);
+  }
+  assert.deepEqual(reviewedAnnotation(image, { label: 'normal', regions: [polygon] }, later).regions, []);
   assert.equal(rejectAnnotation(a, later).label, 'normal');
   assert.deepEqual(rejectAnnotation(a, later).regions, []);
   assert.equal(correctAnnotation(a, [], later).status, 'rejected');

@@ -181,3 +181,20 @@ test('the real process exits with the documented codes', () => {
   const usage = run(['scan', '--nope']);
   assert.equal(usage.status, 2);
 });
+
+test('eval prints image AUROC, pixel AUROC and PRO for an MVTec-layout set', async () => {
+  const dir = tempDir();
+  const { writeTextureSet } = await import('../../src/core/samples/write');
+  await writeTextureSet(path.join(dir, 'set'), { kind: 'brushed', seed: 2, size: 48, train: 1, testGood: 3, testPerDefect: 1 });
+  deps.loadDetector = async () => fakeDetector();
+  const io = memoryIo(dir);
+  assert.equal(await runCli(['eval', 'set', '--model', '.', '--json'], io), 0, io.stderr);
+  const r = JSON.parse(io.stdout);
+  assert.equal(r.images, 6);
+  assert.equal(r.anomalous, 3);
+  assert.ok(r.imageAuroc >= 0 && r.imageAuroc <= 1);
+  assert.ok(typeof r.pixelAuroc === 'number' && typeof r.pro === 'number', 'masks exist, so pixel metrics are reported');
+  const io2 = memoryIo(dir);
+  assert.equal(await runCli(['eval', 'set', '--model', 'missing'], io2), 1);
+  assert.match(io2.stderr, /^error: MODEL_INVALID/);
+});

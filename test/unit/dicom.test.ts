@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeDicom, isDicom } from '../../src/core/image/dicom/index';
 import { AnomalyLensError, describeError } from '../../src/shared/errors';
 import type { DecodedImage } from '../../src/shared/image';
-import { TS, concat, encodeRleFrame, imageElements, rng, words, writeDicom, type El } from './dicomWriter';
+import { TS, concat, encapsulate, encodeElements, encodeRleFrame, imageElements, rng, words, writeDicom, type El } from './dicomWriter';
 
 const opts = { path: 'fixture.dcm', maxPixels: 10_000_000 };
 
@@ -282,6 +282,36 @@ test('a file without meta header (bare implicit data set) still decodes', () => 
   const bytes = writeDicom({ transferSyntax: TS.implicitLE, elements: imageElements({ rows: 2, columns: 3, bitsAllocated: 16 }), pixels: words(values), preamble: false });
   assert.equal(isDicom(bytes), true);
   assert.deepEqual(Array.from(decodeDicom(bytes, opts).frames[0].data), values);
+});
+
+/** Preamble + meta header declaring `ts`, followed by a data set written implicit VR little endian. */
+function implicitBodyUnder(ts: string, elements: El[], pixels: Uint8Array | Uint8Array[][]): Uint8Array {
+  const head = writeDicom({ transferSyntax: ts, elements: [] });
+  if (pixels instanceof Uint8Array) return concat(head, writeDicom({ transferSyntax: TS.implicitLE, elements, pixels, preamble: false }));
+  // Encapsulated Pixel Data in implicit VR: tag + undefined length, then the items.
+  const implicitHeader = Uint8Array.from([0xe0, 0x7f, 0x10, 0x00, 0xff, 0xff, 0xff, 0xff]);
+  return concat(head, encodeElements(elements, true, false), implicitHeader, encapsulate(pixels, false).subarray(12));
+}
+
+test('an explicit VR transfer syntax over an implicit VR data set is read as implicit (native and RLE)', () => {
+  const values = randomInts(12, 0, 4000, 7);
+  const native = decodeDicom(implicitBodyUnder(TS.explicitLE, imageElements({ rows: 3, columns: 4, bitsAllocated: 16 }), words(values)), opts);
+  assert.deepEqual(Array.from(native.frames[0].data), values);
+  assert.equal(native.meta.transferSyntaxUid, TS.explicitLE);
+  const frames = [randomInts(12, 0, 60000, 8), randomInts(12, 0, 60000, 9)];
+  const rle = decodeDicom(
+    implicitBodyUnder(TS.rle, imageElements({ rows: 3, columns: 4, bitsAllocated: 16, frames: 2 }), frames.map((f) => [encodeRleFrame(words(f), 12, 1, 2)])),
+    opts,
+  );
+  assert.equal(rle.meta.transferSyntaxUid, TS.rle);
+  frames.forEach((f, i) => assert.deepEqual(Array.from(rle.frames[i].data), f));
+});
+
+test('a bare data set preceded by a stray byte -> DICOM_INVALID saying so', () => {
+  const body = writeDicom({ transferSyntax: TS.explicitLE, elements: small(), pixels: new Uint8Array(32), preamble: false });
+  assert.equal(decodeDicom(body, opts).width, 4);
+  const e = expectCode(() => decodeDicom(concat(Uint8Array.from([0x20]), body), opts), 'DICOM_INVALID');
+  assert.match(e.message, /1 stray byte/);
 });
 
 // ---- errors ----

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as engine from '../../core/engine';
 import { discoverDatasets } from '../../core/bench/datasets';
 import { benchmarkMarkdown } from '../../core/bench/markdown';
-import { PRESETS, type BenchPlan, type Shot } from '../../core/bench/plan';
+import { ABLATIONS, PRESETS, type BenchPlan, type Shot } from '../../core/bench/plan';
 import { runBenchmark } from '../../core/bench/runner';
 import { runSpeed, runSpeedTask, type SpeedResults, type SpeedTask, type SpeedTaskResult } from '../../core/bench/speed';
 import { AnomalyLensError } from '../../shared/errors';
@@ -23,6 +23,7 @@ export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options
   --only <ids>         comma-separated dataset ids (e.g. mpdd-metal_plate,head-ct)
   --backbones <ids>    comma-separated backbones (default: mobilenetv2, inceptionv3 + the example MobileNetV1 manifest if its weights exist)
   --seeds <list>  --shots <list>  --max-test <n>  --max-train <n>
+  --ablations <ids|none>  subset of: ${ABLATIONS.map((a) => a.id).join(', ')}   --no-contaminated
   --no-speed           skip the speed section     --scan-count <n>  images scanned for speed (quick 200, full 1000)
   --out <dir>          where benchmarks.md/json and bench/*.svg go (default docs)
   --work <dir>         feature cache and speed data (default bench-out)
@@ -66,6 +67,8 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       'max-test': { type: 'string' },
       'max-train': { type: 'string' },
       'no-speed': { type: 'boolean' },
+      ablations: { type: 'string' },
+      'no-contaminated': { type: 'boolean' },
       'scan-count': { type: 'string' },
       out: { type: 'string' },
       work: { type: 'string' },
@@ -107,6 +110,9 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     maxTrain: num(v, 'max-train', positiveInt, 'a positive integer') ?? base.maxTrain,
   };
   plan.defaultBackbone = plan.backbones[0];
+  const abl = list(str(v, 'ablations'));
+  if (abl) plan.ablations = abl[0] === 'none' ? [] : ABLATIONS.filter((a) => abl.includes(a.id));
+  if (flag(v, 'no-contaminated')) plan.contaminated = false;
   const dataRoot = path.resolve(io.cwd, str(v, 'data') ?? io.env.ANOMALY_LENS_DATA ?? '../shared/data');
   const outDir = path.resolve(io.cwd, str(v, 'out') ?? 'docs');
   const workDir = path.resolve(io.cwd, str(v, 'work') ?? 'bench-out');

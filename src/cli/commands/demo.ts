@@ -25,12 +25,12 @@ const SETS: DemoSet[] = [
   {
     id: 'textures',
     title: 'woven texture: scratches, spots, cracks',
-    make: (root, seed) => writeTextureSet(root, { kind: 'woven', seed, size: 256, train: 10, testGood: 6, testPerDefect: 2 }),
+    make: (root, seed) => writeTextureSet(root, { kind: 'woven', seed, size: 256, train: 8, testGood: 6, testPerDefect: 2 }),
   },
   {
     id: 'digits',
     title: 'MNIST: digit 7 is normal, other digits are anomalies',
-    make: (root, seed) => writeDigitSet(root, { normalDigit: 7, seed, train: 16, testGood: 6, testOther: 6 }),
+    make: (root, seed) => writeDigitSet(root, { normalDigit: 7, seed, train: 10, testGood: 6, testOther: 6 }),
   },
 ];
 

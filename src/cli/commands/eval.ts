@@ -1,2 +1,107 @@
-export const EVAL_HELP = '';
-export async function evalCommand(): Promise<number> { return 0; }
+/** `anomaly-lens eval <dataset root> --model <dir>`: image AUROC, pixel AUROC and PRO on a labelled set. */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { loadDataset, readMask, resizeMask, type DatasetKind } from '../../core/bench/datasets';
+import { createPixelMetrics, imageAuroc } from '../../core/bench/metrics';
+import { shrinkMap } from '../../core/bench/runner';
+import { decodeImage } from '../../core/image/decode';
+import { AnomalyLensError, describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import { flag, num, oneOf, parse, required } from '../args';
+import { deps } from '../deps';
+import type { CliIo } from '../io';
+import { createProgress } from '../progress';
+import { RUNTIME_OPTIONS, runtimeOf } from './common';
+
+export const EVAL_HELP = `anomaly-lens eval <dataset root> --model <model dir> [options]
+  Dataset: MVTec layout (train/good, test/<type>, ground_truth/<type>/*_mask.png) or mpdd, magnetic-tile, head-ct.
+  --kind mvtec|mpdd|magnetic-tile|head-ct   force the layout (default: detected)
+  --seed <n>           split seed for sets split by seed (magnetic-tile, head-ct; default 0)
+  --pixel-side <n>     pixel metrics on maps shrunk to this long side (default 256, 0 = full size)
+  --device  --threads  --max-pixels  --json  --quiet`;
+
+export async function evalCommand(args: string[], io: CliIo): Promise<number> {
+  const { values: v, positionals } = parse(args, {
+    ...RUNTIME_OPTIONS,
+    model: { type: 'string', short: 'm' },
+    kind: { type: 'string' },
+    seed: { type: 'string' },
+    'pixel-side': { type: 'string' },
+  });
+  if (flag(v, 'help')) {
+    io.out(`${EVAL_HELP}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new AnomalyLensError('BAD_ARGUMENT', 'eval needs exactly one dataset root');
+  const root = path.resolve(io.cwd, positionals[0]);
+  const modelDir = path.resolve(io.cwd, required(v, 'model', 'eval'));
+  const kind = oneOf(v, 'kind', ['mvtec', 'mpdd', 'magnetic-tile', 'head-ct'] as const satisfies readonly DatasetKind[]);
+  const seed = num(v, 'seed', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer') ?? 0;
+  const side = num(v, 'pixel-side', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer') ?? 256;
+  const rt = runtimeOf(v);
+  if (!(await fs.stat(modelDir).catch(() => undefined))?.isDirectory()) {
+    throw new AnomalyLensError('MODEL_INVALID', 'model folder not found', { file: modelDir, hint: 'train one first: `anomaly-lens train <dataset>/train/good --out <dir>`' });
+  }
+  const ds = await loadDataset(root, { kind, seed });
+  const progress = createProgress(io, { quiet: flag(v, 'quiet') });
+  const det = await deps.loadDetector(modelDir, { device: rt.device, threads: rt.threads, log: progress.log });
+  const scores: number[] = [];
+  const labels: (0 | 1)[] = [];
+  const failures: { name: string; error: ErrorInfo }[] = [];
+  const pixel = ds.hasMasks ? createPixelMetrics() : undefined;
+  const started = io.now();
+  try {
+    for (let i = 0; i < ds.test.length; i++) {
+      const t = ds.test[i];
+      progress.update({ stage: 'scan', done: i, total: ds.test.length, message: t.name });
+      try {
+        const img = decodeImage(new Uint8Array(await fs.readFile(t.file)), { path: t.name, maxPixels: rt.maxPixels });
+        const s = await det.scoreImage(img, t.name);
+        scores.push(s.score);
+        labels.push(t.label);
+        if (pixel) {
+          const k = side && Math.max(s.width, s.height) > side ? side / Math.max(s.width, s.height) : 1;
+          const w = Math.max(1, Math.round(s.width * k));
+          const h = Math.max(1, Math.round(s.height * k));
+          const mask = t.mask ? resizeMask(await readMask(t.mask), w, h) : new Uint8Array(w * h);
+          pixel.add(shrinkMap(s.map, s.width, s.height, w, h), mask, w, h);
+        }
+      } catch (e) {
+        failures.push({ name: t.name, error: toErrorInfo(e, t.name) });
+        progress.log(`skipped: ${describeError(toErrorInfo(e, t.name))}`);
+      }
+    }
+    progress.update({ stage: 'scan', done: ds.test.length, total: ds.test.length });
+  } finally {
+    progress.done();
+    await det.release();
+  }
+  if (!scores.length) throw new AnomalyLensError('DATASET_INVALID', 'no test image could be scored', { file: root });
+  const px = pixel?.result();
+  const result = {
+    dataset: ds.id,
+    kind: ds.kind,
+    split: ds.split,
+    model: modelDir,
+    images: scores.length,
+    anomalous: labels.filter((l) => l === 1).length,
+    imageAuroc: imageAuroc(scores, labels),
+    pixelAuroc: px?.pixelAuroc ?? null,
+    pro: px?.pro ?? null,
+    seconds: (io.now() - started) / 1000,
+    failures,
+  };
+  if (flag(v, 'json')) {
+    io.out(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const f = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a (no pixel masks)' : x.toFixed(4));
+    io.out(
+      `${ds.id} (${ds.kind}; ${ds.split})\n` +
+        `  images        ${result.images} (${result.anomalous} anomalous)\n` +
+        `  image AUROC   ${result.imageAuroc.toFixed(4)}\n` +
+        `  pixel AUROC   ${f(result.pixelAuroc)}\n` +
+        `  PRO (≤30%FPR) ${f(result.pro)}\n` +
+        (failures.length ? `  ${failures.length} image(s) could not be scored (first: ${describeError(failures[0].error)})\n` : ''),
+    );
+  }
+  return 0;
+}

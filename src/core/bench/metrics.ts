@@ -21,7 +21,13 @@ export function createPixelMetrics(): PixelAccumulator {
     if (pm || !pending.length) return;
     let lo = Infinity;
     let hi = -Infinity;
-    for (const p of pending) for (const v of p.map) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const p of pending) {
+      for (const v of p.map) {
+        if (!Number.isFinite(v)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
     if (!(hi > lo)) hi = lo + 1;
     const pad = (hi - lo) * 0.5;
     pm = new PixelMetrics({ min: lo - pad, max: hi + pad, bins: 20_000 });

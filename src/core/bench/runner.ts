@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { EngineApi, FittedDetector, PatchFeatures } from '../engine';
 import type { ImageSource, RunContext } from '../api';
+import { DEFAULT_METHOD } from '../method/options';
 import { rngFor, shuffled } from '../samples/rng';
 import { readMask, resizeMask, type BenchDataset, type BenchItem } from './datasets';
 import { FeatureCache } from './featureCache';
@@ -74,6 +75,11 @@ export interface RunnerOptions {
   ctx?: RunContext;
   /** Reads an item's bytes (the contaminated fit needs sources). */
   readFile?: (file: string) => Promise<Uint8Array>;
+}
+
+/** True when a variant's options equal the engine defaults (so it measures the same thing as 'ours'). */
+export function isDefaultMethod(v: Variant): boolean {
+  return Object.entries(v.method).every(([k, val]) => (DEFAULT_METHOD as unknown as Record<string, unknown>)[k] === val);
 }
 
 const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
@@ -144,6 +150,14 @@ export async function runBenchmark(datasets: BenchDataset[], plan: BenchPlan, o:
         for (const job of jobs) {
           const subset = shotSubset(okTrain, job.shot, job.seed, plan.maxTrain);
           if (!subset.length) continue;
+          // An ablation that only restates the defaults reuses the default method's run.
+          if (job.group === 'ablation' && isDefaultMethod(job.variant)) {
+            const same = results.runs.find((x) => x.dataset === ds.id && x.backbone === backbone && x.variant === 'ours' && x.shot === job.shot && x.seed === job.seed);
+            if (same) {
+              results.runs.push({ ...same, variant: job.variant.id, group: 'ablation' });
+              continue;
+            }
+          }
           const r = await runOne(o, extractor, cache, ds, backbone, job, subset, okTest, masks, plan);
           results.runs.push(r.result);
           log(

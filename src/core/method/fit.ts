@@ -16,8 +16,6 @@ import { meanRows, Probe, trainHead } from './train';
 export const TOOL_VERSION = '0.1.0';
 /** Largest candidate set the greedy selector handles in one pass. */
 const MAX_CANDIDATES = 32768;
-/** Few-shot floor: small training sets keep up to this many points (METHOD §5, ρ → 100 %). */
-const MIN_REPOSITORY = 1024;
 /** Leave-one-out calibration looks at this many training images at most. */
 const MAX_CALIBRATION_IMAGES = 64;
 /** Rows within this grid distance of a query patch are excluded when only one image exists. */
@@ -117,7 +115,7 @@ export async function fitDetector(
     } finally {
       await probe.release();
     }
-    const budget = Math.min(n, Math.max(Math.min(n, MIN_REPOSITORY), Math.min(options.maxRepository, Math.round(options.rho * n))));
+    const budget = Math.min(n, Math.max(Math.min(n, options.minRepository), Math.min(options.maxRepository, Math.round(options.rho * n))));
     selected = await selectRepository(points, n, pDim, gradNorms, { budget, alpha: options.alpha, selector: options.selector, projection: proj, seed: options.seed, maxCandidates: MAX_CANDIDATES }, runtime);
     ctx.onProgress?.({ stage: 'selection', done: 1, total: 1, message: `repository ${selected.length} of ${n}` });
 

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { decodeJpegNative, loadNativeCodecs, type NativeCodecImage, type NativeDecoded } from './nativeCodecs';
 import { loadCodecModule, type EmscriptenModule } from './wasm';
 
 /** What every codec hands back: interleaved samples plus the codestream's own description. */
@@ -47,6 +48,12 @@ function decoderClass(kind: keyof typeof CODECS): DecoderCtor {
   return ctor as DecoderCtor;
 }
 
+/** Compile every WebAssembly codec now rather than on first use (each is otherwise loaded lazily). */
+export function loadAllCodecs(): void {
+  for (const kind of Object.keys(CODECS) as (keyof typeof CODECS)[]) decoderClass(kind);
+  loadNativeCodecs();
+}
+
 function runWasm(kind: keyof typeof CODECS, bytes: Uint8Array): CodecFrame {
   const Ctor = decoderClass(kind);
   const decoder = new Ctor();
@@ -78,6 +85,16 @@ function planarToInterleaved<T extends Uint8Array | Uint16Array | Int16Array>(da
 
 export function decodeJpegBaseline(bytes: Uint8Array): CodecFrame {
   return runWasm('jpeg', bytes);
+}
+
+/** 12-bit lossy JPEG (process 2/4) through the IJG build of dcmjs-codecs (libjpeg-turbo here is 8-bit only). */
+export function decodeJpegExtended(bytes: Uint8Array, image: NativeCodecImage, precision: number): CodecFrame {
+  return nativeFrame(decodeJpegNative(bytes, image), precision);
+}
+
+function nativeFrame(out: NativeDecoded, bitsPerSample: number): CodecFrame {
+  const data = out.bitsAllocated <= 8 ? out.bytes : new Uint16Array(out.bytes.buffer, 0, out.bytes.length >> 1);
+  return { data, width: out.width, height: out.height, components: out.components, bitsPerSample, signed: false };
 }
 
 export function decodeJpegLs(bytes: Uint8Array): CodecFrame {

@@ -1,7 +1,8 @@
 import type { SampleArray } from '../../../shared/image';
-import { decodeHtj2k, decodeJ2k, decodeJpegBaseline, decodeJpegLossless, decodeJpegLs, jpegPrecision, type CodecFrame } from './codecs';
+import { decodeHtj2k, decodeJ2k, decodeJpegBaseline, decodeJpegExtended, decodeJpegLossless, decodeJpegLs, jpegPrecision, type CodecFrame } from './codecs';
 import { describeThrown, dicomError } from './errors';
 import { normaliseCodecSamples } from './native';
+import type { NativeCodecImage } from './nativeCodecs';
 import type { PixelModule } from './pixelModule';
 import type { TransferSyntax } from './transferSyntax';
 
@@ -9,6 +10,19 @@ export interface CompressedFrame {
   data: SampleArray;
   /** Colour space of `data` after the codec (JPEG and JPEG 2000 codecs convert YCbCr to RGB). */
   photometric: string;
+}
+
+function nativeImage(pm: PixelModule): NativeCodecImage {
+  return {
+    width: pm.columns,
+    height: pm.rows,
+    bitsAllocated: pm.bitsAllocated,
+    bitsStored: pm.bitsStored,
+    samplesPerPixel: pm.samplesPerPixel,
+    signed: pm.signed,
+    planar: false, // we want interleaved output whatever the data set says
+    photometric: pm.photometric,
+  };
 }
 
 /** Decode one compressed frame with the codec for its transfer syntax and check it against the header. */
@@ -21,10 +35,17 @@ export function decodeCompressedFrame(bytes: Uint8Array, pm: PixelModule, ts: Tr
       case 'jpeg-extended': {
         const precision = jpegPrecision(bytes);
         if (precision !== undefined && precision > 8) {
-          throw dicomError('DICOM_UNSUPPORTED_TRANSFER_SYNTAX', `frame ${index + 1} is ${precision}-bit lossy JPEG (${ts.name}); only 8-bit lossy JPEG is supported`, file, 'convert the file to JPEG 2000 or uncompressed (e.g. gdcmconv --raw)');
+          if (precision !== 12) {
+            throw dicomError('DICOM_UNSUPPORTED_TRANSFER_SYNTAX', `frame ${index + 1} is ${precision}-bit lossy JPEG (${ts.name}); only 8- and 12-bit lossy JPEG exist in DICOM`, file, 'the compressed pixel data is not valid DICOM JPEG; re-export it');
+          }
+          if (pm.bitsAllocated !== 16) {
+            throw dicomError('DICOM_INVALID', `frame ${index + 1} is 12-bit lossy JPEG but Bits Allocated is ${pm.bitsAllocated}`, file, 'the image attributes contradict the compressed pixel data');
+          }
+          out = decodeJpegExtended(bytes, nativeImage(pm), precision);
+        } else {
+          out = decodeJpegBaseline(bytes);
         }
-        out = decodeJpegBaseline(bytes);
-        // libjpeg converts YCbCr to RGB on output.
+        // libjpeg converts YCbCr to RGB on output (both builds, as configured).
         if (pm.samplesPerPixel === 3 && photometric.startsWith('YBR')) photometric = 'RGB';
         break;
       }

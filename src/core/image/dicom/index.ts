@@ -18,6 +18,12 @@ import { minMaxWindow, readModalityLut, readRescale, readVoiLuts, readWindows, w
 
 export { transferSyntaxName } from './transferSyntax';
 
+/**
+ * Optional warm-up: compile every codec now (synchronously, ~100 ms) instead of on the first file
+ * that needs it. Decoding never requires it; every codec loads synchronously on first use.
+ */
+export { loadAllCodecs as loadDicomCodecs } from './codecs';
+
 /** DICOM Part 10 (DICM at 128) or a bare data set that starts with a plausible element. */
 export function isDicom(bytes: Uint8Array): boolean {
   return hasPreamble(bytes) || (bytes.length >= 16 && sniffRawSyntax(bytes) !== undefined);

@@ -11,9 +11,12 @@ export interface ParsedDicom {
   transferSyntax: TransferSyntax | undefined;
   /** True when the file had no DICM preamble / meta header and the syntax was inferred. */
   inferredSyntax: boolean;
+  /** True when the meta header declares explicit VR but the data set is written implicit VR (read as implicit). */
+  implicitDataSet: boolean;
 }
 
 const DEFLATED = '1.2.840.10008.1.2.1.99';
+const IMPLICIT_LE = '1.2.840.10008.1.2';
 const VALID_VRS = new Set(
   'AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
 );
@@ -109,11 +112,51 @@ function checkVrs(dataSet: DataSet, file: string | undefined, depth = 0): void {
 }
 
 function parseWith(bytes: Uint8Array, options: dicomParser.ParseDicomOptions, file: string | undefined): DataSet {
+  let dataSet: DataSet;
   try {
-    return dicomParser.parseDicom(bytes, options);
+    // Implicit VR: without a VR, dicom-parser would read undefined-length Pixel Data as a sequence.
+    dataSet = dicomParser.parseDicom(bytes, { ...options, vrCallback: (tag: string) => (tag === 'x7fe00010' ? 'OB' : undefined) });
   } catch (e) {
     throw classifyParserError(e, file, bytes.length);
   }
+  const pixel = dataSet.elements.x7fe00010;
+  if (pixel && pixel.hadUndefinedLength && !pixel.encapsulatedPixelData) {
+    // Only an implicit VR data set gets here (explicit parsing finds the fragments itself).
+    try {
+      const stream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, dataSet.byteArray, pixel.dataOffset);
+      dicomParser.findEndOfEncapsulatedElement(stream, pixel, []);
+    } catch (e) {
+      throw classifyParserError(e, file, bytes.length);
+    }
+  }
+  return dataSet;
+}
+
+/**
+ * A data set written implicit VR under an explicit VR (little endian) transfer syntax: the first
+ * element has no valid VR where explicit VR puts one, and read as implicit its 32-bit length fits
+ * the file. pydicom and dcmtk detect this the same way and read the data set as implicit VR.
+ */
+function writtenImplicit(bytes: Uint8Array, at: number): boolean {
+  if (at + 8 > bytes.length) return false;
+  if (VALID_VRS.has(String.fromCharCode(bytes[at + 4], bytes[at + 5]))) return false;
+  const group = bytes[at] | (bytes[at + 1] << 8);
+  const length = (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
+  return group >= 0x0008 && group !== 0xfffe && (length === 0xffffffff || at + 8 + length <= bytes.length);
+}
+
+/** Explicit little endian syntaxes whose data set may turn out to be implicit (deflate is handled apart). */
+function mayBeWrittenImplicit(uid: string): boolean {
+  const ts = findTransferSyntax(uid);
+  return uid !== DEFLATED && ts !== undefined && ts.explicitVr && ts.littleEndian;
+}
+
+/** A bare data set that starts a few bytes late: say so precisely instead of "not DICOM". */
+function strayLeadingBytes(bytes: Uint8Array): number | undefined {
+  for (let skip = 1; skip <= 3; skip++) {
+    if (sniffRawSyntax(bytes, skip) !== undefined && (bytes[skip] | (bytes[skip + 1] << 8)) === 0x0008) return skip;
+  }
+  return undefined;
 }
 
 /** Parse a Part 10 file, a file whose meta header lacks the transfer syntax, or a bare data set. */
@@ -121,6 +164,7 @@ export function parseDicomBytes(bytes: Uint8Array, file: string | undefined, max
   if (bytes.length === 0) throw new AnomalyLensError('FILE_EMPTY', 'the file is empty', { file });
   let dataSet: DataSet;
   let inferredSyntax = false;
+  let implicitDataSet = false;
   let uid: string;
   if (hasPreamble(bytes)) {
     const meta = readMetaGroup(bytes);
@@ -134,7 +178,12 @@ export function parseDicomBytes(bytes: Uint8Array, file: string | undefined, max
       dataSet = parseWith(inflated, { TransferSyntaxUID: '1.2.840.10008.1.2.1' }, file);
     } else if (meta.transferSyntaxUid) {
       uid = meta.transferSyntaxUid;
-      dataSet = parseWith(bytes, {}, file);
+      if (mayBeWrittenImplicit(uid) && writtenImplicit(bytes, meta.end)) {
+        implicitDataSet = true;
+        dataSet = parseWith(bytes.subarray(meta.end), { TransferSyntaxUID: IMPLICIT_LE }, file);
+      } else {
+        dataSet = parseWith(bytes, {}, file);
+      }
     } else {
       // Meta header without (0002,0010): infer from the first data set element.
       const sniffed = sniffRawSyntax(bytes, meta.end);
@@ -150,17 +199,22 @@ export function parseDicomBytes(bytes: Uint8Array, file: string | undefined, max
     const meta = readMetaGroup(bytes, 0);
     const sniffed = sniffRawSyntax(bytes, meta.end);
     if (!sniffed) {
+      const stray = meta.end === 0 ? strayLeadingBytes(bytes) : undefined;
+      if (stray !== undefined) {
+        throw dicomError('DICOM_INVALID', `no DICM preamble, and the data set does not start at byte 0: ${stray} stray byte(s) precede what looks like its first element (0008,xxxx)`, file, 'the file was cut from a larger one at the wrong offset; re-export it with a File Meta Information header');
+      }
       throw dicomError('DICOM_INVALID', 'no DICM preamble and the bytes do not start like a DICOM data set', file, 'the file is not DICOM');
     }
     uid = meta.transferSyntaxUid ?? sniffed;
     inferredSyntax = meta.transferSyntaxUid === undefined;
     const body = bytes.subarray(meta.end);
+    implicitDataSet = !inferredSyntax && sniffed === IMPLICIT_LE && mayBeWrittenImplicit(uid);
     dataSet =
       uid === DEFLATED
         ? parseWith(inflate(body, file, maxInflatedBytes), { TransferSyntaxUID: '1.2.840.10008.1.2.1' }, file)
-        : parseWith(body, { TransferSyntaxUID: uid }, file);
+        : parseWith(body, { TransferSyntaxUID: implicitDataSet ? IMPLICIT_LE : uid }, file);
   }
   const transferSyntax = findTransferSyntax(uid);
-  if (transferSyntax?.explicitVr) checkVrs(dataSet, file);
-  return { dataSet, transferSyntaxUid: uid, transferSyntax, inferredSyntax };
+  if (transferSyntax?.explicitVr && !implicitDataSet) checkVrs(dataSet, file);
+  return { dataSet, transferSyntaxUid: uid, transferSyntax, inferredSyntax, implicitDataSet };
 }

@@ -20,7 +20,8 @@ export interface EmscriptenModule {
 
 const cache = new Map<string, EmscriptenModule>();
 
-function resolveAsset(specifier: string, fileName: string): string {
+/** A codec file: from ANOMALY_LENS_CODEC_DIR when the bundle ships it there, else through the package. */
+export function resolveCodecAsset(specifier: string, fileName: string): string {
   if (BUNDLED_DIR && fs.existsSync(path.join(BUNDLED_DIR, fileName))) return path.join(BUNDLED_DIR, fileName);
   return nodeRequire.resolve(specifier);
 }
@@ -28,8 +29,8 @@ function resolveAsset(specifier: string, fileName: string): string {
 export function loadCodecModule(jsSpecifier: string, jsFile: string, wasmSpecifier: string, wasmFile: string): EmscriptenModule {
   const hit = cache.get(jsSpecifier);
   if (hit) return hit;
-  const factory = nodeRequire(resolveAsset(jsSpecifier, jsFile)) as (arg: object) => Promise<unknown>;
-  const wasmPath = resolveAsset(wasmSpecifier, wasmFile);
+  const factory = nodeRequire(resolveCodecAsset(jsSpecifier, jsFile)) as (arg: object) => Promise<unknown>;
+  const wasmPath = resolveCodecAsset(wasmSpecifier, wasmFile);
   const moduleArg: EmscriptenModule = {
     instantiateWasm(imports: WebAssembly.Imports, receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
       const mod = new WebAssembly.Module(fs.readFileSync(wasmPath));

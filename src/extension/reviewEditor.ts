@@ -1,0 +1,244 @@
+/**
+ * Host side of the review editor (CustomReadonlyEditorProvider): serves the webview, validates
+ * every message it sends (src/shared/validate.ts) before acting, and answers each request.
+ * Decoding and scoring happen in the engine worker; pixels and heatmaps travel as ArrayBuffers.
+ */
+import * as vscode from 'vscode';
+import type { Annotation } from '../shared/annotation';
+import { AnomalyLensError, toErrorInfo } from '../shared/errors';
+import {
+  HEATMAP_MAX_SIDE,
+  PROTOCOL_VERSION,
+  type HostRequests,
+  type ImageLoad,
+  type InitPayload,
+  type ReviewState,
+  type ScoreInfo,
+  type WebviewCommand,
+  type WebviewRequests,
+} from '../shared/protocol';
+import { Rpc, type Check, type Envelope } from '../shared/rpc';
+import { validateWebviewMessage } from '../shared/validate';
+import { REVIEW_VIEW_TYPE } from './findingsTree';
+import type { Session } from './session';
+import { thresholdOverride } from './threshold';
+import { nextToReview, reviewQueue } from './treeModel';
+import { reviewHtml } from './webviewHtml';
+
+interface ReviewDocument extends vscode.CustomDocument {
+  readonly uri: vscode.Uri;
+}
+
+function reviewState(a: Annotation | undefined, revision: string | null): ReviewState {
+  if (!a) return { status: 'predicted', label: 'normal', regions: [], revision };
+  return { status: a.status, label: a.label, regions: a.regions, revision, updatedAt: a.updatedAt };
+}
+
+function storedScore(a: Annotation | undefined): ScoreInfo | null {
+  const p = a?.prediction;
+  if (!p) return null;
+  return { raw: p.score, threshold: p.threshold, normalized: p.normalized, label: p.anomalous ? 'anomalous' : 'normal', heatmap: null };
+}
+
+class ReviewPanel implements vscode.Disposable {
+  readonly rpc: Rpc<HostRequests, WebviewRequests>;
+  private readonly subs: vscode.Disposable[] = [];
+  private disposed = false;
+
+  constructor(
+    private readonly session: Session,
+    readonly uri: vscode.Uri,
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    onDispose: () => void,
+  ) {
+    const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [dist, vscode.Uri.joinPath(extensionUri, 'media')] };
+    panel.webview.html = reviewHtml({
+      cspSource: panel.webview.cspSource,
+      script: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.js')).toString(),
+      style: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'main.css')).toString(),
+      codicons: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
+      title: uri.path.replace(/^.*\//, ''),
+    });
+    this.rpc = new Rpc<HostRequests, WebviewRequests>({
+      post: (m) => void panel.webview.postMessage(m),
+      validate: (raw) => validateWebviewMessage(raw) as Check<Envelope>,
+      onInvalid: (reason) => session.log.warn(`review editor sent an invalid message: ${reason}`),
+      onNotification: (method, params) => {
+        if (method === 'reportError') {
+          const p = params as { message: string; detail?: string };
+          session.log.warn(`review editor error: ${p.message}${p.detail ? `\n${p.detail}` : ''}`);
+        }
+      },
+      handlers: {
+        ready: () => this.init(),
+        getFrame: (p) => this.frame(p.frame),
+        accept: (p) => this.decide({ kind: 'accept' }, p.baseRevision),
+        reject: (p) => this.decide({ kind: 'reject' }, p.baseRevision),
+        saveRegions: (p) => this.decide({ kind: 'regions', regions: p.regions }, p.baseRevision),
+        navigate: (p) => this.navigate(p.direction),
+      },
+    });
+    this.subs.push(
+      panel.webview.onDidReceiveMessage((m) => this.rpc.handle(m)),
+      panel.onDidDispose(() => {
+        this.dispose();
+        onDispose();
+      }),
+      session.onDidChangeAnnotation((e) => {
+        if (e.uri.toString() !== uri.toString()) return;
+        const at = session.locate(uri);
+        const rev = at ? session.storeFor(at.folder).revision(at.rel) : null;
+        this.rpc.notify('annotationChanged', { review: reviewState(e.annotation, rev), external: e.external });
+      }),
+    );
+  }
+
+  private source(frame = 0) {
+    const at = this.session.locate(this.uri);
+    return { name: at?.rel ?? this.uri.path.replace(/^.*\//, ''), uri: this.uri.toString(), frame };
+  }
+
+  private async init(): Promise<InitPayload> {
+    const s = this.session;
+    const at = s.locate(this.uri);
+    const settings = s.settings(at?.folder);
+    const image: ImageLoad = await s.engine().request('decode', { source: this.source(), maxPixels: settings.maxImagePixels })
+      .catch((err: unknown): ImageLoad => ({ ok: false, error: toErrorInfo(err, this.source().name) }));
+    let annotation: Annotation | undefined;
+    let annotationBroken = false;
+    try {
+      annotation = await s.readAnnotation(this.uri);
+    } catch (err) {
+      annotationBroken = true;
+      void s.report('annotation file', err);
+    }
+    const model = at ? await s.activeModel(at.folder) : undefined;
+    const queue = reviewQueue(s.findings.all());
+    const index = queue.findIndex((f) => f.path === this.uri.toString());
+    const payload: InitPayload = {
+      protocolVersion: PROTOCOL_VERSION,
+      fileName: this.uri.path.replace(/^.*\//, ''),
+      image,
+      score: storedScore(annotation),
+      model: model ? { id: model.id, backbone: model.backbone, createdAt: model.createdAt } : null,
+      review: reviewState(annotation, at ? s.storeFor(at.folder).revision(at.rel) : null),
+      defectClasses: settings.defectClasses,
+      display: { heatmapVisible: true, opacity: settings.heatmapOpacity, mode: settings.heatmapMode },
+      settings: { readOnly: !s.trusted || !at || annotationBroken, saveDebounceMs: 600, brushSize: settings.brushSize },
+      queue: index >= 0 ? { index, total: queue.length } : undefined,
+    };
+    if (image.ok && model && s.trusted && at) void this.scoreInBackground();
+    return payload;
+  }
+
+  /** The heatmap needs the model; it follows the first paint as a scoreChanged notification. */
+  private async scoreInBackground(): Promise<void> {
+    const s = this.session;
+    const at = s.locate(this.uri);
+    if (!at) return;
+    const model = await s.activeModel(at.folder);
+    if (!model) return;
+    const settings = s.settings(at.folder);
+    try {
+      const d = await s.engine().request('score', {
+        source: this.source(), modelDir: model.dir, heatmapMaxSide: HEATMAP_MAX_SIDE, device: settings.device,
+        threads: settings.workerThreads || undefined, maxPixels: settings.maxImagePixels, threshold: thresholdOverride(model, settings),
+      });
+      if (this.disposed) return;
+      this.rpc.notify('scoreChanged', {
+        score: { raw: d.score, threshold: d.threshold, normalized: d.normalized, label: d.anomalous ? 'anomalous' : 'normal', heatmap: d.heatmap },
+        model: { id: d.model.id, backbone: d.model.backbone, createdAt: d.model.createdAt },
+      });
+    } catch (err) {
+      await s.report(`scoring ${at.rel}`, err);
+    }
+  }
+
+  private async frame(frame: number) {
+    const load = await this.session.engine().request('decode', { source: this.source(frame), maxPixels: this.session.settings().maxImagePixels });
+    if (!load.ok) throw new AnomalyLensError(load.error.code, load.error.message, { file: load.error.file, hint: load.error.hint });
+    return load.frame;
+  }
+
+  private async decide(
+    d: Parameters<Session['decide']>[1],
+    baseRevision: string | null,
+  ): Promise<ReviewState> {
+    try {
+      const r = await this.session.decide(this.uri, d, baseRevision);
+      return reviewState(r.annotation, r.revision);
+    } catch (err) {
+      if (err instanceof AnomalyLensError && err.code === 'ANNOTATION_CONFLICT') {
+        // Refresh the editor with what is on disk, then fail the request so the user repeats it knowingly.
+        const a = await this.session.readAnnotation(this.uri).catch(() => undefined);
+        const at = this.session.locate(this.uri);
+        this.rpc.notify('annotationChanged', { review: reviewState(a, at ? this.session.storeFor(at.folder).revision(at.rel) : null), external: true });
+      }
+      this.session.log.error(`review ${this.uri.fsPath}`, err);
+      throw err;
+    }
+  }
+
+  private async navigate(direction: 'next' | 'previous'): Promise<{ opened: boolean }> {
+    const next = nextToReview(this.session.findings.all(), this.uri.toString(), direction);
+    if (!next) return { opened: false };
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.parse(next.path), REVIEW_VIEW_TYPE);
+    return { opened: true };
+  }
+
+  command(command: WebviewCommand): void {
+    this.rpc.notify('command', { command });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.rpc.dispose();
+    for (const d of this.subs) d.dispose();
+  }
+}
+
+export class ReviewEditorProvider implements vscode.CustomReadonlyEditorProvider<ReviewDocument>, vscode.Disposable {
+  private readonly panels = new Set<ReviewPanel>();
+  private active: ReviewPanel | undefined;
+
+  constructor(
+    private readonly session: Session,
+    private readonly extensionUri: vscode.Uri,
+  ) {}
+
+  openCustomDocument(uri: vscode.Uri): ReviewDocument {
+    return { uri, dispose: () => undefined };
+  }
+
+  resolveCustomEditor(document: ReviewDocument, panel: vscode.WebviewPanel): void {
+    const p = new ReviewPanel(this.session, document.uri, panel, this.extensionUri, () => {
+      this.panels.delete(p);
+      if (this.active === p) this.active = undefined;
+    });
+    this.panels.add(p);
+    this.active = p;
+    panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active) this.active = p;
+    });
+  }
+
+  /** The image of the focused review editor, if any. */
+  get activeUri(): vscode.Uri | undefined {
+    return this.active?.panel.active ? this.active.uri : undefined;
+  }
+
+  /** Forwards a palette/keybinding command to the focused review editor. */
+  forward(command: WebviewCommand): boolean {
+    if (!this.active?.panel.active) return false;
+    this.active.command(command);
+    return true;
+  }
+
+  dispose(): void {
+    for (const p of this.panels) p.dispose();
+    this.panels.clear();
+  }
+}

@@ -1,0 +1,62 @@
+/** Typed access to the `anomalyLens.*` settings (declared in package.json contributes.configuration). */
+import * as vscode from 'vscode';
+import type { Device } from '../shared/workerProtocol';
+import type { ThresholdMode } from '../shared/model';
+
+export type AutoFlagMode = 'ask' | 'always' | 'never';
+
+export interface Settings {
+  backbone: string;
+  device: Device;
+  inputSize: number;
+  thresholdMode: ThresholdMode;
+  manualThreshold: number | null;
+  sensitivity: number;
+  annotationFolder: string;
+  include: string;
+  exclude: string;
+  maxImagePixels: number;
+  workerThreads: number;
+  autoFlag: AutoFlagMode;
+  autoScan: boolean;
+  defectClasses: string[];
+  uncertainBand: number;
+  watcherDebounceMs: number;
+  watcherMaxQueue: number;
+  heatmapOpacity: number;
+  heatmapMode: 'filled' | 'contour';
+  brushSize: number;
+}
+
+export const SECTION = 'anomalyLens';
+
+export function readSettings(scope?: vscode.ConfigurationScope): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  const num = (k: string, d: number) => {
+    const v = c.get<number>(k, d);
+    return typeof v === 'number' && Number.isFinite(v) ? v : d;
+  };
+  const manual = c.get<number | null>('manualThreshold', null);
+  return {
+    backbone: c.get<string>('backbone', 'mobilenetv2') || 'mobilenetv2',
+    device: c.get<Device>('device', 'auto'),
+    inputSize: num('inputSize', 224),
+    thresholdMode: c.get<ThresholdMode>('thresholdMode', 'f1'),
+    manualThreshold: typeof manual === 'number' && Number.isFinite(manual) ? manual : null,
+    sensitivity: Math.min(1, Math.max(0, num('sensitivity', 0.5))),
+    annotationFolder: c.get<string>('annotationFolder', '.anomaly-lens/annotations') || '.anomaly-lens/annotations',
+    include: c.get<string>('include', '**/*.{png,PNG,jpg,JPG,jpeg,JPEG,tif,TIF,tiff,TIFF,bmp,BMP,dcm,DCM}'),
+    exclude: c.get<string>('exclude', '{**/node_modules/**,**/.git/**,**/.anomaly-lens/**}'),
+    maxImagePixels: num('maxImagePixels', 100_000_000),
+    workerThreads: num('workerThreads', 0),
+    autoFlag: c.get<AutoFlagMode>('autoFlag', 'ask'),
+    autoScan: c.get<boolean>('autoScan', true),
+    defectClasses: (c.get<string[]>('defectClasses', ['defect']) ?? []).filter((s) => typeof s === 'string' && s.trim() !== ''),
+    uncertainBand: Math.min(0.5, Math.max(0, num('review.uncertainBand', 0.1))),
+    watcherDebounceMs: num('watcher.debounceMs', 1500),
+    watcherMaxQueue: Math.max(1, num('watcher.maxQueue', 500)),
+    heatmapOpacity: Math.min(1, Math.max(0, num('heatmap.opacity', 0.5))),
+    heatmapMode: c.get<'filled' | 'contour'>('heatmap.mode', 'filled'),
+    brushSize: Math.max(1, num('review.brushSize', 16)),
+  };
+}

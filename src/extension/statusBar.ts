@@ -1,0 +1,63 @@
+/** Status bar: active model, threshold/sensitivity, device. Each part is clickable. */
+import * as vscode from 'vscode';
+import type { Session } from './session';
+import { effectiveThreshold } from './threshold';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly model = vscode.window.createStatusBarItem('anomalyLens.model', vscode.StatusBarAlignment.Right, 100);
+  private readonly threshold = vscode.window.createStatusBarItem('anomalyLens.threshold', vscode.StatusBarAlignment.Right, 99);
+  private readonly device = vscode.window.createStatusBarItem('anomalyLens.device', vscode.StatusBarAlignment.Right, 98);
+  private readonly subs: vscode.Disposable[] = [];
+
+  constructor(private readonly session: Session) {
+    this.model.name = 'Anomaly Lens model';
+    this.model.command = 'anomalyLens.selectModel';
+    this.threshold.name = 'Anomaly Lens threshold';
+    this.threshold.command = 'anomalyLens.setThreshold';
+    this.device.name = 'Anomaly Lens device';
+    this.device.command = 'anomalyLens.selectDevice';
+    this.subs.push(
+      session.onDidChangeModel(() => void this.update()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('anomalyLens') && void this.update()),
+    );
+  }
+
+  async update(): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) {
+      this.hide();
+      return;
+    }
+    const s = this.session.settings(folder);
+    const m = await this.session.activeModel(folder);
+    this.model.text = m ? `$(beaker) ${m.id.slice(0, 16)}` : '$(beaker) no model';
+    this.model.tooltip = m
+      ? `Anomaly Lens model ${m.id}\nbackbone ${m.backbone}\ntrained on ${m.trainingImages} image(s), ${m.createdAt}\nClick to switch model`
+      : 'No Anomaly Lens model yet. Click to choose, or train one.';
+    if (m) {
+      const t = effectiveThreshold(m, s);
+      this.threshold.text = s.thresholdMode === 'manual' && s.manualThreshold !== null ? `$(settings) thr ${t.toPrecision(3)}` : `$(settings) sens ${s.sensitivity.toFixed(2)}`;
+      this.threshold.tooltip = `Threshold in effect ${t.toPrecision(4)} (model ${m.threshold.toPrecision(4)}, ${m.thresholdMode}); click to change`;
+      this.threshold.show();
+    } else {
+      this.threshold.hide();
+    }
+    this.device.text = `$(chip) ${this.session.deviceInUse ?? s.device}`;
+    this.device.tooltip = `Execution device: setting "${s.device}"${this.session.deviceInUse ? `, runtime uses ${this.session.deviceInUse}` : ''}. Click to change.`;
+    this.model.show();
+    this.device.show();
+  }
+
+  private hide(): void {
+    this.model.hide();
+    this.threshold.hide();
+    this.device.hide();
+  }
+
+  dispose(): void {
+    for (const d of this.subs) d.dispose();
+    this.model.dispose();
+    this.threshold.dispose();
+    this.device.dispose();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The threshold in effect, from the model's calibration and the user's settings. Pure.
+ * Sensitivity 0.5 keeps the model's threshold; higher sensitivity lowers it (more flags) by up
+ * to one spread, lower raises it. A manual threshold (raw units) replaces both.
+ */
+import type { ThresholdMode } from '../shared/model';
+import { normalizeScore } from '../shared/regions';
+
+export interface ThresholdSettings {
+  thresholdMode: ThresholdMode;
+  manualThreshold: number | null;
+  sensitivity: number;
+}
+
+export function effectiveThreshold(model: { threshold: number; spread: number }, s: ThresholdSettings): number {
+  if (s.thresholdMode === 'manual' && s.manualThreshold !== null) return s.manualThreshold;
+  return model.threshold + (0.5 - s.sensitivity) * 2 * model.spread;
+}
+
+/** undefined when the model's own threshold applies (so the worker keeps its calibration). */
+export function thresholdOverride(model: { threshold: number; spread: number }, s: ThresholdSettings): number | undefined {
+  const t = effectiveThreshold(model, s);
+  return t === model.threshold ? undefined : t;
+}
+
+/** Re-normalise a raw score against the threshold in effect. */
+export function renormalize(raw: number, threshold: number, spread: number): { normalized: number; anomalous: boolean } {
+  return { normalized: normalizeScore(raw, threshold, spread), anomalous: raw > threshold };
+}

@@ -1,0 +1,149 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadMvtec } from '../../src/core/bench/datasets';
+import { benchmarkMarkdown } from '../../src/core/bench/markdown';
+import { ABLATIONS, type BenchPlan } from '../../src/core/bench/plan';
+import { capTest, runBenchmark, shotSubset, shrinkMap, type BenchEngine } from '../../src/core/bench/runner';
+import type { FeatureExtractor, FittedDetector, PatchFeatures } from '../../src/core/engine';
+import { writeTextureSet } from '../../src/core/samples/write';
+import { fakeManifest } from './cli-helpers';
+
+const root = mkdtempSync(path.join(tmpdir(), 'al-bench-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const G = 8;
+/** Fake backbone: an 8×8 grid of (mean, contrast) of gray blocks — defects change both. */
+const fakeExtractor = (): FeatureExtractor => ({
+  backboneId: 'fake',
+  preprocess: { resize: 64, crop: 64, intensity: 'auto' },
+  async extract(img, name) {
+    const d = img.frames[0].data;
+    const patches = new Float32Array(G * G * 2);
+    const bw = img.width / G;
+    const bh = img.height / G;
+    for (let gy = 0; gy < G; gy++)
+      for (let gx = 0; gx < G; gx++) {
+        let s = 0;
+        let s2 = 0;
+        let n = 0;
+        for (let y = Math.floor(gy * bh); y < Math.floor((gy + 1) * bh); y++)
+          for (let x = Math.floor(gx * bw); x < Math.floor((gx + 1) * bw); x++) {
+            const v = d[(y * img.width + x) * img.channels] / 255;
+            s += v;
+            s2 += v * v;
+            n++;
+          }
+        const m = s / n;
+        patches[(gy * G + gx) * 2] = m;
+        patches[(gy * G + gx) * 2 + 1] = Math.sqrt(Math.max(0, s2 / n - m * m));
+      }
+    const f: PatchFeatures = { name, gridH: G, gridW: G, dim: 2, patches, global: new Float32Array([0]), imageW: img.width, imageH: img.height, crop: { x: 0, y: 0, width: img.width, height: img.height } };
+    return [f];
+  },
+  release: async () => undefined,
+});
+
+/** Fake method: nearest-neighbour patch distance (what PatchCore does), in plain JS. */
+const fakeFit: BenchEngine['fitFromFeatures'] = async (_ex, normal, opts) => {
+  const bank = normal.flatMap((f) => Array.from({ length: f.gridH * f.gridW }, (_, i) => [f.patches[i * 2], f.patches[i * 2 + 1]]));
+  const manifest = { ...fakeManifest(), repositorySize: bank.length, options: { ...fakeManifest().options, ...opts.method } };
+  const det: FittedDetector = {
+    manifest,
+    async scoreFeatures(f) {
+      const cell = new Float32Array(G * G);
+      for (let i = 0; i < G * G; i++) {
+        let best = Infinity;
+        for (const b of bank) best = Math.min(best, Math.hypot(f.patches[i * 2] - b[0], f.patches[i * 2 + 1] - b[1]));
+        cell[i] = best;
+      }
+      const map = new Float32Array(f.imageW * f.imageH);
+      for (let y = 0; y < f.imageH; y++) for (let x = 0; x < f.imageW; x++) map[y * f.imageW + x] = cell[Math.floor((y * G) / f.imageH) * G + Math.floor((x * G) / f.imageW)];
+      const score = Math.max(...cell);
+      return { name: f.name, width: f.imageW, height: f.imageH, score, normalized: 0.5, threshold: 1, anomalous: false, map, parts: { patch: score } };
+    },
+    scoreImage: async () => {
+      throw new Error('unused');
+    },
+    scoreSource: async () => {
+      throw new Error('unused');
+    },
+    release: async () => undefined,
+  };
+  return det;
+};
+
+const plan: BenchPlan = {
+  preset: 'tiny',
+  seeds: [0, 1],
+  shots: [1, 'all'],
+  maxTrain: 10,
+  maxTest: 0,
+  defaultBackbone: 'fake',
+  backbones: ['fake', 'missing-backbone'],
+  ablations: ABLATIONS.slice(0, 2),
+  ablationShots: ['all'],
+  ablationSeeds: [0],
+  contaminated: false,
+  pixelSide: 32,
+};
+
+test('runner fits every variant, shot and seed on cached features and scores defects above normals', async () => {
+  const dir = path.join(root, 'tex');
+  await writeTextureSet(dir, { kind: 'granite', seed: 4, size: 64, train: 5, testGood: 4, testPerDefect: 2 });
+  const ds = await loadMvtec(dir, 'tex');
+  let extractors = 0;
+  const engine: BenchEngine = {
+    createFeatureExtractor: async (o) => {
+      if (o.backbone === 'missing-backbone') throw new Error('no such backbone');
+      extractors++;
+      return fakeExtractor();
+    },
+    fitFromFeatures: fakeFit,
+  };
+  const workDir = path.join(root, 'work');
+  const r = await runBenchmark([ds], plan, { engine, workDir });
+  assert.equal(extractors, 1, 'features extracted once per (dataset, backbone)');
+  assert.equal(r.runs.filter((x) => x.group === 'main').length, 3 * 2 * 2, '3 methods × 2 shots × 2 seeds');
+  assert.equal(r.runs.filter((x) => x.group === 'ablation').length, 2);
+  assert.ok(r.notes.some((n) => /missing-backbone unavailable/.test(n)), 'a missing backbone is noted, not fatal');
+  const full = r.runs.find((x) => x.variant === 'ours' && x.shot === 'all' && x.seed === 0);
+  assert.ok(full);
+  assert.equal(full.trainImages, 5);
+  assert.ok(full.imageAuroc > 0.8, `defects outrank normals (AUROC ${full.imageAuroc})`);
+  assert.ok(full.pixelAuroc !== undefined && full.pixelAuroc > 0.6, `pixel AUROC ${full.pixelAuroc}`);
+  assert.ok(full.pro !== undefined && full.pro >= 0 && full.pro <= 1);
+  assert.ok(r.runs.filter((x) => x.shot === 1).every((x) => x.trainImages === 1));
+  assert.equal(existsSync(path.join(workDir, 'features', 'tex', 'fake')), false, 'feature cache removed after use');
+
+  const { markdown, svgs } = benchmarkMarkdown(r);
+  assert.match(markdown, /\| shot \| GP-MLP image AUROC \| PatchCore 1 % \| PatchCore 10 % \| ratio vs PC 1 %/);
+  assert.match(markdown, /\| all \(5\) \| /);
+  assert.match(markdown, /## Ablations/);
+  assert.match(markdown, /α = 0 \(k-center selector\)/);
+  assert.ok(svgs['tex.svg']?.startsWith('<svg'), 'ROC curve per set');
+});
+
+test('shot subsets are seeded, nested in the training set, and "all" is capped', () => {
+  const items = Array.from({ length: 30 }, (_, i) => ({ file: `${i}`, name: `n${i}`, label: 0 as const, type: 'good' }));
+  assert.deepEqual(shotSubset(items, 4, 1, 20), shotSubset(items, 4, 1, 20));
+  assert.notDeepEqual(shotSubset(items, 4, 1, 20), shotSubset(items, 4, 2, 20));
+  assert.equal(shotSubset(items, 'all', 0, 20).length, 20);
+  assert.equal(shotSubset(items, 64, 0, 20).length, 30);
+});
+
+test('test capping keeps both classes and is deterministic', () => {
+  const items = Array.from({ length: 50 }, (_, i) => ({ file: `${i}`, name: `n${i}`, label: (i < 10 ? 1 : 0) as 0 | 1, type: 't' }));
+  const a = capTest(items, 20, 0);
+  assert.equal(a.length, 20);
+  assert.equal(a.filter((t) => t.label === 1).length, 10);
+  assert.deepEqual(a, capTest(items, 20, 0));
+  assert.equal(capTest(items, 0, 0).length, 50);
+});
+
+test('shrinkMap averages areas exactly', () => {
+  const m = Float32Array.from([1, 3, 5, 7, 1, 3, 5, 7]);
+  assert.deepEqual(Array.from(shrinkMap(m, 4, 2, 2, 1)), [2, 6]);
+});
