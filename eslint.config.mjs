@@ -9,7 +9,7 @@ const layer = (files, patterns, paths = []) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'models/**', 'out/**', 'artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'models/**', 'out/**', 'artifacts/**', 'scratch/**', 'demo-out/**', 'bench-out/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

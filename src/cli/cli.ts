@@ -7,6 +7,8 @@ import { UsageError } from './args';
 import { benchCommand, BENCH_HELP } from './commands/bench';
 import { demoCommand, DEMO_HELP } from './commands/demo';
 import { evalCommand, EVAL_HELP } from './commands/eval';
+import { exportCommand, EXPORT_HELP } from './commands/export';
+import { mergeCommand, MERGE_HELP } from './commands/merge';
 import { scanCommand, SCAN_HELP } from './commands/scan';
 import { trainCommand, TRAIN_HELP } from './commands/train';
 import { processIo, type CliIo } from './io';
@@ -20,6 +22,8 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   eval: { run: evalCommand, help: EVAL_HELP, summary: 'image AUROC, pixel AUROC and PRO on a labelled dataset' },
   bench: { run: benchCommand, help: BENCH_HELP, summary: 'benchmark against PatchCore; writes docs/benchmarks.md' },
   demo: { run: demoCommand, help: DEMO_HELP, summary: 'generate samples, train, scan, print the findings' },
+  export: { run: exportCommand, help: EXPORT_HELP, summary: 'write the detector as one ONNX file (+ Triton config)' },
+  merge: { run: mergeCommand, help: MERGE_HELP, summary: 'combine sharded scan outputs into one report' },
 };
 
 export const USAGE = `anomaly-lens ${TOOL_VERSION} — find anomalies in images from a few normal examples

@@ -107,6 +107,7 @@ export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, n
     DEFAULT_MAX_PIXELS,
     ctx,
   );
+  detector.ownsExtractor = false;
   return detector;
 };
 

@@ -54,6 +54,8 @@ export interface MethodOptions {
    * (0 = learned space only, as METHOD §4; > 0 = joint space [φ(x)/s_φ, w·x/s_x]).
    */
   rawWeight: number;
+  /** Random projection size of the raw part of the joint space (0 = full dimension). */
+  rawProjection: number;
   /** Neighbours for kNN scoring (k > 1 uses a softmin-weighted mean). */
   k: number;
   /** Gaussian blur of the map in 224-pixel units. */

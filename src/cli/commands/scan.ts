@@ -17,6 +17,8 @@ import { renderHeatmap, renderOverlay } from '../render';
 import { renderReportHtml, type ReportFinding } from '../report/html';
 import { pngThumbnailDataUri } from '../report/thumbnail';
 import { findImages, toSource } from '../sources';
+import { inShard, parseShard, shardLabel } from '../../core/shard/slice';
+import { ScanJournal } from '../../core/shard/journal';
 import { RUNTIME_OPTIONS, runtimeOf } from './common';
 
 export const SCAN_HELP = `anomaly-lens scan <folders, images or list files…> --model <model dir> [options]
@@ -25,6 +27,9 @@ export const SCAN_HELP = `anomaly-lens scan <folders, images or list files…> -
   --report <file.html>   one self-contained HTML report
   --report-top <n>       findings with previews in the report (default 60)
   --no-images            skip heatmap/overlay PNGs (scores and annotations only)
+  --shard <i/n>          score only shard i of n (0-based, by SHA-1 of the relative path); keeps a
+                         journal in <out>/journal.jsonl and resumes from it; combine with \`merge\`
+  --resume               keep the journal without sharding (a restarted scan skips finished images)
   --device auto|cpu|...  --threads <n>  --max-pixels <n>  --json  --quiet`;
 
 export interface ScanRow {
@@ -58,6 +63,17 @@ export const shown = (cwd: string, p: string): string => {
 
 const csvCell = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
+/** scores.csv, rows already ranked (shared with \`merge\`). */
+export function scoresCsv(rows: ScanRow[]): string {
+  return ['rank,name,score,normalized,threshold,anomalous,width,height,heatmap,overlay,annotation']
+    .concat(
+      rows.map((r) =>
+        [r.rank, csvCell(r.name), r.score, r.normalized, r.threshold, r.anomalous, r.width, r.height, csvCell(r.heatmap ?? ''), csvCell(r.overlay ?? ''), csvCell(r.annotation)].join(','),
+      ),
+    )
+    .join('\n');
+}
+
 export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const { values: v, positionals } = parse(args, {
     ...RUNTIME_OPTIONS,
@@ -67,6 +83,8 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     report: { type: 'string' },
     'report-top': { type: 'string' },
     'no-images': { type: 'boolean' },
+    shard: { type: 'string' },
+    resume: { type: 'boolean' },
   });
   if (flag(v, 'help')) {
     io.out(`${SCAN_HELP}\n`);
@@ -89,7 +107,13 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const progress = createProgress(io, { quiet: flag(v, 'quiet') });
   const detector = await deps.loadDetector(modelDir, { device: rt.device, threads: rt.threads, log: progress.log });
   const spread = detector.manifest.calibration.spread;
-  const found = await findImages(positionals, io.cwd, [outDir, annDir]);
+  const shard = str(v, 'shard') !== undefined ? parseShard(str(v, 'shard') as string) : undefined;
+  const all = await findImages(positionals, io.cwd, [outDir, annDir]);
+  const found = shard ? inShard(all, shard) : all;
+  const journal =
+    shard || flag(v, 'resume')
+      ? ScanJournal.open<ScanRow>(outDir, { shard: shard ? shardLabel(shard) : '', modelId: detector.manifest.id, outDir, annotationDir: annDir })
+      : undefined;
   const started = io.now();
   const rows: ScanRow[] = [];
   const failures: { name: string; error: ErrorInfo }[] = [];
@@ -98,6 +122,13 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     for (let i = 0; i < found.length; i++) {
       const f = found[i];
       progress.update({ stage: 'scan', done: i, total: found.length, message: f.name });
+      const done = journal?.previous.get(f.name);
+      if (done) {
+        // Finished by an earlier run of this shard: reuse its result.
+        if (done.type === 'scored') rows.push(done.row);
+        else failures.push({ name: done.name, error: done.error });
+        continue;
+      }
       try {
         const bytes = await toSource(f).read();
         const img = decodeImage(bytes, { path: f.name, maxPixels: rt.maxPixels });
@@ -123,32 +154,30 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
         }
         await writeFileAtomic(row.annotation, annotationJson(s, img, bytes, detector.manifest, { path: f.name, now }));
         rows.push(row);
+        journal?.scored(f.name, row);
       } catch (e) {
         if (e instanceof AnomalyLensError && e.code === 'CANCELLED') throw e;
         const error = toErrorInfo(e, f.name);
         failures.push({ name: f.name, error });
+        journal?.failed(f.name, error);
         progress.log(`skipped: ${describeError(error)}`);
       }
     }
     progress.update({ stage: 'scan', done: found.length, total: found.length });
   } finally {
     progress.done();
+    journal?.close();
     await detector.release();
   }
   const seconds = (io.now() - started) / 1000;
   rows.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : 1));
   rows.forEach((r, i) => (r.rank = i + 1));
 
-  const csv = ['rank,name,score,normalized,threshold,anomalous,width,height,heatmap,overlay,annotation']
-    .concat(
-      rows.map((r) =>
-        [r.rank, csvCell(r.name), r.score, r.normalized, r.threshold, r.anomalous, r.width, r.height, csvCell(r.heatmap ?? ''), csvCell(r.overlay ?? ''), csvCell(r.annotation)].join(','),
-      ),
-    )
-    .join('\n');
+  const csv = scoresCsv(rows);
   const summary = {
     model: modelDir,
     modelId: detector.manifest.id,
+    ...(shard ? { shard: shardLabel(shard), totalImages: all.length } : {}),
     scanned: found.length,
     scored: rows.length,
     flagged: rows.filter((r) => r.anomalous).length,
@@ -177,14 +206,15 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     io.out(`outputs: ${outDir}${reportFile ? `\nreport: ${reportFile}` : ''}\n`);
   }
   // Some images scored → success (failures are listed). Nothing scored → the first reason.
-  if (rows.length === 0) {
+  // An empty shard (more shards than images) is a success with empty outputs.
+  if (rows.length === 0 && !(shard && found.length === 0)) {
     if (failures.length) throw new AnomalyLensError(failures[0].error.code, `no image could be scored; first: ${failures[0].error.message}`, { file: failures[0].name });
     throw new AnomalyLensError('BAD_ARGUMENT', 'no image files found', { file: positionals.join(', '), hint: 'supported: png, jpg, tif, bmp, dcm' });
   }
   return 0;
 }
 
-async function buildReport(
+export async function buildReport(
   rows: ScanRow[],
   failures: { name: string; error: ErrorInfo }[],
   manifest: import('../../shared/model').ModelManifest,

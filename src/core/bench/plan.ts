@@ -25,7 +25,9 @@ export const ABLATIONS: Variant[] = [
   { id: 'noneg', label: 'no negative term (λ = 0)', method: { method: 'gpmlp', lambda: 0 } },
   { id: 'center', label: 'distance to center (not kNN)', method: { method: 'gpmlp', scoreMode: 'center' } },
   { id: 'global0', label: 'global term off (weight 0)', method: { method: 'gpmlp', globalWeight: 0 } },
-  { id: 'global1', label: 'global term on (weight 1)', method: { method: 'gpmlp', globalWeight: 1 } },
+  { id: 'global3', label: 'global term weight 3', method: { method: 'gpmlp', globalWeight: 3 } },
+  { id: 'learned', label: 'learned space only (rawWeight 0, METHOD §4 as written)', method: { method: 'gpmlp', rawWeight: 0 } },
+  { id: 'learned-floor', label: 'learned space only, repository ≥ 1024 points', method: { method: 'gpmlp', rawWeight: 0, minRepository: 1024 } },
 ];
 
 export interface BenchPlan {

@@ -97,7 +97,44 @@ function layoutOf(ifd: Ifd): PageLayout {
   };
 }
 
-function checkExtents(ifd: Ifd, length: number, opts: DecodeOptions): void {
+/**
+ * utif2's LZW decoder keeps its string table between calls and follows table links without
+ * bounds: a code beyond the table (or a table that overflows without a clear code) can send it
+ * into an endless loop on corrupt data, even on a later, valid file. This walks the code stream
+ * (code widths and table size only, no pixel output) and rejects such streams up front.
+ */
+function lzwProblem(data: Uint8Array, off: number, len: number): string | null {
+  let bit = off * 8;
+  const end = Math.min(off + len, data.length) * 8;
+  let width = 9;
+  let next = 258;
+  const read = (): number => {
+    const i = bit >>> 3;
+    const word = (data[i] << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0);
+    const code = (word >>> (24 - (bit & 7) - width)) & ((1 << width) - 1);
+    bit += width;
+    return code;
+  };
+  while (bit < end) {
+    let code = read();
+    if (code === 257) return null;
+    if (code === 256) {
+      width = 9;
+      next = 258;
+      code = read();
+      if (code === 257) return null;
+      if (code > 256) return `code ${code} right after a clear code`;
+      continue;
+    }
+    if (code > next) return `code ${code} beyond the string table (${next})`;
+    next++;
+    if (next + 1 === 1 << width && width !== 12) width++;
+    if (next > 4096) return 'string table overflows without a clear code';
+  }
+  return null;
+}
+
+function checkExtents(ifd: Ifd, length: number, opts: DecodeOptions, data?: Uint8Array): void {
   const tiled = ifd.t324 !== undefined;
   const offsets = tagArray(ifd, tiled ? 324 : 273);
   const counts = tagArray(ifd, tiled ? 325 : 279);
@@ -107,6 +144,8 @@ function checkExtents(ifd: Ifd, length: number, opts: DecodeOptions): void {
     if (end > length) {
       throw truncated('TIFF', opts, `${tiled ? 'tile' : 'strip'} ${i} ends at byte ${end} but the file has ${length}`);
     }
+    const problem = data && tag(ifd, 259, 1) === 5 ? lzwProblem(data, offsets[i], counts[i] ?? 0) : null;
+    if (problem) throw decodeFailed('TIFF', opts, `corrupt LZW data in ${tiled ? 'tile' : 'strip'} ${i}: ${problem}`);
   }
 }
 
@@ -221,7 +260,7 @@ export function decodeTiff(bytes: Uint8Array, opts: DecodeOptions): DecodedImage
   for (const ifd of frames) {
     const l = layoutOf(ifd);
     checkSupported(l, ifd, opts);
-    checkExtents(ifd, buffer.byteLength, opts);
+    checkExtents(ifd, buffer.byteLength, opts, new Uint8Array(buffer));
     try {
       UTIF.decodeImage(buffer, ifd);
     } catch (err) {

@@ -18,6 +18,8 @@ export interface DetectorState {
   center?: Float32Array;
   /** Scales of the joint space [learned, raw] when rawWeight > 0. */
   jointScale?: [number, number];
+  /** Random projection [D, p] of the raw part of the joint space. */
+  rawProjection?: Float32Array;
   /** Repository in the scoring space [M, d] (joint space: [M, d + D]). */
   bank: Float32Array;
   bankRows: number;
@@ -34,6 +36,7 @@ export function buildDetectorScoreGraph(state: DetectorState, options: MethodOpt
     featureDim,
     head: state.head,
     jointScale: state.jointScale,
+    rawProjection: state.rawProjection,
     bank: state.bank,
     bankRows: state.bankRows,
     k: options.k,
@@ -46,8 +49,8 @@ export function buildDetectorScoreGraph(state: DetectorState, options: MethodOpt
 }
 
 export interface RawScore {
-  /** Patch scores on the feature grid, row-major gridH × gridW. */
-  grid: Float32Array;
+  /** Blurred score canvas (SCORE_CANVAS²) over the crop. */
+  canvas: Float32Array;
   patch: number;
   global?: number;
 }
@@ -71,26 +74,38 @@ export async function runScore(
   const res = await session.run(feeds);
   const nn = res.nn.data as Float32Array;
   const kEff = nn.length / P;
-  const grid = reduceNeighbours(nn, P, kEff);
-  const patch = imageScoreFromGrid(grid, f.gridW, f.gridH, options);
+  const canvas = scoreCanvas(reduceNeighbours(nn, P, kEff), f.gridW, f.gridH, options);
+  const patch = imageScoreFromCanvas(canvas, options.topFraction);
   const global = res.global_nn ? (res.global_nn.data as Float32Array)[0] : undefined;
-  return { grid, patch, global };
+  return { canvas, patch, global };
 }
 
-/** Max (or top-fraction mean) of the blurred map on a fixed canvas, so image size does not matter. */
-export function imageScoreFromGrid(grid: Float32Array, gridW: number, gridH: number, options: Pick<MethodOptions, 'blurSigma' | 'topFraction'>): number {
+/**
+ * The patch grid on a fixed canvas over the crop (224-px units halved), blurred with σ: image
+ * scores are read here, so they do not depend on the image's resolution, and the full-size map
+ * is this canvas mapped back through the crop box (a cheap bilinear upsample).
+ */
+export function scoreCanvas(grid: Float32Array, gridW: number, gridH: number, options: Pick<MethodOptions, 'blurSigma'>): Float32Array {
   const canvas = resizeBilinear(grid, gridW, gridH, SCORE_CANVAS, SCORE_CANVAS);
-  const blurred = options.blurSigma > 0 ? gaussianBlur(canvas, SCORE_CANVAS, SCORE_CANVAS, (options.blurSigma * SCORE_CANVAS) / 224) : canvas;
-  if (options.topFraction <= 0) {
+  return options.blurSigma > 0 ? gaussianBlur(canvas, SCORE_CANVAS, SCORE_CANVAS, (options.blurSigma * SCORE_CANVAS) / 224) : canvas;
+}
+
+/** Max (or top-fraction mean) of a score canvas. */
+export function imageScoreFromCanvas(canvas: Float32Array, topFraction: number): number {
+  if (topFraction <= 0) {
     let m = -Infinity;
-    for (const v of blurred) if (v > m) m = v;
+    for (const v of canvas) if (v > m) m = v;
     return m;
   }
-  const sorted = Float32Array.from(blurred).sort();
-  const n = Math.max(1, Math.round(sorted.length * options.topFraction));
+  const sorted = Float32Array.from(canvas).sort();
+  const n = Math.max(1, Math.round(sorted.length * topFraction));
   let s = 0;
   for (let i = sorted.length - n; i < sorted.length; i++) s += sorted[i];
   return s / n;
+}
+
+export function imageScoreFromGrid(grid: Float32Array, gridW: number, gridH: number, options: Pick<MethodOptions, 'blurSigma' | 'topFraction'>): number {
+  return imageScoreFromCanvas(scoreCanvas(grid, gridW, gridH, options), options.topFraction);
 }
 
 /** Fuses the patch and image-level terms as z-scores of held-out normal statistics. */
@@ -110,6 +125,9 @@ export class Detector implements FittedDetector {
     private readonly maxPixels: number,
   ) {}
 
+  /** False when the extractor is shared (benchmark fits): release() then leaves it open. */
+  ownsExtractor = true;
+
   static async create(
     manifest: ModelManifest,
     state: DetectorState,
@@ -125,7 +143,6 @@ export class Detector implements FittedDetector {
     const raw = await runScore(this.session, f, this.manifest.options);
     const cal = this.manifest.calibration;
     const score = fuseScore(raw, this.manifest.options, cal);
-    const sigmaPx = (this.manifest.options.blurSigma * f.crop.width) / this.manifest.preprocess.crop;
     return {
       name: f.name,
       width: f.imageW,
@@ -134,7 +151,7 @@ export class Detector implements FittedDetector {
       normalized: normalizeScore(score, cal.threshold, cal.spread),
       threshold: cal.threshold,
       anomalous: score > cal.threshold,
-      map: mapToImage(raw.grid, f.gridW, f.gridH, f.crop, f.imageW, f.imageH, sigmaPx),
+      map: mapToImage(raw.canvas, SCORE_CANVAS, SCORE_CANVAS, f.crop, f.imageW, f.imageH, 0),
       parts: { patch: raw.patch, global: raw.global },
     };
   }
@@ -156,7 +173,7 @@ export class Detector implements FittedDetector {
 
   async release(): Promise<void> {
     await this.session.release();
-    await this.extractor.release();
+    if (this.ownsExtractor) await this.extractor.release();
   }
 }
 

@@ -156,7 +156,12 @@ export async function fitDetector(
       await probe2.release();
     }
     state = { head: result.params, center, bank, bankRows: selected.length, globalRows: 0 };
-    if (options.rawWeight > 0) Object.assign(state, jointBank(bank, repo, selected.length, options.embedDim, D, options.rawWeight));
+    if (options.rawWeight > 0) {
+      const p = options.rawProjection > 0 && options.rawProjection < D ? options.rawProjection : 0;
+      const rawProjection = p > 0 ? projectionMatrix(D, p, options.seed + 77) : undefined;
+      const raw = rawProjection ? await matmulRows(repo, selected.length, D, rawProjection, p, runtime) : repo;
+      Object.assign(state, { rawProjection }, jointBank(bank, raw, selected.length, options.embedDim, p > 0 ? p : D, options.rawWeight));
+    }
   }
 
   if (options.globalWeight > 0) {
@@ -293,6 +298,7 @@ function contentId(state: DetectorState, options: MethodOptions, backboneSha: st
   add(state.bank);
   add(state.center);
   add(state.globalBank);
+  add(state.rawProjection);
   state.head?.weights.forEach(add);
   state.head?.biases.forEach(add);
   return `${options.method}-${h.digest('hex').slice(0, 12)}`;

@@ -12,6 +12,8 @@ export interface ScoreGraphSpec {
   head?: MlpParams;
   /** Joint space: [φ(x)·s0, x·s1] (see MethodOptions.rawWeight). */
   jointScale?: [number, number];
+  /** Projection [D, p] of the raw part of the joint space. */
+  rawProjection?: Float32Array;
   /** Repository in the scoring space, [M, d] row-major. */
   bank: Float32Array;
   bankRows: number;
@@ -58,7 +60,10 @@ export function buildScoreGraph(spec: ScoreGraphSpec): Uint8Array {
   let z = spec.head ? forward(g, x, paramsAsInitializers(g, spec.head)).z : x;
   if (spec.jointScale && spec.head) {
     const [s0, s1] = spec.jointScale;
-    z = g.op('Concat', [g.mul(z, g.constFloat([s0], [1])), g.mul(x, g.constFloat([s1], [1]))], { axis: attr.int(1) });
+    const raw = spec.rawProjection
+      ? g.matmul(x, g.constFloat(spec.rawProjection, [spec.featureDim, spec.rawProjection.length / spec.featureDim], 'raw_projection'))
+      : x;
+    z = g.op('Concat', [g.mul(z, g.constFloat([s0], [1])), g.mul(raw, g.constFloat([s1], [1]))], { axis: attr.int(1) });
   }
   const d = spec.bank.length / spec.bankRows;
   if (spec.mode === 'center') {

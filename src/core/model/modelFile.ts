@@ -14,6 +14,10 @@ export function stateArrays(state: DetectorState): Record<string, { data: Float3
   out.bank = { data: state.bank, shape: [state.bankRows, d] };
   if (state.center) out.center = { data: state.center, shape: [state.center.length] };
   if (state.jointScale) out.joint_scale = { data: Float32Array.from(state.jointScale), shape: [2] };
+  if (state.rawProjection && state.head) {
+    const D = state.head.sizes[0];
+    out.raw_projection = { data: state.rawProjection, shape: [D, state.rawProjection.length / D] };
+  }
   if (state.globalBank) out.global_bank = { data: state.globalBank, shape: [state.globalRows, state.globalBank.length / state.globalRows] };
   state.head?.weights.forEach((w, l) => (out[`W${l}`] = { data: w, shape: [state.head!.sizes[l], state.head!.sizes[l + 1]] }));
   state.head?.biases.forEach((b, l) => (out[`b${l}`] = { data: b, shape: [state.head!.sizes[l + 1]] }));
@@ -120,6 +124,7 @@ export async function readModelArrays(dir: string, manifest: ModelManifest): Pro
     globalBank: arrays.global_bank,
     globalRows: manifest.arrays.global_bank?.shape[0] ?? 0,
     jointScale: arrays.joint_scale ? [arrays.joint_scale[0], arrays.joint_scale[1]] : undefined,
+    rawProjection: arrays.raw_projection,
   };
   if (layers > 0) {
     const sizes = [manifest.arrays.W0.shape[0], ...Array.from({ length: layers }, (_, l) => manifest.arrays[`W${l}`].shape[1])];

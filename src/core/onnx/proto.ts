@@ -66,7 +66,7 @@ class Writer {
     this.bytes(field, inner.finish());
   }
 
-  packedInts(field: number, values: ArrayLike<number>): void {
+  packedInts(field: number, values: ArrayLike<number | bigint>): void {
     const inner = new Writer();
     for (let i = 0; i < values.length; i++) inner.varint(values[i]);
     this.bytes(field, inner.finish());
@@ -100,12 +100,16 @@ export interface TensorProtoInit {
 
 export type AttributeValue =
   | { kind: 'float'; value: number }
-  | { kind: 'int'; value: number }
+  | { kind: 'int'; value: number | bigint }
   | { kind: 'string'; value: string }
   | { kind: 'floats'; value: number[] }
-  | { kind: 'ints'; value: number[] }
+  | { kind: 'ints'; value: (number | bigint)[] }
   | { kind: 'tensor'; value: TensorProtoInit }
-  | { kind: 'graph'; value: GraphProtoInit };
+  | { kind: 'graph'; value: GraphProtoInit }
+  // Lists of strings, tensors and graphs: only re-emitted from models read by reader.ts.
+  | { kind: 'strings'; value: string[] }
+  | { kind: 'tensors'; value: TensorProtoInit[] }
+  | { kind: 'graphs'; value: GraphProtoInit[] };
 
 export interface NodeProtoInit {
   name: string;
@@ -164,7 +168,7 @@ function writeValueInfo(w: Writer, v: ValueInfoInit): void {
   );
 }
 
-const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7, strings: 8, tensors: 9, graphs: 10 } as const;
 
 function writeAttribute(w: Writer, name: string, a: AttributeValue): void {
   w.string(1, name);
@@ -190,6 +194,15 @@ function writeAttribute(w: Writer, name: string, a: AttributeValue): void {
       break;
     case 'ints':
       w.packedInts(8, a.value);
+      break;
+    case 'strings':
+      for (const v of a.value) w.string(9, v);
+      break;
+    case 'tensors':
+      for (const v of a.value) w.message(10, (tw) => writeTensor(tw, v));
+      break;
+    case 'graphs':
+      for (const v of a.value) w.message(11, (gw) => writeGraph(gw, v));
       break;
   }
 }

@@ -180,10 +180,6 @@ export interface NativeDecoded {
 
 /** Decode a JPEG codestream (baseline or extended, 8 or 12 bit); YCbCr comes out as RGB. */
 export function decodeJpegNative(bytes: Uint8Array, image: NativeCodecImage): NativeDecoded {
-  return decodeNative('DecodeJpeg', bytes, image);
-}
-
-function decodeNative(fn: 'DecodeJpeg', bytes: Uint8Array, image: NativeCodecImage): NativeDecoded {
   return withContext(image, (a, ctx) => {
     a.SetEncodedBufferSize(ctx, bytes.length);
     new Uint8Array(a.memory.buffer, a.GetEncodedBuffer(ctx), bytes.length).set(bytes);
@@ -191,7 +187,7 @@ function decodeNative(fn: 'DecodeJpeg', bytes: Uint8Array, image: NativeCodecIma
     messages = [];
     try {
       a.SetConvertColorspaceToRgb(params, 1); // YCbCr -> RGB, like the 8-bit codec
-      a[fn](ctx, params);
+      a.DecodeJpeg(ctx, params);
       const early = messages.find((m) => TRUNCATED.test(m));
       if (early) throw new NativeCodecError(`the JPEG stream is truncated (${early.replace(/^.*::/, '')})`);
     } finally {

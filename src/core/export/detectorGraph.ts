@@ -1,0 +1,165 @@
+/**
+ * One self-contained ONNX graph for a trained detector:
+ *   image [N,3,H,W] → backbone (inlined) → patch features (the engine's own feature graph) →
+ *   φ + kNN against the repository (the engine's own score graph, on [N·P, D] rows) →
+ *   per-patch score grid → the 112×112 score canvas (bilinear, half-pixel) → Gaussian blur
+ *   (edge padding + two 1-D convolutions, as ops.gaussianBlur) → image score (max or top-fraction
+ *   mean) → fusion with the image-level term → normalisation;
+ *   the canvas resized to H×W is `anomaly_map`.
+ * Reusing the engine's feature and score graphs means the exported arithmetic is the engine's.
+ */
+import type { MethodOptions, ModelManifest } from '../../shared/model';
+import { buildFeatureGraph, type FeatureGraphSpec } from '../method/featureGraph';
+import { buildDetectorScoreGraph, type DetectorState } from '../method/detector';
+import { attr, GraphBuilder, IR_VERSION, OPSET, type Value } from '../onnx/builder';
+import { DataType } from '../onnx/proto';
+import type { ReadModel } from '../onnx/reader';
+import { decodeModel } from '../onnx/reader';
+import { inlineGraph } from './inline';
+
+/** Side of the engine's score canvas (detector.ts SCORE_CANVAS). */
+export const SCORE_CANVAS = 112;
+
+/** The engine's Gaussian kernel (ops.ts gaussianKernel), in float32 like the engine. */
+export function gaussianKernel1d(sigma: number): Float32Array {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
+    k[i + radius] = v;
+    sum += v;
+  }
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  return k;
+}
+
+export interface DetectorGraphSpec {
+  manifest: ModelManifest;
+  state: DetectorState;
+  /** The backbone model as read from its ONNX file, and the name of its image input. */
+  backbone: ReadModel;
+  backboneInput: string;
+  /** Backbone output names of the taps, finest first. */
+  tapNames: string[];
+  /** Declared batch dimension: 'N' (dynamic) or a fixed size for fixed-batch backbones. */
+  batch: number | 'N';
+  /** Add pred_label / pred_mask using this raw threshold. */
+  threshold?: number;
+  metadata: Record<string, string>;
+}
+
+export const OUTPUT_NAMES = {
+  image: 'image',
+  map: 'anomaly_map',
+  score: 'pred_score',
+  normalized: 'pred_score_normalized',
+  label: 'pred_label',
+  mask: 'pred_mask',
+} as const;
+
+/** [N, k] nearest distances → [N] (k = 1: itself; k > 1: softmin-weighted mean, as reduceNeighbours). */
+function reduceK(g: GraphBuilder, nn: Value, k: number): Value {
+  if (k === 1) return g.op('Reshape', [nn, g.constInt64([-1])]);
+  const first = g.op('Slice', [nn, g.constInt64([0]), g.constInt64([1]), g.constInt64([1])]);
+  const w = g.op('Exp', [g.op('Neg', [g.sub(nn, first)])]);
+  const num = g.reduceSum(g.mul(w, nn), [1], false);
+  return g.op('Div', [num, g.reduceSum(w, [1], false)]);
+}
+
+/** Separable Gaussian blur of [N,1,H,W] with clamped borders: Pad(edge) + Conv per axis. */
+function blur(g: GraphBuilder, x: Value, sigma: number): Value {
+  const k = gaussianKernel1d(sigma);
+  const r = (k.length - 1) >> 1;
+  const horizontal = g.op('Pad', [x, g.constInt64([0, 0, 0, r, 0, 0, 0, r])], { mode: attr.string('edge') });
+  const h = g.op('Conv', [horizontal, g.constFloat(k, [1, 1, 1, k.length], 'blur_kernel_x')], { kernel_shape: attr.ints([1, k.length]) });
+  const vertical = g.op('Pad', [h, g.constInt64([0, 0, r, 0, 0, 0, r, 0])], { mode: attr.string('edge') });
+  return g.op('Conv', [vertical, g.constFloat(k, [1, 1, k.length, 1], 'blur_kernel_y')], { kernel_shape: attr.ints([k.length, 1]) });
+}
+
+function imageScore(g: GraphBuilder, canvas: Value, topFraction: number): Value {
+  const flat = g.op('Reshape', [canvas, g.constInt64([0, -1])]);
+  if (topFraction <= 0) return g.op('ReduceMax', [flat], { axes: attr.ints([1]), keepdims: attr.int(0) });
+  const n = Math.max(1, Math.round(SCORE_CANVAS * SCORE_CANVAS * topFraction));
+  const [top] = g.opN('TopK', [flat, g.constInt64([n])], 2, { axis: attr.int(1), largest: attr.int(1), sorted: attr.int(1) });
+  return g.reduceMean(top, [1], false);
+}
+
+function scalar(g: GraphBuilder, v: number): Value {
+  return g.constFloat([v], [1]);
+}
+
+export function buildDetectorGraph(spec: DetectorGraphSpec): Uint8Array {
+  const { manifest, state } = spec;
+  const o: MethodOptions = manifest.options;
+  const D = manifest.grid.featureDim;
+  const g = new GraphBuilder('anomaly_lens_detector');
+  const N = spec.batch;
+  const image = g.input(OUTPUT_NAMES.image, [N, 3, 'H', 'W']);
+
+  // Backbone, renamed under bb/ and fed by `image`.
+  const bb = inlineGraph(g, spec.backbone.graph, 'bb/', { [spec.backboneInput]: image });
+  const taps = spec.tapNames.map((t) => {
+    const v = bb.outputs[t];
+    if (!v) throw new Error(`backbone has no output '${t}'`);
+    return v;
+  });
+
+  // Patch features: the engine's graph, inputs tap0..tapK.
+  const featSpec: FeatureGraphSpec = {
+    tapNames: taps.map((_, i) => `tap${i}`),
+    channels: manifest.backbone.channels,
+    channelPool: o.channelPool,
+    featureDim: o.featureDim,
+  };
+  const feat = inlineGraph(g, decodeModel(buildFeatureGraph(featSpec)).graph, 'feat/', Object.fromEntries(taps.map((t, i) => [`tap${i}`, t])));
+  const patches = feat.outputs.patches; // [N, P, D]
+  const global = feat.outputs.global; // [N, D]
+
+  // Scoring: the engine's graph on [N·P, D] rows (MLP, repository constant, MatMul + TopK).
+  const rows = g.op('Reshape', [patches, g.constInt64([-1, D])]);
+  const scoreGraph = decodeModel(buildDetectorScoreGraph(state, o, D, false)).graph;
+  const wire: Record<string, Value> = { patches: rows };
+  if (scoreGraph.inputs.some((i) => i.name === 'global')) wire.global = global;
+  const score = inlineGraph(g, scoreGraph, 'score/', wire);
+  const kEff = o.method !== 'patchcore' && o.scoreMode === 'center' ? 1 : Math.min(o.k, state.bankRows);
+  const patchScores = reduceK(g, score.outputs.nn, kEff); // [N·P]
+
+  // Grid [N,1,h,w] from the finest tap's spatial size (pooling keeps it).
+  const hw = g.op('Shape', [taps[0]], { start: attr.int(2), end: attr.int(4) });
+  const grid = g.op('Reshape', [patchScores, g.op('Concat', [g.constInt64([-1, 1]), hw], { axis: attr.int(0) })]);
+  const nc = g.op('Shape', [grid], { start: attr.int(0), end: attr.int(2) });
+  const canvasSize = g.op('Concat', [nc, g.constInt64([SCORE_CANVAS, SCORE_CANVAS])], { axis: attr.int(0) });
+  const resizeAttrs = { mode: attr.string('linear'), coordinate_transformation_mode: attr.string('half_pixel') };
+  let canvas = g.op('Resize', [grid, '', '', canvasSize], resizeAttrs);
+  if (o.blurSigma > 0) canvas = blur(g, canvas, (o.blurSigma * SCORE_CANVAS) / 224);
+
+  // Image score, fused with the image-level term as fuseScore does.
+  let s = imageScore(g, canvas, o.topFraction); // [N]
+  const cal = manifest.calibration;
+  if (o.globalWeight > 0 && score.outputs.global_nn && cal.globalStats) {
+    const gz = g.op('Div', [g.sub(g.op('Reshape', [score.outputs.global_nn, g.constInt64([-1])]), scalar(g, cal.globalStats.mean)), scalar(g, cal.globalStats.std)]);
+    const pz = g.op('Div', [g.sub(s, scalar(g, cal.patchStats.mean)), scalar(g, cal.patchStats.std)]);
+    s = g.add(pz, g.mul(scalar(g, o.globalWeight), gz));
+  }
+  g.output(s, OUTPUT_NAMES.score, [N]);
+  const norm = g.add(scalar(g, 0.5), g.op('Div', [g.sub(s, scalar(g, cal.threshold)), scalar(g, 2 * cal.spread)]));
+  // Clip bounds must be 0-d scalars.
+  g.output(g.op('Clip', [norm, g.constFloat([0], []), g.constFloat([1], [])]), OUTPUT_NAMES.normalized, [N]);
+
+  // The map at input resolution: the canvas resized to H×W (the engine's mapToImage for a full crop).
+  const mapSize = g.op('Concat', [nc, g.op('Shape', [image], { start: attr.int(2), end: attr.int(4) })], { axis: attr.int(0) });
+  const map = g.op('Resize', [canvas, '', '', mapSize], resizeAttrs);
+  g.output(map, OUTPUT_NAMES.map, [N, 1, 'H', 'W']);
+
+  if (spec.threshold !== undefined) {
+    const t = scalar(g, spec.threshold);
+    const label = g.op('Greater', [s, t]);
+    g.output(label, OUTPUT_NAMES.label, [N], DataType.BOOL);
+    // As the engine's annotation: pixels at or above the threshold, only in images labelled anomalous.
+    const above = g.op('Not', [g.op('Less', [map, t])]);
+    const labelNchw = g.op('Unsqueeze', [label, g.constInt64([1, 2, 3])]);
+    g.output(g.op('And', [above, labelNchw]), OUTPUT_NAMES.mask, [N, 1, 'H', 'W'], DataType.BOOL);
+  }
+  return g.toModel(spec.metadata, `Anomaly Lens detector ${manifest.id} (opset ${OPSET}, IR ${IR_VERSION})`);
+}

@@ -1,0 +1,91 @@
+/**
+ * The sidecar JSON that travels with an exported detector: how to preprocess, what the outputs
+ * mean, threshold and normalisation, backbone and model identity, opset/IR. The same JSON is
+ * stored in the ONNX metadata_props under SIDECAR_KEY so the two cannot drift apart.
+ */
+import type { ModelManifest } from '../../shared/model';
+import { scalingAffine, type BackboneScaling } from '../backbone/manifest';
+import { IR_VERSION, OPSET } from '../onnx/builder';
+import { OUTPUT_NAMES, SCORE_CANVAS } from './detectorGraph';
+
+export const SIDECAR_KEY = 'anomaly_lens.sidecar';
+export const SIDECAR_FORMAT = 1;
+
+export interface ExportSidecar {
+  format: number;
+  producer: string;
+  model: { id: string; method: string; createdAt: string; trainingImages: number; repositorySize: number };
+  backbone: { id: string; sha256: string; scaling: string; taps: string[] };
+  onnx: { opset: number; irVersion: number; batch: 'dynamic' | number; input: string; outputs: string[] };
+  preprocessing: {
+    layout: 'NCHW';
+    channels: 'RGB';
+    dtype: 'float32';
+    /** Square input side the model was trained at (dynamic H/W work; scores are comparable only at this size). */
+    size: number;
+    resize: number;
+    crop: number;
+    intensity: string;
+    /** input = rgb01 · scale[c] + offset[c], with rgb01 the image in [0, 1] after resize and crop. */
+    scaling: { name: string; scale: number[]; offset: number[] };
+    steps: string[];
+  };
+  scoring: {
+    canvas: number;
+    blurSigmaCanvasPx: number;
+    imageScore: string;
+    globalTerm: { weight: number; patchStats: { mean: number; std: number }; globalStats?: { mean: number; std: number } } | null;
+    k: number;
+    mode: string;
+    jointSpace: boolean;
+    /** Largest input side whose grid still fits the canvas (above it the engine antialiases, the graph does not). */
+    exactUpToInputSide: number;
+  };
+  threshold: { raw: number; mode: string; applied: boolean };
+  normalisation: { formula: string; threshold: number; spread: number };
+}
+
+export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'dynamic' | number; finestStride: number }): ExportSidecar {
+  const affine = scalingAffine(m.backbone.scaling as BackboneScaling);
+  const outputs: string[] = [OUTPUT_NAMES.map, OUTPUT_NAMES.score, OUTPUT_NAMES.normalized];
+  if (o.threshold !== undefined) outputs.push(OUTPUT_NAMES.label, OUTPUT_NAMES.mask);
+  const cal = m.calibration;
+  const opts = m.options;
+  return {
+    format: SIDECAR_FORMAT,
+    producer: `anomaly-lens ${m.toolVersion}`,
+    model: { id: m.id, method: opts.method, createdAt: m.createdAt, trainingImages: m.trainingImages, repositorySize: m.repositorySize },
+    backbone: { id: m.backbone.id, sha256: m.backbone.sha256, scaling: m.backbone.scaling, taps: m.backbone.taps },
+    onnx: { opset: OPSET, irVersion: IR_VERSION, batch: o.batch, input: OUTPUT_NAMES.image, outputs },
+    preprocessing: {
+      layout: 'NCHW',
+      channels: 'RGB',
+      dtype: 'float32',
+      size: m.preprocess.crop,
+      resize: m.preprocess.resize,
+      crop: m.preprocess.crop,
+      intensity: m.preprocess.intensity,
+      scaling: { name: m.backbone.scaling, scale: affine.scale, offset: affine.offset },
+      steps: [
+        'decode; 8-bit RGB/gray → [0, 1] (value / 255); gray replicated to 3 channels; alpha ignored',
+        m.preprocess.resize === m.preprocess.crop
+          ? `resize the whole image to ${m.preprocess.crop}x${m.preprocess.crop} (bilinear, antialiased when shrinking)`
+          : `resize the shorter side to ${m.preprocess.resize} (bilinear, antialiased), centre-crop ${m.preprocess.crop}x${m.preprocess.crop}`,
+        'input[c] = rgb01[c] * scale[c] + offset[c]',
+        'anomaly_map covers the model input; map it back through the same resize/crop for original-image coordinates',
+      ],
+    },
+    scoring: {
+      canvas: SCORE_CANVAS,
+      blurSigmaCanvasPx: (opts.blurSigma * SCORE_CANVAS) / 224,
+      imageScore: opts.topFraction > 0 ? `mean of the top ${opts.topFraction} of the blurred canvas` : 'max of the blurred canvas',
+      globalTerm: opts.globalWeight > 0 && cal.globalStats ? { weight: opts.globalWeight, patchStats: cal.patchStats, globalStats: cal.globalStats } : null,
+      k: opts.k,
+      mode: opts.method === 'patchcore' ? 'patchcore-knn' : opts.scoreMode,
+      jointSpace: opts.rawWeight > 0 && opts.method !== 'patchcore',
+      exactUpToInputSide: SCORE_CANVAS * o.finestStride,
+    },
+    threshold: { raw: o.threshold ?? cal.threshold, mode: o.threshold !== undefined && o.threshold !== cal.threshold ? 'manual' : cal.mode, applied: o.threshold !== undefined },
+    normalisation: { formula: 'clip(0.5 + (pred_score - threshold) / (2 * spread), 0, 1)', threshold: cal.threshold, spread: cal.spread },
+  };
+}

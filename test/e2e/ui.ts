@@ -1,0 +1,189 @@
+/**
+ * Driving the VS Code workbench in the browser as a user would: the command palette, the
+ * Explorer, the Findings tree, notifications, the review editor's webview frame, screenshots.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Frame, Locator, Page } from 'playwright-core';
+import { readExtensionLog, repoRoot, type CodeServer, type Theme } from './codeServer';
+
+export const shotsDir = path.join(repoRoot, 'artifacts/e2e');
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+/** Runs a command through the palette (F1), clicking the entry whose label is exactly `title`. */
+export async function runCommand(p: Page, title: string, attempts = 3): Promise<void> {
+  for (let i = 1; ; i++) {
+    await p.keyboard.press('Escape');
+    await p.keyboard.press('F1');
+    const input = p.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await row.click();
+      return;
+    } catch (err) {
+      // Right after start-up the palette may not list every command yet.
+      if (i >= attempts) throw err;
+    }
+  }
+}
+
+/** The extension's log so far (the "Anomaly Lens" output channel as written to disk). */
+export function log(cs: CodeServer): string {
+  return readExtensionLog(cs.userDataDir);
+}
+
+/** Waits for a log line matching `re` that was not there before (`since` = log length then). */
+export async function waitForLog(cs: CodeServer, re: RegExp, since: number, timeoutMs = 120_000): Promise<RegExpExecArray> {
+  return until(`log line ${re}`, () => re.exec(log(cs).slice(since)) ?? undefined, timeoutMs, 300);
+}
+
+// ---------------------------------------------------------------- Explorer
+
+export function explorerRow(p: Page, name: string): Locator {
+  return p.locator('.explorer-folders-view .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(name)}$`) }) }).first();
+}
+
+/** Expands Explorer folders along a workspace-relative path. */
+export async function revealFolder(p: Page, rel: string): Promise<void> {
+  for (const part of rel.split('/')) {
+    const row = explorerRow(p, part);
+    await row.waitFor({ state: 'visible' });
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+    await until(`${part} expanded`, async () => (await row.getAttribute('aria-expanded')) === 'true');
+  }
+}
+
+/** Clicks a context-menu entry (menus are in a shadow root; Playwright's CSS pierces it). */
+export async function contextMenuItem(p: Page, label: string): Promise<void> {
+  const item = p.locator('.monaco-menu .action-item .action-label', { hasText: label }).first();
+  await item.waitFor({ state: 'visible' });
+  await item.click();
+}
+
+// ---------------------------------------------------------------- Findings tree
+
+export interface TreeRow {
+  name: string;
+  description: string;
+  group: boolean;
+  level: number;
+}
+
+export function findingsPane(p: Page): Locator {
+  return p.locator('[id="workbench.view.extension.anomalyLens"]');
+}
+
+export async function showFindings(p: Page): Promise<void> {
+  await runCommand(p, 'Anomaly Lens: Focus on Findings View');
+  await findingsPane(p).waitFor({ state: 'visible' });
+}
+
+export async function findingsRows(p: Page): Promise<TreeRow[]> {
+  const rows = findingsPane(p).locator('.monaco-list-row');
+  const out: TreeRow[] = [];
+  for (const r of await rows.all()) {
+    const name = (await r.locator('.label-name').first().innerText().catch(() => '')).trim();
+    const description = (await r.locator('.label-description').first().innerText().catch(() => '')).trim();
+    const level = Number(await r.getAttribute('aria-level'));
+    out.push({ name, description, group: level === 1, level });
+  }
+  return out;
+}
+
+export function findingRow(p: Page, name: string): Locator {
+  return findingsPane(p).locator('.monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(name)}$`) }) }).first();
+}
+
+// ---------------------------------------------------------------- review editor webview
+
+/** The frame of the review webview showing `fileName` (the inner iframe that runs our script). */
+export async function reviewFrame(p: Page, fileName: string, timeoutMs = 60_000): Promise<Frame> {
+  return until(`review editor for ${fileName}`, async () => {
+    for (const f of p.frames()) {
+      const ok = await f.evaluate((name) => {
+        const app = (window as unknown as { __anomalyLens?: { info: { path?: string } | null } }).__anomalyLens;
+        return !!app && document.title === name;
+      }, fileName).catch(() => false);
+      if (ok) return f;
+    }
+    return undefined;
+  }, timeoutMs, 300);
+}
+
+/** Image point → page coordinates through the webview's own transform (frames are offset by their iframes). */
+export async function imageToPage(p: Page, f: Frame, ix: number, iy: number): Promise<[number, number]> {
+  const [cx, cy] = await f.evaluate(([x, y]) => {
+    const app = (window as unknown as { __anomalyLens: { view: { canvas: HTMLCanvasElement; toScreen(a: number, b: number): [number, number] } } }).__anomalyLens;
+    const r = app.view.canvas.getBoundingClientRect();
+    const [sx, sy] = app.view.toScreen(x, y);
+    return [r.left + sx, r.top + sy];
+  }, [ix, iy] as [number, number]);
+  const [ox, oy] = await frameOffset(f);
+  void p;
+  return [ox + cx, oy + cy];
+}
+
+async function frameOffset(f: Frame): Promise<[number, number]> {
+  let x = 0;
+  let y = 0;
+  let cur: Frame | null = f;
+  while (cur?.parentFrame()) {
+    const box = await (await cur.frameElement()).boundingBox();
+    if (box) {
+      x += box.x;
+      y += box.y;
+    }
+    cur = cur.parentFrame();
+    // boundingBox is already relative to the main frame's viewport.
+    break;
+  }
+  return [x, y];
+}
+
+// ---------------------------------------------------------------- screenshots
+
+/** Saves `<name>-light.png` and `<name>-dark.png` in artifacts/e2e (the theme switches like a user would). */
+export async function shoot(cs: CodeServer, name: string): Promise<string[]> {
+  mkdirSync(shotsDir, { recursive: true });
+  const files: string[] = [];
+  for (const theme of ['light', 'dark'] as Theme[]) {
+    await setTheme(cs, theme);
+    const file = path.join(shotsDir, `${name}-${theme}.png`);
+    await cs.page.screenshot({ path: file });
+    files.push(file);
+  }
+  await setTheme(cs, 'light');
+  return files;
+}
+
+export async function setTheme(cs: CodeServer, theme: Theme): Promise<void> {
+  const cls = theme === 'dark' ? 'vs-dark' : 'vs';
+  const has = async () => (await cs.page.locator('.monaco-workbench').getAttribute('class'))?.split(/\s+/).includes(cls);
+  if (await has()) return;
+  // Through the UI: code-server does not pick up edits of its settings file reliably.
+  await runCommand(cs.page, 'Preferences: Toggle between Light/Dark Themes');
+  await until(`theme ${theme}`, has, 15_000);
+  // Webviews get the new theme variables a moment later.
+  await cs.page.waitForTimeout(800);
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
