@@ -194,13 +194,25 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   return { detector: refit.detector, ranking };
 };
 
+/**
+ * Scores sources in order. The next image is read and decoded while onnxruntime works on the
+ * current one (its kernels run off the JS thread), so decoding overlaps inference.
+ */
 export const scanSources: EngineApi['scanSources'] = async function* (detector, sources, ctx) {
   const started = performance.now();
+  const decode = (i: number) => {
+    const p = Promise.resolve().then(() => decodeSource(sources[i], DEFAULT_MAX_PIXELS));
+    p.catch(() => undefined); // handled when awaited
+    return p;
+  };
+  let next = sources.length > 0 ? decode(0) : undefined;
   for (let i = 0; i < sources.length; i++) {
     cancelled(ctx);
     const src = sources[i];
+    const current = next!;
+    next = i + 1 < sources.length ? decode(i + 1) : undefined;
     try {
-      yield await detector.scoreSource(src);
+      yield await detector.scoreImage(await current, src.name, src.frame ?? 0);
     } catch (err) {
       if (err instanceof AnomalyLensError && err.code === 'CANCELLED') throw err;
       yield { name: src.name, error: toErrorInfo(err, src.name) };

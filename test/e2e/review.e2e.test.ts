@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
@@ -16,7 +16,7 @@ import type { Frame, Page } from 'playwright-core';
 import { e2eMissing, repoRoot, startCodeServer, type CodeServer } from './codeServer';
 import {
   contextMenuItem, explorerRow, findingRow, findingsRows, imageToPage, log, reviewFrame, revealFolder, runCommand,
-  shoot, showFindings, until, waitForLog,
+  shoot, shotsDir, showFindings, until, waitForLog,
 } from './ui';
 import { CORRUPT_PNG, CT, CT_MULTIFRAME, DEFECTS, GOOD, TEXTURE_SIZE, TRAIN, TRUNCATED_DICOM, writeWorkspace, type Workspace } from './workspace';
 
@@ -63,6 +63,7 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
   };
 
   before(async () => {
+    mkdirSync(shotsDir, { recursive: true });
     state = mkdtempSync(path.join(os.tmpdir(), 'al-e2e-'));
     ws = writeWorkspace(path.join(state, 'workspace'));
     cs = await startCodeServer({ stateDir: state, workspace: ws.root });
@@ -74,6 +75,11 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
   });
 
   after(async () => {
+    if (cs) {
+      // For a failed run: the last screen and the extension's log.
+      await cs.page.screenshot({ path: path.join(shotsDir, 'last-screen.png') }).catch(() => undefined);
+      console.log(`--- Anomaly Lens log ---\n${log(cs).split('\n').slice(-40).join('\n')}`);
+    }
     await cs?.close();
     if (state && !process.env.ANOMALY_LENS_E2E_KEEP) rmSync(state, { recursive: true, force: true });
     else if (state) console.log(`e2e state kept in ${state}`);
@@ -88,7 +94,7 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     const since = log(cs).length;
     await explorerRow(p, names[names.length - 1]).click({ button: 'right' });
     await contextMenuItem(p, 'Train Model from Selected Files');
-    await waitForLog(cs, /model \S+ is active/, since, 300_000);
+    await waitForLog(cs, /model \S+ is active/, since, 180_000);
     await shoot(cs, '01-training-done');
     await waitForLog(cs, /Scanned \d+ image\(s\)/, since, 300_000);
 

@@ -393,3 +393,19 @@ test('export refuses a fixed-batch backbone unless asked, and a missing model wi
   const ok = await exportDetector({ modelDir: fixedModel, allowFixedBatch: true });
   assert.equal(ok.sidecar.onnx.batch, 1);
 });
+
+test('`anomaly-lens export` writes the file, the sidecar and the Triton repository; bad --out is a usage error', { skip: !built && 'models/ not built' }, async () => {
+  const modelDir = path.join(tmp, 'default');
+  if (!fs.existsSync(modelDir)) return;
+  const { runCli } = await import('../../src/cli/cli');
+  let out = '';
+  let err = '';
+  const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t), errIsTTY: false, cwd: tmp, env: {}, now: () => Date.now() };
+  assert.equal(await runCli(['export', '--model', modelDir, '--out', 'cli/detector.onnx', '--labels', '--triton', 'repo', '--json'], io), 0, err);
+  const summary = JSON.parse(out);
+  assert.equal(summary.sidecar.threshold.applied, true);
+  assert.ok(fs.existsSync(path.join(tmp, 'cli/detector.onnx')) && fs.existsSync(path.join(tmp, 'cli/detector.json')));
+  assert.ok(fs.existsSync(path.join(tmp, 'repo/anomaly_lens/config.pbtxt')));
+  assert.equal(await runCli(['export', '--model', modelDir, '--out', 'cli/detector.bin'], io), 2);
+  assert.match(err, /usage: --out must name a \.onnx file/);
+});

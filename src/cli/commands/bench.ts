@@ -9,8 +9,9 @@ import * as engine from '../../core/engine';
 import { discoverDatasets } from '../../core/bench/datasets';
 import { benchmarkMarkdown } from '../../core/bench/markdown';
 import { ABLATIONS, PRESETS, type BenchPlan, type Shot } from '../../core/bench/plan';
-import { runBenchmark } from '../../core/bench/runner';
-import { runSpeed, runSpeedTask, type SpeedResults, type SpeedTask, type SpeedTaskResult } from '../../core/bench/speed';
+import { runBenchmark, type BenchResults } from '../../core/bench/runner';
+import { readFile } from 'node:fs/promises';
+import { runSpeed, runSpeedTask, type SpeedResults, type SpeedMethod, type SpeedTask, type SpeedTaskResult } from '../../core/bench/speed';
 import { AnomalyLensError } from '../../shared/errors';
 import { flag, num, oneOf, parse, positiveInt, str, UsageError } from '../args';
 import { writeFileAtomic } from '../atomic';
@@ -79,6 +80,8 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       'speed-task': { type: 'string' },
       'speed-dir': { type: 'string' },
       'speed-backbone': { type: 'string' },
+      'speed-method': { type: 'string' },
+      'speed-only': { type: 'boolean' },
     },
     false,
   );
@@ -90,7 +93,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   // Child side of the speed section: one task, JSON on stdout.
   const task = oneOf(v, 'speed-task', ['train200', 'train4', 'scan'] as const);
   if (task) {
-    const r = await runSpeedTask(engine, task, str(v, 'speed-dir') ?? '', { backbone: str(v, 'speed-backbone') ?? 'mobilenetv2', threads });
+    const r = await runSpeedTask(engine, task, str(v, 'speed-dir') ?? '', { backbone: str(v, 'speed-backbone') ?? 'mobilenetv2', threads, method: oneOf(v, 'speed-method', ['gpmlp', 'patchcore'] as const) });
     io.out(`${JSON.stringify(r)}\n`);
     return 0;
   }
@@ -119,6 +122,20 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   const progress = createProgress(io, { quiet: flag(v, 'quiet') });
   const log = (l: string): void => progress.log(l);
 
+  if (flag(v, 'speed-only')) {
+    // Re-measure speed (e.g. on a quiet machine) and regenerate the page from the stored quality results.
+    const stored = JSON.parse(await readFile(path.join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults & { speed?: SpeedResults };
+    delete stored.speed;
+    const scanCount = num(v, 'scan-count', positiveInt, 'a positive integer') ?? (plan.preset === 'quick' ? 200 : 1000);
+    const speedDir = path.join(workDir, 'speed');
+    const speed = await runSpeed(speedDir, scanCount, (t, m) => spawnSpeedTask(t, m, speedDir, plan.defaultBackbone, threads), { backbone: plan.defaultBackbone, log });
+    const { markdown } = benchmarkMarkdown(stored, speed);
+    await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
+    await writeFileAtomic(path.join(outDir, 'benchmarks.json'), `${JSON.stringify({ ...stored, speed }, null, 1)}\n`);
+    io.out(`wrote ${path.join(outDir, 'benchmarks.md')} (speed only)\n`);
+    return 0;
+  }
+
   let datasets = await discoverDatasets(dataRoot);
   const only = list(str(v, 'only'));
   if (only) datasets = datasets.filter((d) => only.includes(d.id));
@@ -135,7 +152,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   if (!flag(v, 'no-speed')) {
     const scanCount = num(v, 'scan-count', positiveInt, 'a positive integer') ?? (plan.preset === 'quick' ? 200 : 1000);
     const speedDir = path.join(workDir, 'speed');
-    speed = await runSpeed(speedDir, scanCount, (t) => spawnSpeedTask(t, speedDir, plan.defaultBackbone, threads), { backbone: plan.defaultBackbone, log });
+    speed = await runSpeed(speedDir, scanCount, (t, m) => spawnSpeedTask(t, m, speedDir, plan.defaultBackbone, threads), { backbone: plan.defaultBackbone, log });
   }
   const { markdown, svgs } = benchmarkMarkdown(results, speed);
   await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
@@ -147,8 +164,8 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 /** Runs a speed task in a fresh process of this same program (peak RSS is per process). */
-function spawnSpeedTask(task: SpeedTask, dir: string, backbone: string, threads?: number): Promise<SpeedTaskResult> {
-  const args = [...process.execArgv, process.argv[1], 'bench', '--speed-task', task, '--speed-dir', dir, '--speed-backbone', backbone, ...(threads ? ['--threads', String(threads)] : [])];
+function spawnSpeedTask(task: SpeedTask, method: SpeedMethod, dir: string, backbone: string, threads?: number): Promise<SpeedTaskResult> {
+  const args = [...process.execArgv, process.argv[1], 'bench', '--speed-task', task, '--speed-method', method, '--speed-dir', dir, '--speed-backbone', backbone, ...(threads ? ['--threads', String(threads)] : [])];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

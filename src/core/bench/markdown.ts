@@ -145,11 +145,11 @@ export function benchmarkMarkdown(r: BenchResults, speed?: SpeedResults): { mark
   }
   if (speed) {
     L.push('## Speed', '', `Generated ${speed.imageSize}×${speed.imageSize} PNG textures, backbone ${speed.backbone}, each task in its own process (peak RSS of that process).`, '');
-    L.push('| task | images | seconds | images/s | peak RSS MB | target |', '|---|---|---|---|---|---|');
+    L.push('| method | task | images | seconds | images/s | peak RSS MB | target |', '|---|---|---|---|---|---|---|');
     const target: Record<string, string> = { train200: '≤ 20 s, ≤ 1024 MB', train4: '≤ 3 s', scan: '≥ 25 images/s, ≤ 1024 MB' };
     const label: Record<string, string> = { train200: 'train on 200', train4: 'train on 4', scan: 'scan (decode + features + head + kNN + map)' };
     for (const t of speed.tasks) {
-      L.push(`| ${label[t.task]} | ${t.images} | ${t.seconds.toFixed(2)} | ${t.imagesPerSecond ? t.imagesPerSecond.toFixed(1) : '–'} | ${t.peakRssMb.toFixed(0)} | ${target[t.task]} |`);
+      L.push(`| ${t.method === 'patchcore' ? 'PatchCore ρ=10%' : 'GP-MLP (default)'} | ${label[t.task]} | ${t.images} | ${t.seconds.toFixed(2)} | ${t.imagesPerSecond ? t.imagesPerSecond.toFixed(1) : '–'} | ${t.peakRssMb.toFixed(0)} | ${target[t.task]} |`);
     }
     L.push('');
   }

@@ -11,8 +11,13 @@ import { writeTextureSet } from '../samples/write';
 
 export type SpeedTask = 'train200' | 'train4' | 'scan';
 
+/** Methods timed side by side: ours and the PatchCore baseline (ρ = 10 %). */
+export type SpeedMethod = 'gpmlp' | 'patchcore';
+export const SPEED_METHODS: readonly SpeedMethod[] = ['gpmlp', 'patchcore'];
+
 export interface SpeedTaskResult {
   task: SpeedTask;
+  method?: SpeedMethod;
   images: number;
   seconds: number;
   peakRssMb: number;
@@ -47,42 +52,45 @@ export async function runSpeedTask(
   engine: Pick<EngineApi, 'trainDetector' | 'saveDetector' | 'loadDetector' | 'scanSources'>,
   task: SpeedTask,
   dir: string,
-  o: { backbone: string; threads?: number },
+  o: { backbone: string; threads?: number; method?: SpeedMethod },
 ): Promise<SpeedTaskResult> {
+  const method = o.method ?? 'gpmlp';
+  const modelDir = path.join(dir, `model200-${method}`);
   const train = await sourcesIn(path.join(dir, 'train', 'good'));
   if (task === 'train200' || task === 'train4') {
     const use = task === 'train4' ? train.slice(0, 4) : train.slice(0, 200);
     const t0 = performance.now();
-    const det = await engine.trainDetector(use, { backbone: o.backbone, threads: o.threads });
+    const det = await engine.trainDetector(use, { backbone: o.backbone, threads: o.threads, method: method === 'patchcore' ? { method, rho: 0.1 } : undefined });
     const seconds = (performance.now() - t0) / 1000;
-    if (task === 'train200') await engine.saveDetector(det, path.join(dir, 'model200'));
+    if (task === 'train200') await engine.saveDetector(det, modelDir);
     await det.release();
-    return { task, images: use.length, seconds, peakRssMb: peakRssMb() };
+    return { task, method, images: use.length, seconds, peakRssMb: peakRssMb() };
   }
   const test: ImageSource[] = [];
   for (const sub of (await fs.readdir(path.join(dir, 'test'))).sort()) test.push(...(await sourcesIn(path.join(dir, 'test', sub))));
-  const det = await engine.loadDetector(path.join(dir, 'model200'), { threads: o.threads });
+  const det = await engine.loadDetector(modelDir, { threads: o.threads });
   const t0 = performance.now();
   let n = 0;
   for await (const r of engine.scanSources(det, test)) if ('score' in r) n++;
   const seconds = (performance.now() - t0) / 1000;
   await det.release();
-  return { task, images: n, seconds, peakRssMb: peakRssMb(), imagesPerSecond: n / seconds };
+  return { task, method, images: n, seconds, peakRssMb: peakRssMb(), imagesPerSecond: n / seconds };
 }
 
 /** Runs every task (train200 first: scan uses its model) through `spawnTask`. */
 export async function runSpeed(
   dir: string,
   scanCount: number,
-  spawnTask: (task: SpeedTask) => Promise<SpeedTaskResult>,
+  spawnTask: (task: SpeedTask, method: SpeedMethod) => Promise<SpeedTaskResult>,
   meta: { backbone: string; log?: (l: string) => void },
 ): Promise<SpeedResults> {
   meta.log?.(`speed: generating ${200 + scanCount} 512×512 PNGs in ${dir}`);
   await prepareSpeedData(dir, scanCount);
   const tasks: SpeedTaskResult[] = [];
+  for (const method of SPEED_METHODS)
   for (const t of ['train200', 'train4', 'scan'] as const) {
-    const r = await spawnTask(t);
-    meta.log?.(`speed ${t}: ${r.images} images, ${r.seconds.toFixed(2)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${r.imagesPerSecond ? `, ${r.imagesPerSecond.toFixed(1)} images/s` : ''}`);
+    const r = await spawnTask(t, method);
+    meta.log?.(`speed ${method} ${t}: ${r.images} images, ${r.seconds.toFixed(2)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${r.imagesPerSecond ? `, ${r.imagesPerSecond.toFixed(1)} images/s` : ''}`);
     tasks.push(r);
   }
   return { imageSize: 512, backbone: meta.backbone, tasks };

@@ -28,7 +28,7 @@ export const DEFAULT_METHOD: MethodOptions = {
   k: 1,
   blurSigma: 4,
   topFraction: 0,
-  globalWeight: 1,
+  globalWeight: 0,
   augment: false,
   thresholdQuantile: 0.99,
   seed: 0,
@@ -37,8 +37,12 @@ export const DEFAULT_METHOD: MethodOptions = {
 /** Whole image seen by default: a centre crop would hide defects at the border. */
 export const DEFAULT_PREPROCESS: PreprocessOptions = { resize: 224, crop: 224, intensity: 'auto' };
 
+/** The PatchCore baseline is plain PatchCore: no image-level term unless asked for. */
+const PATCHCORE_DEFAULTS: Partial<MethodOptions> = { globalWeight: 0, rawWeight: 0 };
+
 export function resolveMethod(partial: Partial<MethodOptions> = {}): MethodOptions {
-  const o: MethodOptions = { ...DEFAULT_METHOD, ...stripUndefined(partial) };
+  const base = partial.method === 'patchcore' ? { ...DEFAULT_METHOD, ...PATCHCORE_DEFAULTS } : DEFAULT_METHOD;
+  const o: MethodOptions = { ...base, ...stripUndefined(partial) };
   const bad = (what: string) => {
     throw new AnomalyLensError('BAD_ARGUMENT', `invalid method option: ${what}`);
   };

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_METHOD, resolveMethod, resolvePreprocess } from '../../src/core/method/options';
+import { AnomalyLensError } from '../../src/shared/errors';
+
+test('the PatchCore baseline is plain PatchCore unless a term is asked for explicitly', () => {
+  const pc = resolveMethod({ method: 'patchcore', rho: 0.01 });
+  assert.equal(pc.globalWeight, 0);
+  assert.equal(pc.rawWeight, 0);
+  assert.equal(pc.rho, 0.01);
+  assert.equal(resolveMethod({ method: 'patchcore', globalWeight: 2 }).globalWeight, 2);
+  assert.equal(resolveMethod({}).rawWeight, DEFAULT_METHOD.rawWeight);
+});
+
+test('undefined fields keep their defaults; invalid options are BAD_ARGUMENT errors', () => {
+  assert.equal(resolveMethod({ alpha: undefined }).alpha, DEFAULT_METHOD.alpha);
+  for (const bad of [{ rho: 0 }, { rho: 1.5 }, { k: 0 }, { alpha: -1 }, { channelPool: 1.5 }, { thresholdQuantile: 0 }]) {
+    assert.throws(() => resolveMethod(bad), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT', JSON.stringify(bad));
+  }
+  assert.throws(() => resolvePreprocess({ resize: 200, crop: 224 }), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT');
+});
