@@ -13,7 +13,7 @@ import { findModelsDir, loadBackbone, resolveManifestPath } from '../../src/core
 import { scalingAffine, validateBackboneManifest } from '../../src/core/backbone/manifest';
 import { attr, GraphBuilder } from '../../src/core/onnx/builder';
 import { AnomalyLensError } from '../../src/shared/errors';
-import { mulberry32 } from '../../src/core/samples/rng';
+import { mulberry32 } from '../../src/core/rng';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'al-backbone-'));

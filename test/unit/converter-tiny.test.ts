@@ -10,7 +10,7 @@ import { convertGraphModel, TfGraphModelJson, TfNode } from '../../src/core/back
 import { convertLayersModel, KerasLayer, TfLayersModelJson } from '../../src/core/backbone/convert/layersModel';
 import { decodeWeights, TfjsWeightSpec } from '../../src/core/backbone/convert/weights';
 import { createSession, tensor } from '../../src/core/onnx/runtime';
-import { mulberry32 } from '../../src/core/samples/rng';
+import { mulberry32 } from '../../src/core/rng';
 
 // ---------- naive reference (NHWC, batch 1) ----------
 interface Map3 { h: number; w: number; c: number; data: Float32Array }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { adaptivePoolMatrix, buildFeatureGraph } from '../../src/core/method/featureGraph';
 import { createSession } from '../../src/core/onnx/runtime';
-import { Rng } from '../../src/core/method/rng';
+import { Rng } from '../../src/core/rng';
 
 type Map3 = number[][][]; // [C][H][W]
 

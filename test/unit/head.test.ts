@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { buildTrainStepGraph, initMlp, MlpParams } from '../../src/core/method/head';
 import { createSession } from '../../src/core/onnx/runtime';
-import { Rng } from '../../src/core/method/rng';
+import { Rng } from '../../src/core/rng';
 
 const sizes = [6, 5, 3];
 const B = 8;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { greedySelect, selectRepository } from '../../src/core/method/selector';
-import { Rng } from '../../src/core/method/rng';
+import { Rng } from '../../src/core/rng';
 
 const runtime = { device: 'cpu' as const, threads: 1 };
 

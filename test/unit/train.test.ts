@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initMlp } from '../../src/core/method/head';
-import { Rng } from '../../src/core/method/rng';
+import { Rng } from '../../src/core/rng';
 import { meanRows, Probe, sqDistances, trainHead } from '../../src/core/method/train';
 
 const runtime = { device: 'cpu' as const, threads: 1 };

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { AnomalyLensError } from '../../shared/errors';
 import { decodeImage } from '../image/decode';
 import { DEFAULT_MAX_PIXELS } from '../image/decodeOptions';
-import { rngFor, shuffled } from '../samples/rng';
+import { rngFor, shuffled } from '../rng';
 
 export type DatasetKind = 'mvtec' | 'mpdd' | 'magnetic-tile' | 'head-ct';
 

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import type { EngineApi, FittedDetector, PatchFeatures } from '../engine';
 import type { ImageSource, RunContext } from '../api';
 import { DEFAULT_METHOD } from '../method/options';
-import { rngFor, shuffled } from '../samples/rng';
+import { rngFor, shuffled } from '../rng';
 import { readMask, resizeMask, type BenchDataset, type BenchItem } from './datasets';
 import { FeatureCache } from './featureCache';
 import { createPixelMetrics, imageAuroc } from './metrics';

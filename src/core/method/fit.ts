@@ -9,7 +9,7 @@ import { buildDetectorScoreGraph, Detector, DetectorState, fuseScore, runScore }
 import type { OnnxFeatureExtractor } from './features';
 import { initMlp } from './head';
 import { matmulRows } from './linalg';
-import { Rng } from './rng';
+import { Rng } from '../rng';
 import { projectionMatrix, selectRepository } from './selector';
 import { meanRows, Probe, trainHead } from './train';
 
@@ -131,17 +131,7 @@ export async function fitDetector(
       nHeld,
       init,
       center,
-      {
-        nu: options.nu,
-        margin: options.margin,
-        lambda: options.lambda,
-        noise: options.noise,
-        learningRate: options.learningRate,
-        maxEpochs: options.maxEpochs,
-        patience: options.patience,
-        batchSize: options.batchSize,
-        seed: options.seed,
-      },
+      options,
       runtime,
       ctx,
     );

@@ -1,6 +1,6 @@
 import { attr, GraphBuilder, Value } from '../onnx/builder';
 import { DataType } from '../onnx/proto';
-import { Rng } from './rng';
+import { Rng } from '../rng';
 
 /**
  * The MLP φ of METHOD §3: Linear → ReLU → … → Linear (no output activation).

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { attr, GraphBuilder } from '../onnx/builder';
 import { DataType } from '../onnx/proto';
 import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
-import { Rng } from './rng';
+import { Rng } from '../rng';
 
 /**
  * Gradient-preference selection (METHOD §2): greedily pick

@@ -1,21 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import { AnomalyLensError } from '../../shared/errors';
+import type { MethodOptions } from '../../shared/model';
 import type { RunContext } from '../api';
 import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
 import { buildProbeGraph, buildTrainStepGraph, cloneMlp, MlpParams } from './head';
-import { Rng } from './rng';
+import { Rng } from '../rng';
 
-export interface HeadTrainOptions {
-  nu: number;
-  margin: number;
-  lambda: number;
-  noise: number;
-  learningRate: number;
-  maxEpochs: number;
-  patience: number;
-  batchSize: number;
-  seed: number;
-}
+export type HeadTrainOptions = Pick<MethodOptions, 'nu' | 'margin' | 'lambda' | 'noise' | 'learningRate' | 'maxEpochs' | 'patience' | 'batchSize' | 'seed'>;
 
 export interface EpochRecord {
   epoch: number;

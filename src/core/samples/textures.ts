@@ -3,7 +3,7 @@
  * Used by the demo, the speed benchmark and tests; never meant to look like a real product,
  * only to be statistically stable between normal images and locally broken in defective ones.
  */
-import { gaussian, rngFor, type Rng } from './rng';
+import { gaussian, rngFor, type RandomSource as Rng } from '../rng';
 
 export type TextureKind = 'woven' | 'brushed' | 'granite';
 export type DefectKind = 'scratch' | 'spot' | 'crack';
