@@ -16,7 +16,7 @@ import type { Frame, Page } from 'playwright-core';
 import { e2eMissing, repoRoot, startCodeServer, type CodeServer } from './codeServer';
 import {
   contextMenuItem, explorerRow, findingRow, findingsRows, imageToPage, log, reviewFrame, revealFolder, runCommand,
-  shoot, shotsDir, showFindings, until, waitForLog,
+  shoot, shotsDir, showFindings, until, waitForLog, type TreeRow,
 } from './ui';
 import { CORRUPT_PNG, CT, CT_MULTIFRAME, DEFECTS, GOOD, TEXTURE_SIZE, TRAIN, TRUNCATED_DICOM, writeWorkspace, type Workspace } from './workspace';
 
@@ -102,12 +102,14 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     await showFindings(p);
     await until('findings listed', async () => (await findingsRows(p)).filter((r) => !r.group).length >= GOOD.length + 3);
     const rows = await findingsRows(p);
-    const images = rows.filter((r) => !r.group);
     const defectNames = Object.keys(DEFECTS).map((r) => r.split('/').pop()!);
-    assert.deepEqual(
-      images.slice(0, defectNames.length).map((r) => r.name).sort(), [...defectNames].sort(),
-      `the defective images are listed first: ${JSON.stringify(rows)}`,
-    );
+    // The tree's first group is "Needs review" (unsure either way); the ranking itself must put every defect first.
+    const flagged = rowsOfGroup(rows, 'Flagged');
+    assert.deepEqual(flagged.slice(0, defectNames.length).map((r) => r.name).sort(), [...defectNames].sort(), `Flagged lists the defects first: ${JSON.stringify(rows)}`);
+    const ranked = rows.filter((r) => !r.group && /^\d/.test(r.description)).sort((a, b) => parseFloat(b.description) - parseFloat(a.description));
+    assert.deepEqual(ranked.slice(0, defectNames.length).map((r) => r.name).sort(), [...defectNames].sort(), `the defects have the highest scores: ${JSON.stringify(ranked)}`);
+    assert.deepEqual(rowsOfGroup(rows, 'Errors'), [], 'the Errors group starts collapsed');
+    const images = ranked;
     await shoot(cs, '01-findings');
 
     const top = images[0].name;
@@ -131,6 +133,18 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     await shoot(cs, '01-accepted');
   });
 });
+
+/** The image rows under a group row (in tree order). */
+function rowsOfGroup(rows: TreeRow[], group: string): TreeRow[] {
+  const i = rows.findIndex((r) => r.group && r.name === group);
+  if (i < 0) return [];
+  const out: TreeRow[] = [];
+  for (const r of rows.slice(i + 1)) {
+    if (r.group) break;
+    out.push(r);
+  }
+  return out;
+}
 
 /** The centre of the hottest heatmap cell in image coordinates, and the cell size. */
 async function hottestCell(f: Frame): Promise<{ x: number; y: number; cell: number; value: number }> {

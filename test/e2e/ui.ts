@@ -74,7 +74,10 @@ export async function revealFolder(p: Page, rel: string): Promise<void> {
 export async function contextMenuItem(p: Page, label: string): Promise<void> {
   const item = p.locator('.monaco-menu .action-item .action-label', { hasText: label }).first();
   await item.waitFor({ state: 'visible' });
-  await item.click();
+  // A click right after the menu opens is sometimes swallowed; hover (focuses the entry) + Enter is not.
+  await p.waitForTimeout(300);
+  await item.hover();
+  await p.keyboard.press('Enter');
 }
 
 // ---------------------------------------------------------------- Findings tree

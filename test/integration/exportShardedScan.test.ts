@@ -109,7 +109,8 @@ test('three shard processes merged equal a single-process scan (scores, failures
 test('a shard killed mid-way resumes without redoing the images in its journal', { skip: !built && 'models/ not built', timeout: 300_000 }, async () => {
   const out = path.join(tmp, 'k0');
   const journalFile = path.join(out, JOURNAL_FILE);
-  const p = cli(scanArgs('k0', ['--shard', '0/2']));
+  // One shard of one: the whole folder, so the kill lands well before the end.
+  const p = cli(scanArgs('k0', ['--shard', '0/1']));
   const done = finish(p);
   // Kill as soon as a few images are journaled.
   for (let t = 0; t < 1200; t++) {
@@ -122,13 +123,13 @@ test('a shard killed mid-way resumes without redoing the images in its journal',
   assert.equal(first.signal, 'SIGKILL', 'the shard was still running when killed (otherwise nothing was tested)');
   const before = readJournal<{ score: number }>(journalFile)!;
   const firstNames = before.entries.map((e) => e.name);
-  assert.ok(firstNames.length >= 3);
+  assert.ok(firstNames.length >= 3 && firstNames.length < N_IMAGES, `killed after ${firstNames.length} images`);
   assert.ok(!fs.existsSync(path.join(out, 'scores.json')), 'a killed shard has not written its summary');
   const annotationTimes = new Map(
     before.entries.filter((e) => e.type === 'scored').map((e) => [e.name, fs.statSync(path.join(out, 'annotations', `${e.name}.json`)).mtimeMs]),
   );
 
-  await run(scanArgs('k0', ['--shard', '0/2']));
+  await run(scanArgs('k0', ['--shard', '0/1']));
   const after = readJournal<{ score: number }>(journalFile)!;
   const names = after.entries.map((e) => e.name);
   assert.equal(new Set(names).size, names.length, 'no image is journaled twice');
@@ -143,8 +144,7 @@ test('a shard killed mid-way resumes without redoing the images in its journal',
   const single = new Map(readScores('single').results.map((r) => [r.name, r.score]));
   assert.equal(resumed.results.length + resumed.failures.length, names.length);
   for (const r of resumed.results) assert.equal(r.score, single.get(r.name), r.name);
-  await run(['scan', 'images', '--model', 'model', '--out', 'k1', '--device', 'cpu', '--threads', '1', '--quiet', '--shard', '1/2']);
-  await run(['merge', 'k0', 'k1', '--out', 'kmerged', '--quiet']);
+  await run(['merge', 'k0', '--out', 'kmerged', '--quiet']);
   assert.deepEqual(
     readScores('kmerged').results.map((r) => [r.name, r.score]),
     readScores('single').results.map((r) => [r.name, r.score]),

@@ -41,7 +41,7 @@ test('selectRepository with alpha = 0 ignores gradient norms', async () => {
   const p = 4;
   const pts = randomPoints(n, p, 2);
   const g = new Rng(3).fillNormal(new Float32Array(n)).map(Math.abs);
-  const opts = { budget: 25, alpha: 0, selector: 'gradient' as const, projection: 0, seed: 0, maxCandidates: 10_000 };
+  const opts = { budget: 25, alpha: 0, selector: 'gradient' as const, projection: 0, seed: 0, maxWork: 1e9 };
   const a = await selectRepository(pts, n, p, g, opts, runtime);
   const b = await selectRepository(pts, n, p, undefined, opts, runtime);
   assert.deepEqual(Array.from(a), Array.from(b));
@@ -55,7 +55,7 @@ test('gradient preference (alpha > 0) favours points with large gradient norms',
   // Every tenth point has a large gradient norm.
   const g = Float32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 10 : 1));
   const count = (sel: Uint32Array) => Array.from(sel).filter((i) => i % 10 === 0).length;
-  const base = { budget: 40, selector: 'gradient' as const, projection: 0, seed: 0, maxCandidates: 10_000 };
+  const base = { budget: 40, selector: 'gradient' as const, projection: 0, seed: 0, maxWork: 1e9 };
   const plain = await selectRepository(pts, n, p, g, { ...base, alpha: 0 }, runtime);
   const preferred = await selectRepository(pts, n, p, g, { ...base, alpha: 1 }, runtime);
   assert.ok(count(preferred) > count(plain) + 10, `alpha=1 picked ${count(preferred)} high-gradient points, alpha=0 picked ${count(plain)}`);
@@ -64,7 +64,7 @@ test('gradient preference (alpha > 0) favours points with large gradient norms',
 test('random selection is seeded and respects the budget', async () => {
   const n = 100;
   const pts = randomPoints(n, 2, 5);
-  const opts = { budget: 10, alpha: 0, selector: 'random' as const, projection: 0, seed: 9, maxCandidates: 10_000 };
+  const opts = { budget: 10, alpha: 0, selector: 'random' as const, projection: 0, seed: 9, maxWork: 1e9 };
   const a = await selectRepository(pts, n, 2, undefined, opts, runtime);
   const b = await selectRepository(pts, n, 2, undefined, opts, runtime);
   const c = await selectRepository(pts, n, 2, undefined, { ...opts, seed: 10 }, runtime);
@@ -77,7 +77,7 @@ test('large sets are thinned in chunks and still return the budget of distinct r
   const n = 9000;
   const p = 4;
   const pts = randomPoints(n, p, 6);
-  const sel = await selectRepository(pts, n, p, undefined, { budget: 300, alpha: 0, selector: 'gradient', projection: 0, seed: 0, maxCandidates: 2000 }, runtime);
+  const sel = await selectRepository(pts, n, p, undefined, { budget: 300, alpha: 0, selector: 'gradient', projection: 0, seed: 0, maxWork: 100_000 }, runtime);
   assert.equal(sel.length, 300);
   assert.equal(new Set(sel).size, 300);
   assert.ok(Array.from(sel).every((i) => i < n));

@@ -9,7 +9,7 @@ export const DEFAULT_METHOD: MethodOptions = {
   rho: 0.1,
   maxRepository: 4096,
   minRepository: 0,
-  selectorProjection: 64,
+  selectorProjection: 32,
   channelPool: 2,
   featureDim: 0,
   hidden: [512],

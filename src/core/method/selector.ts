@@ -53,8 +53,8 @@ export interface SelectOptions {
   /** Random projection size for distances (0 = use features as they are). */
   projection: number;
   seed: number;
-  /** Above this many candidates, a first greedy pass thins each chunk. */
-  maxCandidates: number;
+  /** Above this many candidate-steps (N × budget), a first greedy pass thins each chunk. */
+  maxWork: number;
 }
 
 let greedySession: Promise<Session> | undefined;
@@ -124,11 +124,11 @@ export async function selectRepository(
   // Distances enter squared, so weight by g^(2α) to rank by g^α · distance.
   const weights = new Float32Array(N);
   for (let i = 0; i < N; i++) weights[i] = opts.alpha === 0 || !gradNorms ? 1 : Math.pow(gradNorms[i] + 1e-12, 2 * opts.alpha);
-  if (N <= opts.maxCandidates) return greedySelect(points, N, p, weights, budget, runtime);
-
-  // Stage 1: thin contiguous chunks (neighbouring rows come from the same images) to a
-  // candidate pool; stage 2: the exact greedy over the pool.
-  const pool = Math.max(budget * 2, opts.maxCandidates);
+  // The exact greedy costs N × budget steps over p-d rows. When that is large, contiguous chunks
+  // (neighbouring patches of the same images) are first thinned with the same criterion to a
+  // pool of 4 × budget candidates; chunks fit in cache, so both passes stay fast.
+  const pool = Math.max(4 * budget, 8192);
+  if (N * budget <= opts.maxWork || N <= pool) return greedySelect(points, N, p, weights, budget, runtime);
   const chunk = 4096;
   const keepRatio = pool / N;
   const candidates: number[] = [];
