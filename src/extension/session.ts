@@ -526,16 +526,20 @@ export class Session implements vscode.Disposable {
     if (!rel) return;
     const store = this.storeFor(at.folder);
     const image = vscode.Uri.joinPath(at.folder.uri, ...rel.split('/'));
-    try {
-      if (!(await store.changedExternally(rel))) return;
-      const a = await store.read(rel);
-      if (a) this.findings.set(findingFromAnnotation(a, image, at.folder, rel));
-      else this.findings.delete(image);
-      this.log.info(`reloaded ${at.rel} (changed outside Anomaly Lens)`);
-      this.reviewEmitter.fire({ uri: image, annotation: a, external: true });
-    } catch (err) {
-      this.log.error(`annotation ${at.rel}`, err);
-    }
+    // Queued behind our own writes to the same file: the watcher reports a write of ours right
+    // after its rename, before the store has recorded it, which looked like an outside edit.
+    await this.serialized(image.toString(), async () => {
+      try {
+        if (!(await store.changedExternally(rel))) return;
+        const a = await store.read(rel);
+        if (a) this.findings.set(findingFromAnnotation(a, image, at.folder, rel));
+        else this.findings.delete(image);
+        this.log.info(`reloaded ${at.rel} (changed outside Anomaly Lens)`);
+        this.reviewEmitter.fire({ uri: image, annotation: a, external: true });
+      } catch (err) {
+        this.log.error(`annotation ${at.rel}`, err);
+      }
+    });
   }
 
   /** Every failure the user sees goes through here: a message, the log, and MODEL_BACKBONE_MISMATCH → retrain. */

@@ -3,7 +3,7 @@
  * on 127.0.0.1 and a free port, and opens it in Debian's Chromium through playwright-core.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -35,12 +35,17 @@ export const RUNTIME_PACKAGES = [
 
 const EXTENSION_FOLDER = 'anomaly-lens.anomaly-lens-0.1.0';
 
-/** The extension folder as VS Code loads it: symlinks into the repository (no copy of the big runtime). */
+/**
+ * The extension folder as VS Code loads it. package.json and dist/ are copied: VS Code maps a
+ * module that requires 'vscode' to its extension by the module's real path, so a symlinked bundle
+ * would get the API of no extension. Data folders and the runtime packages are symlinked.
+ */
 export function linkExtension(extensionsDir: string): string {
   const dir = path.join(extensionsDir, EXTENSION_FOLDER);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'node_modules/@cornerstonejs'), { recursive: true });
-  for (const f of ['package.json', 'dist', 'media', 'models', 'schemas', 'README.md', 'LICENSE']) {
+  for (const f of ['package.json', 'dist']) cpSync(path.join(repoRoot, f), path.join(dir, f), { recursive: true });
+  for (const f of ['media', 'models', 'schemas', 'README.md', 'LICENSE']) {
     if (existsSync(path.join(repoRoot, f))) symlinkSync(path.join(repoRoot, f), path.join(dir, f));
   }
   for (const p of RUNTIME_PACKAGES) symlinkSync(path.join(repoRoot, 'node_modules', p), path.join(dir, 'node_modules', p));

@@ -86,6 +86,8 @@ export function writeWorkspace(root: string): Workspace {
   writeFile(root, '.vscode/settings.json', new TextEncoder().encode(`${JSON.stringify({
     'anomalyLens.exclude': '{**/node_modules/**,**/.git/**,**/.anomaly-lens/**,ct/**}',
     'anomalyLens.autoFlag': 'never',
+    // The tests start every scan themselves (a background scan would race the cancel and crash tests).
+    'anomalyLens.autoScan': false,
   }, null, 2)}\n`));
   return { root, masks };
 }

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { greedySelect, selectRepository } from '../../src/core/method/selector';
 import { Rng } from '../../src/core/rng';
 
-const runtime = { device: 'cpu' as const, threads: 1 };
 
 /** Textbook greedy k-center: start at `first`, repeatedly take the point farthest from the chosen set. */
 function naiveKCenter(points: Float32Array, n: number, p: number, k: number, first: number): number[] {
@@ -32,7 +31,7 @@ test('alpha = 0 is exactly the greedy k-center coreset', async () => {
   const n = 300;
   const p = 5;
   const pts = randomPoints(n, p, 1);
-  const picked = await greedySelect(pts, n, p, new Float32Array(n).fill(1), 40, runtime);
+  const picked = greedySelect(pts, n, p, new Float32Array(n).fill(1), 40);
   assert.deepEqual(Array.from(picked), naiveKCenter(pts, n, p, 40, 0));
 });
 
@@ -42,8 +41,8 @@ test('selectRepository with alpha = 0 ignores gradient norms', async () => {
   const pts = randomPoints(n, p, 2);
   const g = new Rng(3).fillNormal(new Float32Array(n)).map(Math.abs);
   const opts = { budget: 25, alpha: 0, selector: 'gradient' as const, projection: 0, seed: 0, maxWork: 1e9 };
-  const a = await selectRepository(pts, n, p, g, opts, runtime);
-  const b = await selectRepository(pts, n, p, undefined, opts, runtime);
+  const a = await selectRepository(pts, n, p, g, opts);
+  const b = await selectRepository(pts, n, p, undefined, opts);
   assert.deepEqual(Array.from(a), Array.from(b));
   assert.equal(new Set(a).size, 25, 'picks are distinct');
 });
@@ -56,8 +55,8 @@ test('gradient preference (alpha > 0) favours points with large gradient norms',
   const g = Float32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 10 : 1));
   const count = (sel: Uint32Array) => Array.from(sel).filter((i) => i % 10 === 0).length;
   const base = { budget: 40, selector: 'gradient' as const, projection: 0, seed: 0, maxWork: 1e9 };
-  const plain = await selectRepository(pts, n, p, g, { ...base, alpha: 0 }, runtime);
-  const preferred = await selectRepository(pts, n, p, g, { ...base, alpha: 1 }, runtime);
+  const plain = await selectRepository(pts, n, p, g, { ...base, alpha: 0 });
+  const preferred = await selectRepository(pts, n, p, g, { ...base, alpha: 1 });
   assert.ok(count(preferred) > count(plain) + 10, `alpha=1 picked ${count(preferred)} high-gradient points, alpha=0 picked ${count(plain)}`);
 });
 
@@ -65,9 +64,9 @@ test('random selection is seeded and respects the budget', async () => {
   const n = 100;
   const pts = randomPoints(n, 2, 5);
   const opts = { budget: 10, alpha: 0, selector: 'random' as const, projection: 0, seed: 9, maxWork: 1e9 };
-  const a = await selectRepository(pts, n, 2, undefined, opts, runtime);
-  const b = await selectRepository(pts, n, 2, undefined, opts, runtime);
-  const c = await selectRepository(pts, n, 2, undefined, { ...opts, seed: 10 }, runtime);
+  const a = await selectRepository(pts, n, 2, undefined, opts);
+  const b = await selectRepository(pts, n, 2, undefined, opts);
+  const c = await selectRepository(pts, n, 2, undefined, { ...opts, seed: 10 });
   assert.deepEqual(Array.from(a), Array.from(b));
   assert.notDeepEqual(Array.from(a), Array.from(c));
   assert.equal(a.length, 10);
@@ -77,7 +76,7 @@ test('large sets are thinned in chunks and still return the budget of distinct r
   const n = 9000;
   const p = 4;
   const pts = randomPoints(n, p, 6);
-  const sel = await selectRepository(pts, n, p, undefined, { budget: 300, alpha: 0, selector: 'gradient', projection: 0, seed: 0, maxWork: 100_000 }, runtime);
+  const sel = await selectRepository(pts, n, p, undefined, { budget: 300, alpha: 0, selector: 'gradient', projection: 0, seed: 0, maxWork: 100_000 });
   assert.equal(sel.length, 300);
   assert.equal(new Set(sel).size, 300);
   assert.ok(Array.from(sel).every((i) => i < n));

@@ -15,7 +15,7 @@ import { meanRows, Probe, trainHead } from './train';
 
 export const TOOL_VERSION = '0.1.0';
 /** Above this many greedy steps (candidates × budget) the selector thins chunks first. */
-const MAX_SELECTION_WORK = 1 << 25;
+const MAX_SELECTION_WORK = 1 << 23;
 /** Leave-one-out calibration looks at this many training images at most. */
 const MAX_CALIBRATION_IMAGES = 64;
 /** Rows within this grid distance of a query patch are excluded when only one image exists. */
@@ -92,7 +92,7 @@ export async function fitDetector(
 
   if (options.method === 'patchcore') {
     const budget = Math.max(1, Math.round(options.rho * n));
-    selected = await selectRepository(points, n, pDim, undefined, { budget, alpha: 0, selector: 'gradient', projection: proj, seed: options.seed, maxWork: MAX_SELECTION_WORK }, runtime);
+    selected = await selectRepository(points, n, pDim, undefined, { budget, alpha: 0, selector: 'gradient', projection: proj, seed: options.seed, maxWork: MAX_SELECTION_WORK });
     state = { bank: gather(rows, D, selected), bankRows: selected.length, globalRows: 0 };
   } else {
     const sizes = [D, ...options.hidden, options.embedDim];
@@ -116,7 +116,7 @@ export async function fitDetector(
       await probe.release();
     }
     const budget = Math.min(n, Math.max(Math.min(n, options.minRepository), Math.min(options.maxRepository, Math.round(options.rho * n))));
-    selected = await selectRepository(points, n, pDim, gradNorms, { budget, alpha: options.alpha, selector: options.selector, projection: proj, seed: options.seed, maxWork: MAX_SELECTION_WORK }, runtime);
+    selected = await selectRepository(points, n, pDim, gradNorms, { budget, alpha: options.alpha, selector: options.selector, projection: proj, seed: options.seed, maxWork: MAX_SELECTION_WORK });
     ctx.onProgress?.({ stage: 'selection', done: 1, total: 1, message: `repository ${selected.length} of ${n}` });
 
     // Label-free early stopping watches 10 % of the repository held out of the gradient steps.
