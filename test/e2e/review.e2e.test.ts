@@ -305,9 +305,9 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     await runCommand(p, 'Anomaly Lens: Rescan');
     const start = Date.now();
     // Let it get going: some bulk annotations written.
-    await until('the scan under way', () => bulkAnnotations(ws.root).some((f) => statSync(f).mtimeMs >= start) || undefined, 120_000, 100);
     const cancel = p.locator('.notification-toast .monaco-button', { hasText: 'Cancel' }).first();
-    await shoot(cs, '06-scanning');
+    await cancel.waitFor({ state: 'visible', timeout: 60_000 });
+    await until('the scan under way', () => bulkAnnotations(ws.root).some((f) => statSync(f).mtimeMs >= start) || undefined, 120_000, 50);
     await cancel.click();
     const clicked = Date.now();
     await waitForLog(cs, /Rescan: cancelled/, since, 10_000);
@@ -323,6 +323,7 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
       const a = JSON.parse(readFileSync(f, 'utf8')) as unknown;
       assert.ok(validate(a), `${f} is a valid annotation`);
     }
+    await shoot(cs, '06-cancelled');
     console.log(`cancel: acknowledged after ${loggedAfter} ms; last write ${lastWrite - clicked} ms after the click; ${written}/${BULK} written`);
   });
 
@@ -356,6 +357,15 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     for (const [r, status] of Object.entries(reviewedBefore)) {
       if (status) assert.equal(readAnnotation(r).status, status, `${r} kept its status`);
     }
+    // The list renders only visible rows: collapse the big groups so that Reviewed is on screen.
+    await until('the tree filled', async () => (await findingsRows(p)).some((r) => r.group) || undefined);
+    for (const g of ['Needs review', 'Flagged', 'Normal']) {
+      const row = findingRow(p, g);
+      if ((await row.count()) && (await row.getAttribute('aria-expanded')) === 'true') await row.click();
+    }
+    const reviewedRow = findingRow(p, 'Reviewed');
+    await reviewedRow.waitFor({ state: 'visible' });
+    if ((await reviewedRow.getAttribute('aria-expanded')) === 'false') await reviewedRow.click();
     const reviewed = await until('Reviewed listed', async () => {
       const r = rowsOfGroup(await findingsRows(p), 'Reviewed');
       return r.length >= 3 ? r : undefined;
@@ -366,7 +376,7 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
   });
 });
 
-const BULK = 80;
+const BULK = 200;
 
 /** Many more images, so that a scan takes long enough to cancel or crash in the middle. */
 function writeBulk(root: string, n: number): void {

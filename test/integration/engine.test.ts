@@ -175,3 +175,18 @@ test('a contaminated fit ranks the folder’s own anomalies at the top', async (
     await detector.release();
   }
 });
+
+test('every scoring variant trains and scores: distance to centre, k = 3, image-level term, learned space only', async () => {
+  for (const method of [{ scoreMode: 'center' as const }, { k: 3 }, { globalWeight: 1 }, { rawWeight: 0 }, { lambda: 0 }]) {
+    const det = await trainDetector(train.slice(0, 3).map((s) => s.src), { method: { ...fast, ...method }, ...runtime });
+    try {
+      const good0 = await det.scoreSource(good[0].src);
+      const bad0 = await det.scoreSource(bad[4].src);
+      assert.ok(Number.isFinite(good0.score) && Number.isFinite(bad0.score), JSON.stringify(method));
+      // Distance to the centre is the weak ablation: it only has to run.
+      if (!('scoreMode' in method)) assert.ok(bad0.score > good0.score, `${JSON.stringify(method)}: crack ${bad0.score} ≤ normal ${good0.score}`);
+    } finally {
+      await det.release();
+    }
+  }
+});

@@ -57,20 +57,22 @@ function nearest(g: GraphBuilder, q: Value, bank: Float32Array, n: number, d: nu
 export function buildScoreGraph(spec: ScoreGraphSpec): Uint8Array {
   const g = new GraphBuilder('score');
   const x = g.input('patches', ['P', spec.featureDim]);
-  let z = spec.head ? forward(g, x, paramsAsInitializers(g, spec.head)).z : x;
-  if (spec.jointScale && spec.head) {
-    const [s0, s1] = spec.jointScale;
-    const raw = spec.rawProjection
-      ? g.matmul(x, g.constFloat(spec.rawProjection, [spec.featureDim, spec.rawProjection.length / spec.featureDim], 'raw_projection'))
-      : x;
-    z = g.op('Concat', [g.mul(z, g.constFloat([s0], [1])), g.mul(raw, g.constFloat([s1], [1]))], { axis: attr.int(1) });
-  }
-  const d = spec.bank.length / spec.bankRows;
+  const embedded = spec.head ? forward(g, x, paramsAsInitializers(g, spec.head)).z : x;
   if (spec.mode === 'center') {
+    // Distance to the centre is defined in the learned space alone.
     if (!spec.center) throw new Error('center scoring needs a centre');
-    const diff = g.sub(z, g.constFloat(spec.center, [spec.center.length]));
+    const diff = g.sub(embedded, g.constFloat(spec.center, [spec.center.length]));
     g.output(g.op('Sqrt', [g.reduceSum(g.mul(diff, diff), [1], true)]), 'nn', ['P', 1]);
   } else {
+    let z = embedded;
+    if (spec.jointScale && spec.head) {
+      const [s0, s1] = spec.jointScale;
+      const raw = spec.rawProjection
+        ? g.matmul(x, g.constFloat(spec.rawProjection, [spec.featureDim, spec.rawProjection.length / spec.featureDim], 'raw_projection'))
+        : x;
+      z = g.op('Concat', [g.mul(z, g.constFloat([s0], [1])), g.mul(raw, g.constFloat([s1], [1]))], { axis: attr.int(1) });
+    }
+    const d = spec.bank.length / spec.bankRows;
     const penalty = spec.withPenalty ? g.input('penalty', ['Q', spec.bankRows]) : undefined;
     g.output(nearest(g, z, spec.bank, spec.bankRows, d, spec.k, penalty), 'nn', ['P', 'k']);
   }
