@@ -34,7 +34,7 @@ mkdirSync(path.dirname(out), { recursive: true });
 const vsce = path.join(root, 'node_modules/@vscode/vsce/vsce');
 execFileSync(process.execPath, [
   vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out,
-  '--readme-path', path.relative(root, readme), '--allow-missing-repository', '--skip-license', '--no-update-package-json', '--no-git-tag-version',
+  '--readme-path', path.relative(root, readme), '--allow-missing-repository', '--no-update-package-json', '--no-git-tag-version',
 ], { cwd: root, stdio: 'inherit', env: { ...process.env, VSCE_TELEMETRY: 'off' } });
 const mb = statSync(out).size / 1024 / 1024;
 console.log(`package: ${path.relative(root, out)} (${mb.toFixed(1)} MB)`);

@@ -277,6 +277,27 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
     await session.engine().stop(); // the next request loads the model on the new device
   });
 
+  run('anomalyLens.exportModelOnnx', 'Export Model as ONNX', async () => {
+    const folder = await pickFolder(session);
+    if (!folder) return;
+    const model = await session.activeModel(folder);
+    if (!model) {
+      void vscode.window.showInformationMessage('No model to export yet: train one first.');
+      return;
+    }
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(folder.uri, `${model.id}.onnx`),
+      filters: { ONNX: ['onnx'] },
+      title: 'Export the detector as one ONNX file (backbone, head, repository and scoring inside)',
+    });
+    if (!target) return;
+    const withLabels = await vscode.window.showQuickPick(['Scores and maps', 'Scores, maps and thresholded labels/masks'], { placeHolder: 'Outputs' });
+    if (!withLabels) return;
+    const res = await session.engine().request('exportOnnx', { dir: model.dir, out: target.fsPath, labels: withLabels.startsWith('Scores, maps and') });
+    session.log.info(`exported ${model.id} to ${res.onnx} (sidecar ${res.sidecar})`);
+    void vscode.window.showInformationMessage(`Exported ${model.id} to ${vscode.workspace.asRelativePath(target)}; the sidecar JSON sits beside it.`);
+  });
+
   run('anomalyLens.selectModel', 'Select Model', async () => {
     const folder = await pickFolder(session);
     if (!folder) return;

@@ -120,6 +120,8 @@ export type WorkerMethods = {
   ping: { params: Record<string, never>; result: { protocolVersion: number; pid: number } };
   /** Loads (or reuses) a model; MODEL_BACKBONE_MISMATCH when it no longer fits its backbone. */
   loadModel: { params: { dir: string } & RuntimeOptions; result: ModelSummary };
+  /** Writes the model as one self-contained ONNX file plus its sidecar JSON (issue 6). */
+  exportOnnx: { params: { dir: string; out: string; labels: boolean }; result: { onnx: string; sidecar: string } };
   train: {
     params: { normal: SourceRef[]; anomalies: SourceRef[]; options: WorkerTrainOptions; saveDir: string };
     result: ModelSummary;
@@ -139,7 +141,7 @@ export type WorkerMethods = {
 };
 
 export type WorkerMethod = keyof WorkerMethods;
-export const WORKER_METHODS: readonly WorkerMethod[] = ['ping', 'loadModel', 'train', 'fitContaminated', 'scan', 'score', 'decode', 'release'];
+export const WORKER_METHODS: readonly WorkerMethod[] = ['ping', 'loadModel', 'exportOnnx', 'train', 'fitContaminated', 'scan', 'score', 'decode', 'release'];
 
 /** Streamed item type per method (only the streaming ones send items). */
 export type WorkerItem = ScanItem;

@@ -137,6 +137,11 @@ async function loadModel(p: Params<'loadModel'>, ctx: RequestContext): Result<'l
   return summary(p.dir, d.manifest);
 }
 
+async function exportOnnx(p: Params<'exportOnnx'>): Result<'exportOnnx'> {
+  const { exportDetector, writeExport } = await import('../core/export/exportModel');
+  return writeExport(await exportDetector({ modelDir: p.dir, threshold: p.labels }), p.out);
+}
+
 async function train(p: Params<'train'>, ctx: RequestContext): Result<'train'> {
   const e = await loadEngine();
   const detector = await e.trainDetector(
@@ -297,6 +302,7 @@ async function release(): Result<'release'> {
 export const engineHandlers: HandlerMap = {
   ping,
   loadModel,
+  exportOnnx,
   train,
   fitContaminated,
   scan,
