@@ -9,19 +9,11 @@ import * as UTIF from 'utif2';
 import { decodeImage } from '../../src/core/image/decode';
 import { AnomalyLensError } from '../../src/shared/errors';
 import type { DecodeOptions } from '../../src/core/image/decodeOptions';
+import { mulberry32 } from '../../src/core/rng';
 
 const OPTS: DecodeOptions = { path: 'fixture.img', maxPixels: 10_000_000 };
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 // ---------- fixture writers ----------
 

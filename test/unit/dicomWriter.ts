@@ -1,5 +1,6 @@
 // Test helper: a tiny DICOM Part 10 writer so the DICOM tests build every fixture themselves.
 import * as zlib from 'node:zlib';
+import { mulberry32 } from '../../src/core/rng';
 
 export type Vr = 'AE' | 'CS' | 'DA' | 'DS' | 'IS' | 'LO' | 'LT' | 'PN' | 'SH' | 'UI' | 'US' | 'SS' | 'UL' | 'OB' | 'OW' | 'SQ' | 'ZZ';
 
@@ -245,14 +246,5 @@ function packBits(src: Uint8Array): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (the engine's mulberry32). */
+export const rng = mulberry32;

@@ -1,21 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32 } from '../../src/core/rng';
 import {
   checkRegionFits, decodeRle, encodeRle, maskArea, paintSegment, polygonArea, rasterizePolygon,
   reduceHeatmap, regionsToMask, rleArea, normalizeScore, type Region,
 } from '../../src/shared/regions';
 
-/** Small seeded PRNG (mulberry32) so random masks are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG so random masks are reproducible. */
+const rng = mulberry32;
 
 const setPixels = (mask: Uint8Array, width: number): string[] => {
   const out: string[] = [];

@@ -9,6 +9,7 @@
  * Reusing the engine's feature and score graphs means the exported arithmetic is the engine's.
  */
 import type { MethodOptions, ModelManifest } from '../../shared/model';
+import { gaussianKernel } from '../image/ops';
 import { buildFeatureGraph, type FeatureGraphSpec } from '../method/featureGraph';
 import { buildDetectorScoreGraph, type DetectorState } from '../method/detector';
 import { attr, GraphBuilder, IR_VERSION, OPSET, type Value } from '../onnx/builder';
@@ -20,19 +21,8 @@ import { inlineGraph } from './inline';
 /** Side of the engine's score canvas (detector.ts SCORE_CANVAS). */
 export const SCORE_CANVAS = 112;
 
-/** The engine's Gaussian kernel (ops.ts gaussianKernel), in float32 like the engine. */
-export function gaussianKernel1d(sigma: number): Float32Array {
-  const radius = Math.max(1, Math.ceil(3 * sigma));
-  const k = new Float32Array(2 * radius + 1);
-  let sum = 0;
-  for (let i = -radius; i <= radius; i++) {
-    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
-    k[i + radius] = v;
-    sum += v;
-  }
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
-  return k;
-}
+/** The engine's Gaussian kernel, so the exported blur matches it exactly. */
+export const gaussianKernel1d = gaussianKernel;
 
 export interface DetectorGraphSpec {
   manifest: ModelManifest;

@@ -164,7 +164,8 @@ export function resizeBilinear(plane: Float32Array, w: number, h: number, outW: 
   return resamplePlane(plane, w, buildTaps(w, w / outW, 0, outW), buildTaps(h, h / outH, 0, outH));
 }
 
-function gaussianKernel(sigma: number): Float32Array {
+/** Normalised Gaussian taps, radius ⌈3σ⌉ (shared with the ONNX export so both blur alike). */
+export function gaussianKernel(sigma: number): Float32Array {
   const radius = Math.max(1, Math.ceil(3 * sigma));
   const k = new Float32Array(2 * radius + 1);
   let sum = 0;
