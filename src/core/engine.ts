@@ -67,7 +67,7 @@ export interface EngineApi {
   readManifest(dir: string): Promise<ModelManifest>;
 }
 
-const DEFAULT_BACKBONE = 'mobilenetv2';
+const DEFAULT_BACKBONE = 'inceptionv3';
 
 function runtimeOf(opts: { device?: TrainOptions['device']; threads?: number }, ctx?: RunContext): RuntimeOptions {
   return { device: opts.device ?? 'auto', threads: opts.threads ?? 0, log: ctx?.log };

@@ -38,7 +38,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   };
   const manual = c.get<number | null>('manualThreshold', null);
   return {
-    backbone: c.get<string>('backbone', 'mobilenetv2') || 'mobilenetv2',
+    backbone: c.get<string>('backbone', 'inceptionv3') || 'inceptionv3',
     device: c.get<Device>('device', 'auto'),
     inputSize: num('inputSize', 224),
     thresholdMode: c.get<ThresholdMode>('thresholdMode', 'f1'),

@@ -12,7 +12,8 @@ import { readModelManifest } from '../../src/core/model/modelFile';
 
 const SIZE = 160;
 const fast = { maxEpochs: 8, patience: 3, seed: 3 };
-const runtime = { device: 'cpu' as const, threads: 2 };
+// The pipeline is under test, not the backbone: the fast bundled one keeps the suite short.
+const runtime = { device: 'cpu' as const, threads: 2, backbone: 'mobilenetv2' };
 
 interface Sample {
   src: ImageSource;
