@@ -378,11 +378,12 @@ test('export refuses a fixed-batch backbone unless asked, and a missing model wi
   await assert.rejects(exportDetector({ modelDir: path.join(tmp, 'nope') }), (e: unknown) => e instanceof AnomalyLensError && e.code === 'MODEL_INVALID');
   const modelDir = path.join(tmp, 'default');
   if (!fs.existsSync(modelDir)) return;
-  // Same backbone file, but its manifest declares a fixed batch of 1.
+  // Same backbone file as the model's, but its manifest declares a fixed batch of 1.
   const bbDir = path.join(tmp, 'fixedbb');
   fs.mkdirSync(bbDir, { recursive: true });
-  fs.copyFileSync(path.join(repoRoot, 'models/mobilenetv2.onnx'), path.join(bbDir, 'mnv2.onnx'));
-  const bm = JSON.parse(fs.readFileSync(path.join(repoRoot, 'models/mobilenetv2.manifest.json'), 'utf8'));
+  const usedId = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8')).backbone.id as string;
+  fs.copyFileSync(path.join(repoRoot, `models/${usedId}.onnx`), path.join(bbDir, 'mnv2.onnx'));
+  const bm = JSON.parse(fs.readFileSync(path.join(repoRoot, `models/${usedId}.manifest.json`), 'utf8'));
   fs.writeFileSync(path.join(bbDir, 'mnv2.manifest.json'), JSON.stringify({ ...bm, file: 'mnv2.onnx', batch: 1 }));
   const fixedModel = path.join(tmp, 'fixed-model');
   fs.cpSync(modelDir, fixedModel, { recursive: true });
