@@ -65,8 +65,14 @@ export async function revealFolder(p: Page, rel: string): Promise<void> {
   for (const part of rel.split('/')) {
     const row = explorerRow(p, part);
     await row.waitFor({ state: 'visible' });
-    if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
-    await until(`${part} expanded`, async () => (await row.getAttribute('aria-expanded')) === 'true');
+    // A click right after a view switch is sometimes swallowed: click again while still collapsed,
+    // leaving time for a slow expansion so a second click never collapses it.
+    await until(`${part} expanded`, async () => {
+      if ((await row.getAttribute('aria-expanded')) === 'true') return true;
+      await row.click();
+      await p.waitForTimeout(1500);
+      return (await row.getAttribute('aria-expanded')) === 'true';
+    });
   }
 }
 
