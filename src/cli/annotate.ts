@@ -3,27 +3,13 @@
  * builder (src/shared/annotation.ts), so the CLI and the extension write the same JSON.
  */
 import { createHash } from 'node:crypto';
-import { annotationRelPath, predictedAnnotation, serializeAnnotation, type Region } from '../shared/annotation';
-import { encodeRle } from '../shared/regions';
+import { annotationRelPath, predictedAnnotation, serializeAnnotation } from '../shared/annotation';
+import { predictedRegions } from '../shared/regions';
 import type { DecodedImage } from '../shared/image';
 import type { ImageScore } from '../core/api';
 import type { ModelManifest } from '../shared/model';
 import { TOOL_VERSION } from './version';
 
-/** Pixels whose map value reaches the threshold form the predicted region (one mask region). */
-export function predictedRegions(score: ImageScore): Region[] {
-  if (!score.anomalous) return [];
-  const mask = new Uint8Array(score.width * score.height);
-  let any = false;
-  for (let i = 0; i < mask.length; i++) {
-    if (score.map[i] >= score.threshold) {
-      mask[i] = 1;
-      any = true;
-    }
-  }
-  if (!any) return [];
-  return [{ id: 'model-1', defectClass: 'anomaly', kind: 'mask', rle: encodeRle(mask, score.width, score.height) }];
-}
 
 export function annotationJson(
   score: ImageScore,

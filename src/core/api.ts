@@ -5,6 +5,7 @@
  */
 import type { DecodedImage } from '../shared/image';
 import type { ErrorInfo } from '../shared/errors';
+import type { MethodOptions, ModelManifest, PreprocessOptions } from '../shared/model';
 
 /** An image the engine can read lazily, so large folders stream instead of sitting in memory. */
 export interface ImageSource {
@@ -55,8 +56,6 @@ export interface ScanFailure {
 }
 
 export type { DecodedImage };
-
-import type { MethodOptions, ModelManifest, PreprocessOptions } from '../shared/model';
 
 export interface TrainOptions {
   method?: Partial<MethodOptions>;

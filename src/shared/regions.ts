@@ -242,3 +242,17 @@ export function reduceHeatmap(
   }
   return { width: ow, height: oh, data: out };
 }
+
+/** Pixels whose map value reaches the threshold, as one mask region (none for a normal image). */
+export function predictedRegions(s: { map: ArrayLike<number>; width: number; height: number; threshold: number; anomalous: boolean }): Region[] {
+  if (!s.anomalous || s.map.length !== s.width * s.height) return [];
+  const mask = new Uint8Array(s.width * s.height);
+  let any = false;
+  for (let i = 0; i < mask.length; i++) {
+    if (s.map[i] >= s.threshold) {
+      mask[i] = 1;
+      any = true;
+    }
+  }
+  return any ? [{ kind: 'mask', id: 'model-1', defectClass: 'anomaly', rle: encodeRle(mask, s.width, s.height) }] : [];
+}

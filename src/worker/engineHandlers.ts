@@ -11,7 +11,7 @@ import { AnomalyLensError, toErrorInfo, isCancelled } from '../shared/errors';
 import type { DecodedImage, SampleArray } from '../shared/image';
 import type { ModelManifest } from '../shared/model';
 import type { FramePixels, ImageInfo, ImageLoad, PixelDtype } from '../shared/protocol';
-import { encodeRle, normalizeScore, reduceHeatmap, type Region } from '../shared/regions';
+import { normalizeScore, predictedRegions, reduceHeatmap } from '../shared/regions';
 import type {
   ModelSummary,
   RuntimeOptions,
@@ -90,19 +90,6 @@ function applyThreshold(s: ImageScore, spread: number, threshold?: number): Imag
   return { ...s, threshold, normalized: normalizeScore(s.score, threshold, spread), anomalous: s.score > threshold };
 }
 
-/** Pixels whose map value reaches the threshold, as one mask region (none for a normal image). */
-export function predictedRegions(s: ImageScore): Region[] {
-  if (!s.anomalous || s.map.length !== s.width * s.height) return [];
-  const mask = new Uint8Array(s.width * s.height);
-  let any = false;
-  for (let i = 0; i < mask.length; i++) {
-    if (s.map[i] >= s.threshold) {
-      mask[i] = 1;
-      any = true;
-    }
-  }
-  return any ? [{ kind: 'mask', id: 'model-1', defectClass: 'anomaly', rle: encodeRle(mask, s.width, s.height) }] : [];
-}
 
 function imageFacts(img: DecodedImage, bytesSha: string, frame: number): ScannedImage {
   return { sha256: bytesSha, width: img.width, height: img.height, frame, frameCount: img.frameCount, format: img.format };

@@ -11,15 +11,13 @@
 import type { MethodOptions, ModelManifest } from '../../shared/model';
 import { gaussianKernel } from '../image/ops';
 import { buildFeatureGraph, type FeatureGraphSpec } from '../method/featureGraph';
-import { buildDetectorScoreGraph, type DetectorState } from '../method/detector';
+import { buildDetectorScoreGraph, SCORE_CANVAS, type DetectorState } from '../method/detector';
 import { attr, GraphBuilder, IR_VERSION, OPSET, type Value } from '../onnx/builder';
 import { DataType } from '../onnx/proto';
 import type { ReadModel } from '../onnx/reader';
 import { decodeModel } from '../onnx/reader';
 import { inlineGraph } from './inline';
 
-/** Side of the engine's score canvas (detector.ts SCORE_CANVAS). */
-export const SCORE_CANVAS = 112;
 
 /** The engine's Gaussian kernel, so the exported blur matches it exactly. */
 export const gaussianKernel1d = gaussianKernel;

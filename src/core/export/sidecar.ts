@@ -6,7 +6,8 @@
 import type { ModelManifest } from '../../shared/model';
 import { scalingAffine, type BackboneScaling } from '../backbone/manifest';
 import { IR_VERSION, OPSET } from '../onnx/builder';
-import { OUTPUT_NAMES, SCORE_CANVAS } from './detectorGraph';
+import { SCORE_CANVAS } from '../method/detector';
+import { OUTPUT_NAMES } from './detectorGraph';
 
 export const SIDECAR_KEY = 'anomaly_lens.sidecar';
 export const SIDECAR_FORMAT = 1;

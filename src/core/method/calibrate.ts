@@ -70,7 +70,5 @@ export function calibrate(
   return { mode, threshold, normalScores: sorted, spread, patchStats, globalStats, anomalyCount: anomalyScores.length };
 }
 
-export function normalizeScore(score: number, threshold: number, spread: number): number {
-  const v = 0.5 + (score - threshold) / (2 * spread);
-  return Math.min(1, Math.max(0, v));
-}
+/** The normalisation shared with the UI (threshold at 0.5), so both always agree. */
+export { normalizeScore } from '../../shared/regions';

@@ -29,7 +29,7 @@ export interface DetectorState {
 }
 
 /** Side of the fixed canvas (in 224-pixel units) where image scores are read, independent of image size. */
-const SCORE_CANVAS = 112;
+export const SCORE_CANVAS = 112;
 
 export function buildDetectorScoreGraph(state: DetectorState, options: MethodOptions, featureDim: number, withPenalty: boolean): Uint8Array {
   return buildScoreGraph({
@@ -164,6 +164,11 @@ export class Detector implements FittedDetector {
   async scoreSource(src: ImageSource): Promise<ImageScore> {
     const img = await decodeSource(src, this.maxPixels);
     return this.scoreImage(img, src.name, src.frame ?? 0);
+  }
+
+  /** The same detector with another calibration (the scoring graph does not depend on it). */
+  withCalibration(calibration: CalibrationStats): Detector {
+    return new Detector({ ...this.manifest, calibration }, this.state, this.extractor, this.session, this.maxPixels);
   }
 
   /** Releases the scoring graph only; the feature extractor stays open for a successor. */

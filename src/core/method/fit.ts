@@ -97,60 +97,57 @@ export async function fitDetector(
   } else {
     const sizes = [D, ...options.hidden, options.embedDim];
     const init = initMlp(sizes, options.seed);
+    // One forward-pass session serves the untrained φ (centre, gradient norms) and the trained one (bank).
     const probe = await Probe.open(sizes, runtime);
-    let center: Float32Array;
-    let gradNorms: Float32Array | undefined;
     try {
-      const { z, hnorm } = await probe.run(init, rows, n);
-      center = meanRows(z, n, options.embedDim);
-      if (options.alpha > 0 && options.selector === 'gradient') {
-        gradNorms = new Float32Array(n);
-        const d = options.embedDim;
-        for (let i = 0; i < n; i++) {
-          let s = 0;
-          for (let j = 0; j < d; j++) s += (z[i * d + j] - center[j]) ** 2;
-          gradNorms[i] = 2 * hnorm[i] * Math.sqrt(s);
+      let center: Float32Array;
+      let gradNorms: Float32Array | undefined;
+      {
+        const { z, hnorm } = await probe.run(init, rows, n);
+        center = meanRows(z, n, options.embedDim);
+        if (options.alpha > 0 && options.selector === 'gradient') {
+          gradNorms = new Float32Array(n);
+          const d = options.embedDim;
+          for (let i = 0; i < n; i++) {
+            let s = 0;
+            for (let j = 0; j < d; j++) s += (z[i * d + j] - center[j]) ** 2;
+            gradNorms[i] = 2 * hnorm[i] * Math.sqrt(s);
+          }
         }
+      }
+      const budget = Math.min(n, Math.max(Math.min(n, options.minRepository), Math.min(options.maxRepository, Math.round(options.rho * n))));
+      selected = await selectRepository(points, n, pDim, gradNorms, { budget, alpha: options.alpha, selector: options.selector, projection: proj, seed: options.seed, maxWork: MAX_SELECTION_WORK });
+      ctx.onProgress?.({ stage: 'selection', done: 1, total: 1, message: `repository ${selected.length} of ${n}` });
+
+      // Label-free early stopping watches 10 % of the repository held out of the gradient steps.
+      const perm = new Rng(options.seed + 5).permutation(selected.length);
+      const nHeld = selected.length >= 20 ? Math.round(selected.length * 0.1) : 0;
+      const heldIdx = Array.from(perm.subarray(0, nHeld), (i) => selected[i]);
+      const trainIdx = Array.from(perm.subarray(nHeld), (i) => selected[i]);
+      const result = await trainHead(
+        gather(rows, D, trainIdx),
+        trainIdx.length,
+        gather(rows, D, heldIdx),
+        nHeld,
+        init,
+        center,
+        options,
+        runtime,
+        ctx,
+      );
+      epochs = result.epochs;
+      ctx.log?.(`head: ${result.epochs} epochs (best ${result.bestEpoch}); collapse check normal ${result.collapse.normal.toFixed(3)} vs perturbed ${result.collapse.perturbed.toFixed(3)}`);
+      const repo = gather(rows, D, selected);
+      const bank = (await probe.run(result.params, repo, selected.length)).z;
+      state = { head: result.params, center, bank, bankRows: selected.length, globalRows: 0 };
+      if (options.rawWeight > 0) {
+        const p = options.rawProjection > 0 && options.rawProjection < D ? options.rawProjection : 0;
+        const rawProjection = p > 0 ? projectionMatrix(D, p, options.seed + 77) : undefined;
+        const raw = rawProjection ? await matmulRows(repo, selected.length, D, rawProjection, p, runtime) : repo;
+        Object.assign(state, { rawProjection }, jointBank(bank, raw, selected.length, options.embedDim, p > 0 ? p : D, options.rawWeight));
       }
     } finally {
       await probe.release();
-    }
-    const budget = Math.min(n, Math.max(Math.min(n, options.minRepository), Math.min(options.maxRepository, Math.round(options.rho * n))));
-    selected = await selectRepository(points, n, pDim, gradNorms, { budget, alpha: options.alpha, selector: options.selector, projection: proj, seed: options.seed, maxWork: MAX_SELECTION_WORK });
-    ctx.onProgress?.({ stage: 'selection', done: 1, total: 1, message: `repository ${selected.length} of ${n}` });
-
-    // Label-free early stopping watches 10 % of the repository held out of the gradient steps.
-    const perm = new Rng(options.seed + 5).permutation(selected.length);
-    const nHeld = selected.length >= 20 ? Math.round(selected.length * 0.1) : 0;
-    const heldIdx = Array.from(perm.subarray(0, nHeld), (i) => selected[i]);
-    const trainIdx = Array.from(perm.subarray(nHeld), (i) => selected[i]);
-    const result = await trainHead(
-      gather(rows, D, trainIdx),
-      trainIdx.length,
-      gather(rows, D, heldIdx),
-      nHeld,
-      init,
-      center,
-      options,
-      runtime,
-      ctx,
-    );
-    epochs = result.epochs;
-    ctx.log?.(`head: ${result.epochs} epochs (best ${result.bestEpoch}); collapse check normal ${result.collapse.normal.toFixed(3)} vs perturbed ${result.collapse.perturbed.toFixed(3)}`);
-    const probe2 = await Probe.open(sizes, runtime);
-    let bank: Float32Array;
-    const repo = gather(rows, D, selected);
-    try {
-      bank = (await probe2.run(result.params, repo, selected.length)).z;
-    } finally {
-      await probe2.release();
-    }
-    state = { head: result.params, center, bank, bankRows: selected.length, globalRows: 0 };
-    if (options.rawWeight > 0) {
-      const p = options.rawProjection > 0 && options.rawProjection < D ? options.rawProjection : 0;
-      const rawProjection = p > 0 ? projectionMatrix(D, p, options.seed + 77) : undefined;
-      const raw = rawProjection ? await matmulRows(repo, selected.length, D, rawProjection, p, runtime) : repo;
-      Object.assign(state, { rawProjection }, jointBank(bank, raw, selected.length, options.embedDim, p > 0 ? p : D, options.rawWeight));
     }
   }
 
@@ -194,8 +191,7 @@ export async function fitDetector(
     const anomalyScores: number[] = [];
     for (const a of input.anomalies) anomalyScores.push((await detector.scoreFeatures(a)).score);
     const calibration = calibrate(normalScores, anomalyScores, options.thresholdQuantile, patchStats, globalStats);
-    await detector.releaseScoring();
-    detector = await Detector.create({ ...provisional, calibration }, state, extractor, runtime, maxPixels);
+    detector = detector.withCalibration(calibration);
   }
   ctx.onProgress?.({ stage: 'calibration', done: 1, total: 1 });
   const looScores = new Map<number, number>();
