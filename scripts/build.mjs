@@ -43,6 +43,7 @@ const nodeBundles = [
   { entry: 'src/cli/main.ts', out: 'dist/cli.js' },
   { entry: 'src/worker/main.ts', out: 'dist/worker.js' },
   { entry: 'src/extension/main.ts', out: 'dist/extension.js' },
+  { entry: 'src/core/parallel/poolWorker.ts', out: 'dist/pool-worker.js' },
 ];
 
 await step('bundles', async () => {

@@ -5,7 +5,7 @@
 import * as engine from '../core/engine';
 
 export const deps = {
-  loadDetector: engine.loadDetector,
+  openScorer: engine.openScorer,
   trainDetector: engine.trainDetector,
   fitContaminated: engine.fitContaminated,
   saveDetector: engine.saveDetector,

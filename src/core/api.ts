@@ -64,6 +64,8 @@ export interface TrainOptions {
   backbone?: string;
   device?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
   threads?: number;
+  /** Worker threads extracting features (0/undefined = automatic: one per core up to 2 for 16+ images; 1 = none). */
+  workers?: number;
   /** Labelled anomalous images: enable an F1 threshold (METHOD §4). */
   anomalies?: ImageSource[];
   /** Largest image accepted, in pixels. */

@@ -8,15 +8,20 @@
 import type { DecodedImage } from '../shared/image';
 import type { ModelManifest, MethodOptions, PreprocessOptions } from '../shared/model';
 import type { Detector as DetectorApi, ImageScore, ImageSource, RunContext, ScanFailure, TrainOptions } from './api';
-import { AnomalyLensError, describeError, toErrorInfo } from '../shared/errors';
+import { AnomalyLensError, describeError, isCancelled, toErrorInfo } from '../shared/errors';
 import { DEFAULT_MAX_PIXELS } from './image/decodeOptions';
 import { normalizeScore } from './method/calibrate';
-import { decodeSource, Detector } from './method/detector';
+import { decodeSource, Detector, readSourceBytes } from './method/detector';
+import { DEFAULT_AUGMENTATIONS } from './image/preprocess';
+import { orderedMap } from './parallel/orderedMap';
+import { EnginePool, planPool, poolWorkerScript } from './parallel/pool';
 import { OnnxFeatureExtractor } from './method/features';
 import { fitDetector } from './method/fit';
 import { robustFolderScores } from './method/robust';
 import { resolveMethod, resolvePreprocess } from './method/options';
-import { readModelArrays, readModelManifest, writeModel } from './model/modelFile';
+import { loadModelDetector } from './model/loadDetector';
+import { openScorer, scanStream } from './parallel/scorer';
+import { readModelManifest, writeModel } from './model/modelFile';
 import type { RuntimeOptions } from './onnx/runtime';
 
 /** Patch features of one image (row-major grid, `dim` floats per patch) plus a pooled global vector. */
@@ -116,36 +121,101 @@ interface Extracted {
   failures: ScanFailure[];
 }
 
-async function extractAll(ex: OnnxFeatureExtractor, sources: ImageSource[], augment: boolean, maxPixels: number, ctx?: RunContext): Promise<Extracted> {
+/**
+ * Training features land in one preallocated buffer as they arrive, so the fit can use them as
+ * its patch matrix without a second copy (that copy was a third of peak memory on 200 images).
+ */
+class FeatureStore {
+  private buf?: Float32Array;
+  private used = 0;
+  constructor(private readonly capacityViews: number) {}
+
+  adopt(v: PatchFeatures): PatchFeatures {
+    const len = v.gridH * v.gridW * v.dim;
+    this.buf ??= new Float32Array(len * this.capacityViews);
+    if (this.used + len > this.buf.length) return v; // another grid size: keeps its own array
+    this.buf.set(v.patches.subarray(0, len), this.used);
+    const patches = this.buf.subarray(this.used, this.used + len);
+    this.used += len;
+    return { ...v, patches };
+  }
+}
+
+type ExtractOne = (src: ImageSource) => Promise<PatchFeatures[]>;
+
+async function extractAll(extract: ExtractOne, concurrency: number, sources: ImageSource[], viewsPerImage: number, ctx?: RunContext): Promise<Extracted> {
+  const store = new FeatureStore(sources.length * viewsPerImage);
   const views: PatchFeatures[] = [];
   const failures: ScanFailure[] = [];
-  for (let i = 0; i < sources.length; i++) {
-    cancelled(ctx);
-    const src = sources[i];
-    try {
-      const img = await decodeSource(src, maxPixels);
-      views.push(...(await ex.extract(img, src.name, src.frame ?? 0, augment)));
-    } catch (err) {
-      const error = toErrorInfo(err, src.name);
-      failures.push({ name: src.name, error });
+  let done = 0;
+  for await (const r of orderedMap(sources, concurrency, extract, ctx?.signal)) {
+    if (r.ok) views.push(...r.value.map((v) => store.adopt(v)));
+    else if (isCancelled(r.error)) throw r.error;
+    else {
+      const error = toErrorInfo(r.error, r.item.name);
+      failures.push({ name: r.item.name, error });
       ctx?.log?.(`skipped ${describeError(error)}`);
     }
-    ctx?.onProgress?.({ stage: 'features', done: i + 1, total: sources.length, message: src.name });
+    ctx?.onProgress?.({ stage: 'features', done: ++done, total: sources.length, message: r.item.name });
   }
+  cancelled(ctx);
   return { views, failures };
+}
+
+/**
+ * Extracts training features, in a pool of worker threads when the set is big enough (the pool
+ * closes before fitting, so its sessions and the fit never hold memory at the same time).
+ */
+async function extractTraining(opts: TrainOptions, options: MethodOptions, sources: ImageSource[], maxPixels: number, ctx?: RunContext): Promise<{ ex: OnnxFeatureExtractor; normal: Extracted; anomalies: PatchFeatures[] }> {
+  const perImage = options.augment ? 1 + DEFAULT_AUGMENTATIONS.length : 1;
+  const anomalySources = opts.anomalies ?? [];
+  const plan = planPool(opts.workers, sources.length + anomalySources.length, opts.threads ?? 0);
+  const script = poolWorkerScript();
+  if (plan.workers > 1 && script) {
+    const pool = await EnginePool.open(
+      {
+        backboneRef: opts.backbone ?? DEFAULT_BACKBONE,
+        preprocess: resolvePreprocess(opts.preprocess),
+        pooling: options,
+        runtime: { device: opts.device ?? 'auto', threads: plan.threadsPerWorker },
+        maxPixels,
+      },
+      plan.workers,
+      script,
+    );
+    ctx?.log?.(`extracting features with ${pool.size} worker threads × ${plan.threadsPerWorker} onnxruntime threads`);
+    let normal: Extracted;
+    let anomalies: PatchFeatures[];
+    try {
+      const via = (augment: boolean): ExtractOne => async (src) => pool.extract(await readSourceBytes(src), src.name, src.frame ?? 0, augment);
+      normal = await extractAll(via(options.augment), pool.size * 2, sources, perImage, ctx);
+      anomalies = anomalySources.length ? (await extractAll(via(false), pool.size * 2, anomalySources, 1, ctx)).views : [];
+    } finally {
+      await pool.close();
+    }
+    return { ex: await openExtractor(opts, ctx), normal, anomalies };
+  }
+  const ex = await openExtractor(opts, ctx);
+  try {
+    const via = (augment: boolean): ExtractOne => async (src) => ex.extract(await decodeSource(src, maxPixels), src.name, src.frame ?? 0, augment);
+    const normal = await extractAll(via(options.augment), 1, sources, perImage, ctx);
+    const anomalies = anomalySources.length ? (await extractAll(via(false), 1, anomalySources, 1, ctx)).views : [];
+    return { ex, normal, anomalies };
+  } catch (err) {
+    await ex.release();
+    throw err;
+  }
 }
 
 async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: RunContext | undefined, looAll: boolean) {
   const options = resolveMethod(opts.method);
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const ex = await openExtractor(opts, ctx);
+  const { ex, normal, anomalies } = await extractTraining(opts, options, sources, maxPixels, ctx);
   try {
-    const normal = await extractAll(ex, sources, options.augment, maxPixels, ctx);
     if (normal.views.length === 0) {
       const why = normal.failures.length > 0 ? `; all ${normal.failures.length} failed, first: ${describeError(normal.failures[0].error)}` : '';
       throw new AnomalyLensError('TRAINING_SET_EMPTY', `no usable normal images${why}`, { hint: 'select readable PNG, JPEG, TIFF, BMP or DICOM images' });
     }
-    const anomalies = opts.anomalies ? (await extractAll(ex, opts.anomalies, false, maxPixels, ctx)).views : [];
     cancelled(ctx);
     const fit = await fitDetector(ex, { views: normal.views, source: sourcesByName(normal.views), anomalies }, options, runtimeOf(opts, ctx), maxPixels, ctx, looAll);
     return { ...fit, normal, extractor: ex };
@@ -194,24 +264,14 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   return { detector: refit.detector, ranking };
 };
 
-/** Scores sources in order; a bad file becomes a typed failure and the scan goes on. */
+/** Scores sources in order in this thread; a bad file becomes a typed failure and the scan goes on. */
 export const scanSources: EngineApi['scanSources'] = async function* (detector, sources, ctx) {
-  // Decoding the next image while onnxruntime works was measured slower on 2 cores (both are
-  // busy with onnxruntime's threads), so images are handled one after another.
-  const started = performance.now();
-  for (let i = 0; i < sources.length; i++) {
-    cancelled(ctx);
-    const src = sources[i];
-    try {
-      yield await detector.scoreSource(src);
-    } catch (err) {
-      if (err instanceof AnomalyLensError && err.code === 'CANCELLED') throw err;
-      yield { name: src.name, error: toErrorInfo(err, src.name) };
-    }
-    const elapsed = (performance.now() - started) / 1000;
-    ctx?.onProgress?.({ stage: 'scan', done: i + 1, total: sources.length, message: `${src.name} (${((i + 1) / elapsed).toFixed(1)} img/s)` });
-  }
+  const scorer = await openScorer(detector, { workers: 1, images: sources.length });
+  for await (const r of scanStream(scorer, sources, ctx)) yield 'error' in r ? r : r.score;
 };
+
+export { openScorer, scanStream };
+export type { Scorer, ScannedSource, ScorerOptions } from './parallel/scorer';
 
 export const saveDetector: EngineApi['saveDetector'] = async (detector, dir) => {
   if (!(detector instanceof Detector)) throw new AnomalyLensError('INTERNAL', 'not an engine detector');
@@ -220,18 +280,4 @@ export const saveDetector: EngineApi['saveDetector'] = async (detector, dir) => 
 
 export const readManifest: EngineApi['readManifest'] = (dir) => readModelManifest(dir);
 
-export const loadDetector: EngineApi['loadDetector'] = async (dir, runtime = {}) => {
-  const manifest = await readModelManifest(dir);
-  const state = await readModelArrays(dir, manifest);
-  const rt = runtimeOf(runtime, { log: runtime.log });
-  const extractor = await OnnxFeatureExtractor.open(manifest.backbone.ref ?? manifest.backbone.id, manifest.preprocess, manifest.options, rt);
-  if (extractor.backbone.sha256 !== manifest.backbone.sha256) {
-    await extractor.release();
-    throw new AnomalyLensError(
-      'MODEL_BACKBONE_MISMATCH',
-      `model was trained with backbone ${manifest.backbone.id} ${manifest.backbone.sha256.slice(0, 12)}…, but the installed one is ${extractor.backbone.sha256.slice(0, 12)}…`,
-      { file: dir, hint: 'retrain the model with the current backbone' },
-    );
-  }
-  return Detector.create(manifest, state, extractor, rt, DEFAULT_MAX_PIXELS);
-};
+export const loadDetector: EngineApi['loadDetector'] = (dir, runtime = {}) => loadModelDetector(dir, runtimeOf(runtime, { log: runtime.log }));

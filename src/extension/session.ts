@@ -279,8 +279,10 @@ export class Session implements vscode.Disposable {
       backbone,
       device: s.device,
       threads: s.workerThreads || undefined,
+      workers: s.scanWorkers || undefined,
       maxPixels: s.maxImagePixels,
-      preprocess: { crop, resize: Math.round((crop * 256) / 224) },
+      // The whole image, as the engine's default: a centre crop would hide defects at the borders.
+      preprocess: { crop, resize: crop },
     };
   }
 
@@ -341,7 +343,7 @@ export class Session implements vscode.Disposable {
     const counts = { flagged: 0, failed: 0, conflicts: 0 };
     const run = async (signal: AbortSignal, report: (p: WorkerProgress) => void) =>
       this.engine().request('scan', {
-        sources, modelDir: model.dir, device: s.device, threads: s.workerThreads || undefined, maxPixels: s.maxImagePixels,
+        sources, modelDir: model.dir, device: s.device, threads: s.workerThreads || undefined, workers: s.scanWorkers || undefined, maxPixels: s.maxImagePixels,
         threshold: thresholdOverride(model, s),
       }, {
         signal,

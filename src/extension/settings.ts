@@ -17,6 +17,7 @@ export interface Settings {
   exclude: string;
   maxImagePixels: number;
   workerThreads: number;
+  scanWorkers: number;
   autoFlag: AutoFlagMode;
   autoScan: boolean;
   defectClasses: string[];
@@ -49,6 +50,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     exclude: c.get<string>('exclude', '{**/node_modules/**,**/.git/**,**/.anomaly-lens/**}'),
     maxImagePixels: num('maxImagePixels', 100_000_000),
     workerThreads: num('workerThreads', 0),
+    scanWorkers: Math.max(0, Math.floor(num('scanWorkers', 0))),
     autoFlag: c.get<AutoFlagMode>('autoFlag', 'ask'),
     autoScan: c.get<boolean>('autoScan', true),
     defectClasses: (c.get<string[]>('defectClasses', ['defect']) ?? []).filter((s) => typeof s === 'string' && s.trim() !== ''),

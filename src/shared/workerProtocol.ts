@@ -45,6 +45,8 @@ export interface WorkerTrainOptions {
   backbone?: string;
   device?: Device;
   threads?: number;
+  /** Worker threads extracting training features (0/undefined = automatic, 1 = none). */
+  workers?: number;
   maxPixels?: number;
   method?: Partial<MethodOptions>;
   preprocess?: Partial<PreprocessOptions>;
@@ -53,6 +55,8 @@ export interface WorkerTrainOptions {
 export interface RuntimeOptions {
   device?: Device;
   threads?: number;
+  /** Worker threads for a folder scan (0/undefined = automatic, 1 = none). */
+  workers?: number;
   maxPixels?: number;
   /** A manual threshold (raw units) replacing the model's for normalised scores and regions. */
   threshold?: number;

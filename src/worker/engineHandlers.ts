@@ -20,6 +20,7 @@ import type {
   SourceRef,
   WorkerMethods,
 } from '../shared/workerProtocol';
+import { orderedMap } from '../core/parallel/orderedMap';
 import { throwIfAborted, type HandlerMap, type RequestContext } from './rpcServer';
 
 type Engine = typeof import('../core/engine');
@@ -181,39 +182,44 @@ async function fitContaminated(p: Params<'fitContaminated'>, ctx: RequestContext
 async function scan(p: Params<'scan'>, ctx: RequestContext): Result<'scan'> {
   const started = performance.now();
   const detector = await detectorFor(p.modelDir, p, ctx);
+  const e = await loadEngine();
   const spread = detector.manifest.calibration.spread;
   let scored = 0;
   let cached = 0;
   let failed = 0;
   const total = p.sources.length;
-  // Read one image ahead so host I/O overlaps with scoring.
-  const readAhead = (i: number) => (i < total ? ctx.read(p.sources[i].uri).then((b) => ({ b }), (err: unknown) => ({ err })) : undefined);
-  let next = readAhead(0);
-  for (let i = 0; i < total; i++) {
-    throwIfAborted(ctx.signal);
-    const ref = p.sources[i];
-    const got = await next!;
-    next = readAhead(i + 1);
-    try {
-      if ('err' in got) throw got.err;
-      const hash = sha256(got.b);
-      if (ref.knownSha256 && ref.knownSha256 === hash) {
+  // Big folders score in a pool of worker threads (one per core); the loaded detector is the model.
+  const scorer = await e.openScorer(detector, { device: p.device, threads: p.threads, workers: p.workers, images: total, maxPixels: p.maxPixels, log: ctx.log });
+  type Outcome = { kind: 'cached'; hash: string } | { kind: 'scored'; hash: string; score: ImageScore; image: DecodedImage };
+  const work = async (ref: SourceRef): Promise<Outcome> => {
+    const bytes = await ctx.read(ref.uri);
+    const hash = sha256(bytes);
+    if (ref.knownSha256 && ref.knownSha256 === hash) return { kind: 'cached', hash };
+    const { score: s, image } = await scorer.score(bytes, ref.name, ref.frame ?? 0);
+    return { kind: 'scored', hash, score: s, image };
+  };
+  let done = 0;
+  try {
+    for await (const r of orderedMap(p.sources, scorer.concurrency + 1, work, ctx.signal)) {
+      const ref = r.item;
+      if (r.ok && r.value.kind === 'cached') {
         cached++;
-        ctx.item({ kind: 'cached', name: ref.name, sha256: hash } satisfies ScanItem);
-      } else {
-        const img = await decodeRef(ref, got.b, p.maxPixels);
-        const s = applyThreshold(await detector.scoreImage(img, ref.name, ref.frame ?? 0), spread, p.threshold);
+        ctx.item({ kind: 'cached', name: ref.name, sha256: r.value.hash } satisfies ScanItem);
+      } else if (r.ok && r.value.kind === 'scored') {
         scored++;
-        ctx.item(scoredItem(ref.name, s, imageFacts(img, hash, ref.frame ?? 0)));
+        const s = applyThreshold(r.value.score, spread, p.threshold);
+        ctx.item(scoredItem(ref.name, s, imageFacts(r.value.image, r.value.hash, ref.frame ?? 0)));
+      } else if (!r.ok) {
+        if (isCancelled(r.error) || ctx.signal.aborted) throw r.error;
+        failed++;
+        ctx.item({ kind: 'failed', name: ref.name, error: toErrorInfo(r.error, ref.name) } satisfies ScanItem);
       }
-    } catch (err) {
-      if (isCancelled(err) || ctx.signal.aborted) throw err;
-      failed++;
-      ctx.item({ kind: 'failed', name: ref.name, error: toErrorInfo(err, ref.name) } satisfies ScanItem);
+      ctx.progress({ stage: 'scan', done: ++done, total, message: ref.name });
     }
-    ctx.progress({ stage: 'scan', done: i + 1, total, message: ref.name });
+    throwIfAborted(ctx.signal);
+  } finally {
+    await scorer.release();
   }
-  await next?.catch(() => undefined);
   return { scored, cached, failed, seconds: (performance.now() - started) / 1000 };
 }
 

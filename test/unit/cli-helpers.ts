@@ -1,4 +1,5 @@
 /** Helpers for CLI tests: an in-memory CliIo and a fake detector (no engine, no models). */
+import { openScorer } from '../../src/core/engine';
 import type { CliIo } from '../../src/cli/io';
 import type { FittedDetector } from '../../src/core/engine';
 import type { ImageScore } from '../../src/core/api';
@@ -68,3 +69,6 @@ export function fakeDetector(): FittedDetector {
     release: async () => undefined,
   };
 }
+
+/** Stands in for deps.openScorer: the fake detector, scored in this thread. */
+export const openFakeScorer: typeof openScorer = async (_model, o) => openScorer(fakeDetector(), { ...o, workers: 1 });

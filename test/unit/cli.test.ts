@@ -10,7 +10,7 @@ import { deps } from '../../src/cli/deps';
 import { createAnnotationValidator } from '../../src/shared/annotation';
 import { encodeSamplePng } from '../../src/core/samples/write';
 import { generateTexture } from '../../src/core/samples/textures';
-import { fakeDetector, memoryIo } from './cli-helpers';
+import { fakeDetector, memoryIo, openFakeScorer } from './cli-helpers';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const original = { ...deps };
@@ -102,7 +102,7 @@ test('train on an empty folder fails with TRAINING_SET_EMPTY naming the folder',
 
 test('scan continues past corrupt and empty files, lists them, and writes scores and valid annotations', async () => {
   const dir = scanFolder();
-  deps.loadDetector = async () => fakeDetector();
+  deps.openScorer = openFakeScorer;
   const io = memoryIo(dir);
   const code = await runCli(['scan', 'imgs', '--model', '.', '--out', 'out', '--no-images', '--json'], io);
   assert.equal(code, 0, io.stderr);
@@ -135,7 +135,7 @@ test('scan where every file is bad exits 1 with the first reason', async () => {
   const dir = tempDir();
   mkdirSync(path.join(dir, 'imgs'));
   writeFileSync(path.join(dir, 'imgs', 'a.png'), Buffer.alloc(0));
-  deps.loadDetector = async () => fakeDetector();
+  deps.openScorer = openFakeScorer;
   const io = memoryIo(dir);
   assert.equal(await runCli(['scan', 'imgs', '--model', '.', '--out', 'out', '--no-images'], io), 1);
   assert.match(io.stderr.trim().split('\n').pop() ?? '', /^error: FILE_EMPTY a\.png: no image could be scored/);
@@ -186,7 +186,7 @@ test('eval prints image AUROC, pixel AUROC and PRO for an MVTec-layout set', asy
   const dir = tempDir();
   const { writeTextureSet } = await import('../../src/core/samples/write');
   await writeTextureSet(path.join(dir, 'set'), { kind: 'brushed', seed: 2, size: 48, train: 1, testGood: 3, testPerDefect: 1 });
-  deps.loadDetector = async () => fakeDetector();
+  deps.openScorer = openFakeScorer;
   const io = memoryIo(dir);
   assert.equal(await runCli(['eval', 'set', '--model', '.', '--json'], io), 0, io.stderr);
   const r = JSON.parse(io.stdout);

@@ -8,7 +8,7 @@ import { deps } from '../../src/cli/deps';
 import { histogramSvg } from '../../src/cli/report/histogram';
 import { renderReportHtml, type ReportInput } from '../../src/cli/report/html';
 import { encodeSamplePng } from '../../src/core/samples/write';
-import { fakeDetector, memoryIo } from './cli-helpers';
+import { memoryIo, openFakeScorer } from './cli-helpers';
 
 const model = { id: 'm1', backbone: 'mobilenetv2', method: 'gpmlp', trainingImages: 8, repositorySize: 100, threshold: 1.5, thresholdMode: 'normal-quantile', createdAt: 'now' };
 
@@ -58,7 +58,7 @@ test('scan --report writes one self-contained page with overlay thumbnails in ra
     writeFileSync(path.join(dir, 'imgs', 'b-bright.png'), gray(240));
     writeFileSync(path.join(dir, 'imgs', 'c-mid.png'), gray(150));
     writeFileSync(path.join(dir, 'imgs', 'd-broken.png'), Buffer.from('not an image at all'));
-    deps.loadDetector = async () => fakeDetector();
+    deps.openScorer = openFakeScorer;
     const io = memoryIo(dir);
     assert.equal(await runCli(['scan', 'imgs', '--model', '.', '--out', 'out', '--report', 'report.html', '--quiet'], io), 0, io.stderr);
     const html = readFileSync(path.join(dir, 'report.html'), 'utf8');

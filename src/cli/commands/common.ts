@@ -9,6 +9,7 @@ export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
 export const RUNTIME_OPTIONS: Options = {
   device: { type: 'string' },
   threads: { type: 'string' },
+  workers: { type: 'string' },
   'max-pixels': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
@@ -33,12 +34,18 @@ export const METHOD_OPTIONS: Options = {
   crop: { type: 'string' },
 };
 
-export function runtimeOf(v: Values): { device?: TrainOptions['device']; threads?: number; maxPixels: number } {
+export function runtimeOf(v: Values): { device?: TrainOptions['device']; threads?: number; workers?: number; maxPixels: number } {
   return {
     device: oneOf(v, 'device', DEVICES),
     threads: num(v, 'threads', positiveInt, 'a positive integer'),
+    workers: workersOf(v),
     maxPixels: num(v, 'max-pixels', positiveInt, 'a positive integer') ?? DEFAULT_MAX_PIXELS,
   };
+}
+
+/** `--workers <n>`: worker threads for folder-sized jobs (undefined = automatic). */
+export function workersOf(v: Values): number | undefined {
+  return num(v, 'workers', positiveInt, 'a positive integer');
 }
 
 export function methodOf(v: Values): Partial<MethodOptions> {
@@ -69,6 +76,7 @@ export function trainOptionsOf(v: Values): TrainOptions {
     backbone: str(v, 'backbone'),
     device: rt.device,
     threads: rt.threads,
+    workers: rt.workers,
     maxPixels: rt.maxPixels,
   };
 }

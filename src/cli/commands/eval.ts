@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { loadDataset, readMask, resizeMask, type DatasetKind } from '../../core/bench/datasets';
 import { createPixelMetrics, imageAuroc } from '../../core/bench/metrics';
 import { shrinkMap } from '../../core/bench/runner';
-import { decodeImage } from '../../core/image/decode';
+import { scanStream } from '../../core/engine';
+import { toSource } from '../sources';
 import { AnomalyLensError, describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { flag, num, oneOf, parse, required } from '../args';
 import { deps } from '../deps';
@@ -17,7 +18,7 @@ export const EVAL_HELP = `anomaly-lens eval <dataset root> --model <model dir> [
   --kind mvtec|mpdd|magnetic-tile|head-ct   force the layout (default: detected)
   --seed <n>           split seed for sets split by seed (magnetic-tile, head-ct; default 0)
   --pixel-side <n>     pixel metrics on maps shrunk to this long side (default 256, 0 = full size)
-  --device  --threads  --max-pixels  --json  --quiet`;
+  --device  --threads  --workers <n>  --max-pixels  --json  --quiet`;
 
 export async function evalCommand(args: string[], io: CliIo): Promise<number> {
   const { values: v, positionals } = parse(args, {
@@ -43,19 +44,21 @@ export async function evalCommand(args: string[], io: CliIo): Promise<number> {
   }
   const ds = await loadDataset(root, { kind, seed });
   const progress = createProgress(io, { quiet: flag(v, 'quiet') });
-  const det = await deps.loadDetector(modelDir, { device: rt.device, threads: rt.threads, log: progress.log });
+  const scorer = await deps.openScorer(modelDir, { device: rt.device, threads: rt.threads, workers: rt.workers, images: ds.test.length, maxPixels: rt.maxPixels, log: progress.log });
   const scores: number[] = [];
   const labels: (0 | 1)[] = [];
   const failures: { name: string; error: ErrorInfo }[] = [];
   const pixel = ds.hasMasks ? createPixelMetrics() : undefined;
   const started = io.now();
+  const sources = ds.test.map((t) => toSource({ name: t.name, file: t.file }));
   try {
-    for (let i = 0; i < ds.test.length; i++) {
-      const t = ds.test[i];
-      progress.update({ stage: 'scan', done: i, total: ds.test.length, message: t.name });
+    let done = 0;
+    for await (const r of scanStream(scorer, sources)) {
+      const t = ds.test[done];
+      progress.update({ stage: 'scan', done: ++done, total: ds.test.length, message: t.name });
       try {
-        const img = decodeImage(new Uint8Array(await fs.readFile(t.file)), { path: t.name, maxPixels: rt.maxPixels });
-        const s = await det.scoreImage(img, t.name);
+        if ('error' in r) throw new AnomalyLensError(r.error.code, r.error.message, { file: r.error.file ?? t.name, hint: r.error.hint });
+        const s = r.score;
         scores.push(s.score);
         labels.push(t.label);
         if (pixel) {
@@ -73,7 +76,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<number> {
     progress.update({ stage: 'scan', done: ds.test.length, total: ds.test.length });
   } finally {
     progress.done();
-    await det.release();
+    await scorer.release();
   }
   if (!scores.length) throw new AnomalyLensError('DATASET_INVALID', 'no test image could be scored', { file: root });
   const px = pixel?.result();

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { deps } from '../deps';
-import { decodeImage } from '../../core/image/decode';
+import { scanStream } from '../../core/engine';
 import { AnomalyLensError, describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { flag, num, parse, positiveInt, required, str } from '../args';
 import { writeFileAtomic } from '../atomic';
@@ -30,6 +30,7 @@ export const SCAN_HELP = `anomaly-lens scan <folders, images or list files…> -
   --shard <i/n>          score only shard i of n (0-based, by SHA-1 of the relative path); keeps a
                          journal in <out>/journal.jsonl and resumes from it; combine with \`merge\`
   --resume               keep the journal without sharding (a restarted scan skips finished images)
+  --workers <n>          worker threads scoring in parallel (default: one per core up to 2 for 16+ images; 1 = none)
   --device auto|cpu|...  --threads <n>  --max-pixels <n>  --json  --quiet`;
 
 export interface ScanRow {
@@ -105,34 +106,36 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     throw new AnomalyLensError('MODEL_INVALID', 'model folder not found', { file: modelDir, hint: 'train one first: `anomaly-lens train <normal images> --out <dir>`' });
   }
   const progress = createProgress(io, { quiet: flag(v, 'quiet') });
-  const detector = await deps.loadDetector(modelDir, { device: rt.device, threads: rt.threads, log: progress.log });
-  const spread = detector.manifest.calibration.spread;
   const shard = str(v, 'shard') !== undefined ? parseShard(str(v, 'shard') as string) : undefined;
   const all = await findImages(positionals, io.cwd, [outDir, annDir]);
   const found = shard ? inShard(all, shard) : all;
+  const scorer = await deps.openScorer(modelDir, { device: rt.device, threads: rt.threads, workers: rt.workers, images: found.length, maxPixels: rt.maxPixels, log: progress.log });
+  const detector = { manifest: scorer.manifest };
   const journal =
     shard || flag(v, 'resume')
       ? ScanJournal.open<ScanRow>(outDir, { shard: shard ? shardLabel(shard) : '', modelId: detector.manifest.id, outDir, annotationDir: annDir })
       : undefined;
-  const started = io.now();
   const rows: ScanRow[] = [];
   const failures: { name: string; error: ErrorInfo }[] = [];
+  // Finished by an earlier run of this shard: reuse those results.
+  const todo = found.filter((f) => {
+    const done = journal?.previous.get(f.name);
+    if (done?.type === 'scored') rows.push(done.row);
+    else if (done) failures.push({ name: done.name, error: done.error });
+    return !done;
+  });
+  const spread = detector.manifest.calibration.spread;
+  const started = io.now();
   const now = new Date().toISOString();
+  const byName = new Map(todo.map((f) => [f.name, f]));
   try {
-    for (let i = 0; i < found.length; i++) {
-      const f = found[i];
-      progress.update({ stage: 'scan', done: i, total: found.length, message: f.name });
-      const done = journal?.previous.get(f.name);
-      if (done) {
-        // Finished by an earlier run of this shard: reuse its result.
-        if (done.type === 'scored') rows.push(done.row);
-        else failures.push({ name: done.name, error: done.error });
-        continue;
-      }
+    let done = found.length - todo.length;
+    for await (const r of scanStream(scorer, todo.map(toSource))) {
+      progress.update({ stage: 'scan', done: ++done, total: found.length, message: r.name });
+      const f = byName.get(r.name)!;
       try {
-        const bytes = await toSource(f).read();
-        const img = decodeImage(bytes, { path: f.name, maxPixels: rt.maxPixels });
-        const s = await detector.scoreImage(img, f.name);
+        if ('error' in r) throw new AnomalyLensError(r.error.code, r.error.message, { file: r.error.file ?? f.name, hint: r.error.hint });
+        const { score: s, image: img, bytes } = r;
         const rel = safeRel(f.name);
         const row: ScanRow = {
           rank: 0,
@@ -167,7 +170,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     progress.done();
     journal?.close();
-    await detector.release();
+    await scorer.release();
   }
   const seconds = (io.now() - started) / 1000;
   rows.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : 1));

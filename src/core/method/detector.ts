@@ -182,15 +182,29 @@ export class Detector implements FittedDetector {
   }
 }
 
-/** Reads and decodes a source; every failure names the file. */
-export async function decodeSource(src: ImageSource, maxPixels: number): Promise<DecodedImage> {
-  let bytes: Uint8Array;
+/** Refuses a model whose backbone file is not the one it was trained with. */
+export function checkBackbone(manifest: ModelManifest, extractor: OnnxFeatureExtractor, modelDir?: string): void {
+  if (extractor.backbone.sha256 === manifest.backbone.sha256) return;
+  throw new AnomalyLensError(
+    'MODEL_BACKBONE_MISMATCH',
+    `model was trained with backbone ${manifest.backbone.id} ${manifest.backbone.sha256.slice(0, 12)}…, but the installed one is ${extractor.backbone.sha256.slice(0, 12)}…`,
+    { file: modelDir, hint: 'retrain the model with the current backbone' },
+  );
+}
+
+/** Reads a source's bytes; a failure names the file. */
+export async function readSourceBytes(src: ImageSource): Promise<Uint8Array> {
   try {
-    bytes = await src.read();
+    return await src.read();
   } catch (err) {
     if (err instanceof AnomalyLensError) throw err.withFile(src.name);
     throw new AnomalyLensError('FILE_UNREADABLE', `cannot read the file: ${(err as Error).message}`, { file: src.name, cause: err });
   }
+}
+
+/** Reads and decodes a source; every failure names the file. */
+export async function decodeSource(src: ImageSource, maxPixels: number): Promise<DecodedImage> {
+  const bytes = await readSourceBytes(src);
   try {
     return await decodeImage(bytes, { path: src.name, maxPixels });
   } catch (err) {

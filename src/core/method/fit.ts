@@ -37,18 +37,31 @@ export interface FitResult {
 function stackPatches(views: PatchFeatures[]): { rows: Float32Array; n: number; D: number; view: Uint32Array; pos: Uint32Array } {
   const D = views[0].dim;
   const n = views.reduce((s, v) => s + v.gridH * v.gridW, 0);
-  const rows = new Float32Array(n * D);
+  const shared = contiguousRows(views, D);
+  const rows = shared ?? new Float32Array(n * D);
   const view = new Uint32Array(n);
   const pos = new Uint32Array(n);
   let o = 0;
   views.forEach((v, vi) => {
     const P = v.gridH * v.gridW;
-    rows.set(v.patches.subarray(0, P * D), o * D);
+    if (!shared) rows.set(v.patches.subarray(0, P * D), o * D);
     view.fill(vi, o, o + P);
     for (let i = 0; i < P; i++) pos[o + i] = i;
     o += P;
   });
   return { rows, n, D, view, pos };
+}
+
+/** The views' patches as one matrix without copying, when they already sit back to back in one buffer. */
+function contiguousRows(views: PatchFeatures[], D: number): Float32Array | undefined {
+  const first = views[0].patches;
+  let end = first.byteOffset;
+  for (const v of views) {
+    const len = v.gridH * v.gridW * D;
+    if (v.patches.buffer !== first.buffer || v.patches.byteOffset !== end || v.patches.length !== len) return undefined;
+    end += len * Float32Array.BYTES_PER_ELEMENT;
+  }
+  return new Float32Array(first.buffer, first.byteOffset, (end - first.byteOffset) / Float32Array.BYTES_PER_ELEMENT);
 }
 
 function gather(rows: Float32Array, D: number, idx: ArrayLike<number>): Float32Array {

@@ -1,0 +1,160 @@
+/**
+ * A pool of worker threads, each with its own onnxruntime sessions, for throughput on a folder.
+ * On few cores one session per core at one thread each beats one session at n threads
+ * (decode, resize and map-making are single-threaded JavaScript that then overlaps with
+ * inference; measured in docs/benchmarks.md). Every request gets a result or a typed error:
+ * a worker that dies fails its own requests, naming the file, and the rest go on.
+ */
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AnomalyLensError, type ErrorInfo } from '../../shared/errors';
+import type { PatchFeatures } from '../engine';
+import type { PoolInit, PoolReply, PooledScore, PoolRequest } from './protocol';
+
+/** Below this many images a pool's start-up (one backbone per worker) costs more than it saves. */
+export const MIN_POOL_IMAGES = 16;
+const MAX_AUTO_WORKERS = 2;
+
+/** The worker script: bundled next to the running bundle, or the TypeScript source through tsx. */
+export function poolWorkerScript(dir: string = __dirname): string | undefined {
+  for (const name of ['pool-worker.js', 'poolWorker.dev.cjs']) {
+    const file = path.join(dir, name);
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+export interface PoolPlan {
+  workers: number;
+  threadsPerWorker: number;
+}
+
+/**
+ * How many workers for `images` images: `requested` > 0 is taken as is; 0 means automatic (one
+ * per core up to 2, none for small jobs or one core). `threads` (0 = all cores) is shared out.
+ */
+export function planPool(requested: number | undefined, images: number, threads: number, cores = os.availableParallelism()): PoolPlan {
+  const workers = requested && requested > 0 ? Math.floor(requested) : images >= MIN_POOL_IMAGES ? Math.min(MAX_AUTO_WORKERS, cores) : 1;
+  const budget = threads > 0 ? threads : cores;
+  return { workers, threadsPerWorker: Math.max(1, Math.floor(budget / Math.max(1, workers))) };
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  name: string;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  alive: boolean;
+}
+
+/** A request before the pool numbers it. */
+type NewRequest = { [K in PoolRequest['op']]: Omit<Extract<PoolRequest, { op: K }>, 'id'> }[PoolRequest['op']];
+
+const fromInfo = (e: ErrorInfo): AnomalyLensError => new AnomalyLensError(e.code, e.message, { file: e.file, hint: e.hint });
+
+export class EnginePool {
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(private readonly slots: Slot[]) {}
+
+  get size(): number {
+    return this.slots.filter((s) => s.alive).length;
+  }
+
+  /** Starts `workers` threads and waits until each has its sessions open (or one fails). */
+  static async open(init: PoolInit, workers: number, script = poolWorkerScript()): Promise<EnginePool> {
+    if (!script) throw new AnomalyLensError('INTERNAL', 'the engine worker script is missing', { hint: 'run `npm run build`' });
+    const slots: Slot[] = [];
+    const started: Promise<void>[] = [];
+    const detach: (() => void)[] = [];
+    for (let i = 0; i < workers; i++) {
+      const worker = new Worker(script, { workerData: init });
+      const slot: Slot = { worker, pending: new Map(), alive: true };
+      slots.push(slot);
+      started.push(
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (m: PoolReply) => {
+            if (m.kind === 'ready') resolve();
+            else if (m.kind === 'init-failed') reject(fromInfo(m.error));
+          };
+          const onExit = (code: number) => reject(new AnomalyLensError('INTERNAL', `an engine worker exited (code ${code}) while starting`));
+          worker.on('message', onMessage);
+          worker.on('error', reject);
+          worker.on('exit', onExit);
+          detach.push(() => {
+            worker.off('message', onMessage);
+            worker.off('error', reject);
+            worker.off('exit', onExit);
+          });
+        }),
+      );
+    }
+    const pool = new EnginePool(slots);
+    try {
+      await Promise.all(started);
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    detach.forEach((d) => d());
+    slots.forEach((s) => pool.watch(s));
+    return pool;
+  }
+
+  private watch(slot: Slot): void {
+    slot.worker.on('message', (m: PoolReply) => {
+      if (m.kind !== 'result') return;
+      const p = slot.pending.get(m.id);
+      if (!p) return;
+      slot.pending.delete(m.id);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(fromInfo(m.error));
+    });
+    const fail = (why: string) => {
+      slot.alive = false;
+      for (const [, p] of slot.pending) p.reject(new AnomalyLensError('INTERNAL', `the engine worker stopped (${why})`, { file: p.name, hint: 'retry; if it repeats, set the worker count to 1' }));
+      slot.pending.clear();
+    };
+    slot.worker.on('error', (err) => fail(err instanceof Error ? err.message : String(err)));
+    slot.worker.on('exit', (code) => {
+      if (!this.closed) fail(`exit code ${code}`);
+    });
+  }
+
+  private send<T>(req: NewRequest): Promise<T> {
+    if (this.closed) return Promise.reject(new AnomalyLensError('INTERNAL', 'the engine pool is closed', { file: req.name }));
+    const live = this.slots.filter((s) => s.alive);
+    if (live.length === 0) return Promise.reject(new AnomalyLensError('INTERNAL', 'no engine worker is running', { file: req.name }));
+    // The least busy worker takes it.
+    const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, name: req.name });
+      slot.worker.postMessage({ ...req, id } as PoolRequest);
+    });
+  }
+
+  extract(bytes: Uint8Array, name: string, frame = 0, augment = false): Promise<PatchFeatures[]> {
+    return this.send({ op: 'extract', bytes, name, frame, augment });
+  }
+
+  score(bytes: Uint8Array, name: string, frame = 0): Promise<PooledScore> {
+    return this.send({ op: 'score', bytes, name, frame });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const s of this.slots) {
+      for (const [, p] of s.pending) p.reject(new AnomalyLensError('CANCELLED', 'the engine pool was closed', { file: p.name }));
+      s.pending.clear();
+    }
+    await Promise.all(this.slots.map((s) => s.worker.terminate().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,112 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { openScorer, saveDetector, scanStream, trainDetector, type ScannedSource } from '../../src/core/engine';
+import type { ImageSource, ScanFailure } from '../../src/core/api';
+import { EnginePool } from '../../src/core/parallel/pool';
+import { resolveMethod, resolvePreprocess } from '../../src/core/method/options';
+import { readModelManifest } from '../../src/core/model/modelFile';
+import { generateTexture } from '../../src/core/samples/textures';
+import { encodeSamplePng } from '../../src/core/samples/write';
+import { AnomalyLensError } from '../../src/shared/errors';
+
+const SIZE = 128;
+const fast = { maxEpochs: 6, patience: 3, seed: 5 };
+const runtime = { device: 'cpu' as const, backbone: 'mobilenetv2' };
+
+function source(name: string, seed: number, defect?: 'scratch' | 'spot'): ImageSource {
+  const bytes = new Uint8Array(encodeSamplePng(generateTexture('woven', seed, SIZE, defect)));
+  return { name, read: async () => bytes };
+}
+
+const train = Array.from({ length: 5 }, (_, i) => source(`train/${i}.png`, 40 + i));
+const whole = new Uint8Array(encodeSamplePng(generateTexture('woven', 77, SIZE)));
+const corrupt: ImageSource = { name: 'test/corrupt.png', read: async () => whole.slice(0, whole.length >> 1) };
+const scanSet = [source('test/good0.png', 90), source('test/scratch.png', 91, 'scratch'), corrupt, source('test/good1.png', 92), source('test/spot.png', 93, 'spot')];
+
+let tmp: string;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'al-pool-'));
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+async function collect(scorer: Awaited<ReturnType<typeof openScorer>>): Promise<(ScannedSource | ScanFailure)[]> {
+  const out: (ScannedSource | ScanFailure)[] = [];
+  for await (const r of scanStream(scorer, scanSet)) out.push(r);
+  return out;
+}
+
+test('features extracted by worker threads train the same model as one thread', async () => {
+  const one = await trainDetector(train, { method: fast, ...runtime, workers: 1 });
+  const two = await trainDetector(train, { method: fast, ...runtime, workers: 2 });
+  try {
+    await saveDetector(one, path.join(tmp, 'one'));
+    await saveDetector(two, path.join(tmp, 'two'));
+    const [a, b] = [await readModelManifest(path.join(tmp, 'one')), await readModelManifest(path.join(tmp, 'two'))];
+    assert.equal(b.id, a.id, 'same content hash');
+    assert.equal(b.calibration.threshold, a.calibration.threshold);
+  } finally {
+    await one.release();
+    await two.release();
+  }
+});
+
+test('a pooled scan gives the scores of a one-thread scan, in source order, and lists the corrupt file with its code', async () => {
+  const modelDir = path.join(tmp, 'one');
+  const pooled = await openScorer(modelDir, { ...runtime, workers: 2, images: scanSet.length });
+  const single = await openScorer(modelDir, { ...runtime, workers: 1, images: scanSet.length });
+  try {
+    assert.equal(pooled.workers, 2);
+    assert.equal(single.workers, 1);
+    const [p, s] = [await collect(pooled), await collect(single)];
+    assert.deepEqual(p.map((r) => r.name), scanSet.map((t) => t.name));
+    const failure = p[2];
+    assert.ok('error' in failure && failure.error.code === 'FILE_TRUNCATED' && failure.error.file === corrupt.name, JSON.stringify(failure));
+    for (let i = 0; i < p.length; i++) {
+      const [a, b] = [p[i], s[i]];
+      if ('error' in a || 'error' in b) {
+        assert.deepEqual('error' in a && a.error, 'error' in b && b.error);
+        continue;
+      }
+      assert.ok(Math.abs(a.score.score - b.score.score) <= 1e-5 * Math.abs(b.score.score), `${a.name}: ${a.score.score} vs ${b.score.score}`);
+      assert.equal(a.score.map.length, SIZE * SIZE);
+      assert.equal(a.image.width, SIZE);
+    }
+    const score = (n: string) => (p.find((r) => r.name === n) as ScannedSource).score.score;
+    assert.ok(score('test/scratch.png') > score('test/good0.png') && score('test/spot.png') > score('test/good1.png'), 'defects outrank normals');
+  } finally {
+    await pooled.release();
+    await single.release();
+  }
+});
+
+test('a worker that dies fails its own request with a typed error, and the pool goes on with the others', async () => {
+  const pool = await EnginePool.open(
+    { backboneRef: 'mobilenetv2', preprocess: resolvePreprocess(), pooling: resolveMethod(), runtime: { device: 'cpu', threads: 1 }, maxPixels: 1e8 },
+    2,
+  );
+  const workers = (pool as unknown as { slots: { worker: Worker }[] }).slots.map((s) => s.worker);
+  try {
+    const bytes = await train[0].read();
+    const inFlight = pool.extract(bytes, 'train/0.png');
+    await workers[0].terminate();
+    await assert.rejects(inFlight, (e: unknown) => e instanceof AnomalyLensError && e.code === 'INTERNAL' && e.file === 'train/0.png');
+    assert.equal(pool.size, 1);
+    const [f] = await pool.extract(bytes, 'again.png');
+    assert.equal(f.gridH * f.gridW * f.dim, f.patches.length);
+    await workers[1].terminate();
+    await assert.rejects(pool.extract(bytes, 'last.png'), (e: unknown) => e instanceof AnomalyLensError && e.code === 'INTERNAL' && /no engine worker/.test(e.message));
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a pool whose backbone cannot load fails to open with the backbone error', async () => {
+  await assert.rejects(
+    EnginePool.open({ backboneRef: 'no-such-backbone', preprocess: resolvePreprocess(), pooling: resolveMethod(), runtime: { device: 'cpu', threads: 1 }, maxPixels: 1e8 }, 2),
+    (e: unknown) => e instanceof AnomalyLensError && e.code.startsWith('BACKBONE'),
+  );
+});
