@@ -18,7 +18,7 @@ import { EnginePool, planPool, poolWorkerScript } from './parallel/pool';
 import { OnnxFeatureExtractor } from './method/features';
 import { fitDetector } from './method/fit';
 import { robustFolderScores } from './method/robust';
-import { resolveMethod, resolvePreprocess } from './method/options';
+import { forTrainingSet, resolveMethod, resolvePreprocess } from './method/options';
 import { loadModelDetector } from './model/loadDetector';
 import { openScorer, scanStream } from './parallel/scorer';
 import { readModelManifest, writeModel } from './model/modelFile';
@@ -102,7 +102,7 @@ function sourcesByName(views: PatchFeatures[]): number[] {
 }
 
 export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, normal, opts, ctx) => {
-  const options = resolveMethod(opts.method);
+  const options = resolveMethod(forTrainingSet(opts.method ?? {}, new Set(normal.map((v) => v.name)).size));
   const ex = asOnnxExtractor(extractor);
   const { detector } = await fitDetector(
     ex,
@@ -208,7 +208,7 @@ async function extractTraining(opts: TrainOptions, options: MethodOptions, sourc
 }
 
 async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: RunContext | undefined, looAll: boolean) {
-  const options = resolveMethod(opts.method);
+  const options = resolveMethod(forTrainingSet(opts.method ?? {}, sources.length));
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const { ex, normal, anomalies } = await extractTraining(opts, options, sources, maxPixels, ctx);
   try {
@@ -229,7 +229,7 @@ export const trainDetector: EngineApi['trainDetector'] = async (sources, opts, c
 
 export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opts, ctx) => {
   const contamination = opts.contamination ?? 0.1;
-  const options = resolveMethod(opts.method);
+  const options = resolveMethod(forTrainingSet(opts.method ?? {}, sources.length));
   const runtime = runtimeOf(opts, ctx);
   const first = await trainInternal(sources, opts, ctx, false);
   const names = [...new Set(first.normal.views.map((v) => v.name))];

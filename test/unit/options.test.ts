@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_METHOD, resolveMethod, resolvePreprocess } from '../../src/core/method/options';
+import { DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, FEW_SHOT_IMAGES } from '../../src/core/method/options';
 import { AnomalyLensError } from '../../src/shared/errors';
 
 test('the PatchCore baseline is plain PatchCore unless a term is asked for explicitly', () => {
@@ -18,4 +18,19 @@ test('undefined fields keep their defaults; invalid options are BAD_ARGUMENT err
     assert.throws(() => resolveMethod(bad), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT', JSON.stringify(bad));
   }
   assert.throws(() => resolvePreprocess({ resize: 200, crop: 224 }), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT');
+});
+
+test('few-shot defaults: augmentation on and image-level term off below 16 images, the reverse from 16, explicit choices kept', () => {
+  const few = resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES - 1));
+  assert.equal(few.augment, true);
+  assert.equal(few.globalWeight, 0);
+  const many = resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES));
+  assert.equal(many.augment, false);
+  assert.equal(many.globalWeight, 1);
+  const chosen = resolveMethod(forTrainingSet({ augment: false, globalWeight: 3 }, 2));
+  assert.equal(chosen.augment, false);
+  assert.equal(chosen.globalWeight, 3);
+  const baseline = resolveMethod(forTrainingSet({ method: 'patchcore' }, 2));
+  assert.equal(baseline.augment, false, 'the PatchCore baseline stays plain');
+  assert.equal(baseline.globalWeight, 0);
 });

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { EngineApi, FittedDetector, PatchFeatures } from '../engine';
 import type { ImageSource, RunContext } from '../api';
-import { DEFAULT_METHOD } from '../method/options';
+import { decodeImage } from '../image/decode';
+import { DEFAULT_MAX_PIXELS } from '../image/decodeOptions';
+import { forTrainingSet, resolveMethod } from '../method/options';
 import { rngFor, shuffled } from '../rng';
 import { readMask, resizeMask, type BenchDataset, type BenchItem } from './datasets';
 import { FeatureCache } from './featureCache';
@@ -77,9 +79,11 @@ export interface RunnerOptions {
   readFile?: (file: string) => Promise<Uint8Array>;
 }
 
-/** True when a variant's options equal the engine defaults (so it measures the same thing as 'ours'). */
-export function isDefaultMethod(v: Variant): boolean {
-  return Object.entries(v.method).every(([k, val]) => (DEFAULT_METHOD as unknown as Record<string, unknown>)[k] === val);
+/** True when a variant resolves to the engine defaults for this many training images (so it measures the same thing as 'ours'). */
+export function isDefaultMethod(v: Variant, images: number): boolean {
+  const defaults = resolveMethod(forTrainingSet({}, images)) as unknown as Record<string, unknown>;
+  const mine = resolveMethod(forTrainingSet(v.method, images)) as unknown as Record<string, unknown>;
+  return Object.keys(defaults).every((k) => JSON.stringify(defaults[k]) === JSON.stringify(mine[k]));
 }
 
 const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
@@ -134,6 +138,7 @@ export async function runBenchmark(datasets: BenchDataset[], plan: BenchPlan, o:
         continue;
       }
       const cache = new FeatureCache(path.join(o.workDir, 'features', ds.id, backbone.replace(/[^A-Za-z0-9._-]+/g, '_')));
+      const augmented = new AugmentedViews(o.readFile);
       try {
         log(`${ds.id} / ${backbone}: extracting features of ${trainPool.length} train + ${test.length} test images`);
         const fails = await cache.fill(extractor, [...trainPool, ...test], (d, t) => o.ctx?.onProgress?.({ stage: 'features', done: d, total: t, message: `${ds.id} ${backbone}` }));
@@ -151,14 +156,14 @@ export async function runBenchmark(datasets: BenchDataset[], plan: BenchPlan, o:
           const subset = shotSubset(okTrain, job.shot, job.seed, plan.maxTrain);
           if (!subset.length) continue;
           // An ablation that only restates the defaults reuses the default method's run.
-          if (job.group === 'ablation' && isDefaultMethod(job.variant)) {
+          if (job.group === 'ablation' && isDefaultMethod(job.variant, subset.length)) {
             const same = results.runs.find((x) => x.dataset === ds.id && x.backbone === backbone && x.variant === 'ours' && x.shot === job.shot && x.seed === job.seed);
             if (same) {
               results.runs.push({ ...same, variant: job.variant.id, group: 'ablation' });
               continue;
             }
           }
-          const r = await runOne(o, extractor, cache, ds, backbone, job, subset, okTest, masks, plan);
+          const r = await runOne(o, extractor, cache, augmented, ds, backbone, job, subset, okTest, masks, plan);
           results.runs.push(r.result);
           log(
             `${ds.id} ${backbone} ${job.variant.id} k=${job.shot} seed ${job.seed}: AUROC ${r.result.imageAuroc.toFixed(3)}` +
@@ -183,6 +188,22 @@ export async function runBenchmark(datasets: BenchDataset[], plan: BenchPlan, o:
   }
   results.seconds = (Date.now() - started) / 1000;
   return results;
+}
+
+/** Flipped and rotated views of few-shot training images, extracted once per dataset and backbone. */
+class AugmentedViews {
+  private readonly views = new Map<string, PatchFeatures[]>();
+  constructor(private readonly readFile: (file: string) => Promise<Uint8Array> = async (f) => new Uint8Array(await fs.readFile(f))) {}
+
+  async get(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, it: BenchItem): Promise<PatchFeatures[]> {
+    let v = this.views.get(it.name);
+    if (!v) {
+      const img = decodeImage(await this.readFile(it.file), { path: it.name, maxPixels: DEFAULT_MAX_PIXELS });
+      v = await extractor.extract(img, it.name, 0, true);
+      this.views.set(it.name, v);
+    }
+    return v;
+  }
 }
 
 type Masks = Map<string, { width: number; height: number; data: Uint8Array }>;
@@ -228,6 +249,7 @@ async function runOne(
   o: RunnerOptions,
   extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>,
   cache: FeatureCache,
+  augmented: AugmentedViews,
   ds: BenchDataset,
   backbone: string,
   job: { variant: Variant; group: RunResult['group']; shot: Shot; seed: number },
@@ -236,10 +258,12 @@ async function runOne(
   masks: Masks | undefined,
   plan: BenchPlan,
 ): Promise<{ result: RunResult; scores: number[] }> {
+  // The variant as the engine resolves it for this many images (few-shot augmentation included).
+  const method = resolveMethod(forTrainingSet({ ...job.variant.method, seed: job.seed }, subset.length));
   const normal: PatchFeatures[] = [];
-  for (const it of subset) normal.push(await cache.get(it.name));
+  for (const it of subset) normal.push(...(method.augment ? await augmented.get(extractor, it) : [await cache.get(it.name)]));
   const t0 = performance.now();
-  const det: FittedDetector = await o.engine.fitFromFeatures(extractor, normal, { method: { ...job.variant.method, seed: job.seed } }, o.ctx);
+  const det: FittedDetector = await o.engine.fitFromFeatures(extractor, normal, { method }, o.ctx);
   const trainSeconds = (performance.now() - t0) / 1000;
   normal.length = 0;
   const scores: number[] = [];

@@ -28,11 +28,31 @@ export const DEFAULT_METHOD: MethodOptions = {
   k: 1,
   blurSigma: 4,
   topFraction: 0,
-  globalWeight: 0,
+  globalWeight: 1,
   augment: false,
   thresholdQuantile: 0.99,
   seed: 0,
 };
+
+/** Below this many training images the method is in its few-shot regime (METHOD §5). */
+export const FEW_SHOT_IMAGES = 16;
+
+/**
+ * Defaults that depend on the training set's size, filled only where the caller left them
+ * unset (measured in docs/method.md): with fewer than FEW_SHOT_IMAGES images, flips and 90°
+ * rotations augment the training images, and the image-level term is off (a nearest-image
+ * distance over a handful of images is noise); from FEW_SHOT_IMAGES on, no augmentation and
+ * the image-level term at weight 1. The PatchCore baseline stays plain PatchCore.
+ */
+export function forTrainingSet(partial: Partial<MethodOptions>, images: number): Partial<MethodOptions> {
+  if (partial.method === 'patchcore') return partial;
+  const few = images < FEW_SHOT_IMAGES;
+  return {
+    ...partial,
+    augment: partial.augment ?? few,
+    globalWeight: partial.globalWeight ?? (few ? 0 : DEFAULT_METHOD.globalWeight),
+  };
+}
 
 /** Whole image seen by default: a centre crop would hide defects at the border. */
 export const DEFAULT_PREPROCESS: PreprocessOptions = { resize: 224, crop: 224, intensity: 'auto' };
