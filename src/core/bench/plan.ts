@@ -54,10 +54,10 @@ export interface BenchPlan {
 export const PRESETS: Record<'quick' | 'full', BenchPlan> = {
   quick: {
     preset: 'quick',
-    seeds: [0, 1],
+    seeds: [0, 1, 2],
     shots: [1, 4, 'all'],
     maxTrain: 50,
-    maxTest: 40,
+    maxTest: 80,
     defaultBackbone: 'inceptionv3',
     backbones: ['inceptionv3', 'mobilenetv2'],
     ablations: ABLATIONS,
