@@ -110,3 +110,24 @@ test('a pool whose backbone cannot load fails to open with the backbone error', 
     (e: unknown) => e instanceof AnomalyLensError && e.code.startsWith('BACKBONE'),
   );
 });
+
+const bundle = path.resolve(__dirname, '../../dist/cli.js');
+
+test('the built CLI scans with its bundled pool worker and matches a one-thread scan', { skip: !fs.existsSync(bundle) && 'dist/cli.js not built (npm run build)', timeout: 300_000 }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const images = path.join(tmp, 'images');
+  fs.mkdirSync(images, { recursive: true });
+  for (const s of scanSet) fs.writeFileSync(path.join(images, path.basename(s.name)), await s.read());
+  const scan = (workers: string, out: string) => {
+    const r = spawnSync(process.execPath, [bundle, 'scan', images, '--model', path.join(tmp, 'one'), '--out', path.join(tmp, out), '--workers', workers, '--device', 'cpu', '--no-images', '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    if (workers !== '1') assert.match(r.stderr, new RegExp(`scoring with ${workers} worker threads`));
+    return JSON.parse(r.stdout) as { scored: number; results: { name: string; score: number }[]; failures: { name: string; error: { code: string } }[] };
+  };
+  const pooled = scan('2', 'pooled');
+  const single = scan('1', 'single');
+  assert.equal(pooled.scored, scanSet.length - 1);
+  assert.deepEqual(pooled.failures.map((f) => [f.name, f.error.code]), [['corrupt.png', 'FILE_TRUNCATED']]);
+  assert.deepEqual(pooled.results.map((r) => r.name), single.results.map((r) => r.name));
+  pooled.results.forEach((r, i) => assert.ok(Math.abs(r.score - single.results[i].score) <= 1e-5 * Math.abs(r.score), `${r.name}: ${r.score} vs ${single.results[i].score}`));
+});

@@ -26,6 +26,8 @@ export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options
   --seeds <list>  --shots <list>  --max-test <n>  --max-train <n>
   --ablations <ids|none>  subset of: ${ABLATIONS.map((a) => a.id).join(', ')}   --no-contaminated
   --no-speed           skip the speed section     --scan-count <n>  images scanned for speed (quick 200, full 1000)
+  --speed-only         re-measure speed only (keeps the stored quality results)
+  --speed-backbones <ids>  backbones timed (default: the bundled ones in --backbones)
   --out <dir>          where benchmarks.md/json and bench/*.svg go (default docs)
   --work <dir>         feature cache and speed data (default bench-out)
   --threads <n>  --json  --quiet`;
@@ -78,6 +80,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
       'speed-task': { type: 'string' },
+      'speed-backbones': { type: 'string' },
       'speed-dir': { type: 'string' },
       'speed-backbone': { type: 'string' },
       'speed-method': { type: 'string' },
@@ -122,13 +125,21 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   const progress = createProgress(io, { quiet: flag(v, 'quiet') });
   const log = (l: string): void => progress.log(l);
 
-  if (flag(v, 'speed-only')) {
-    // Re-measure speed (e.g. on a quiet machine) and regenerate the page from the stored quality results.
-    const stored = JSON.parse(await readFile(path.join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults & { speed?: SpeedResults };
-    delete stored.speed;
+  // Speed for every bundled backbone in the plan (a user manifest is a path, measured on request only).
+  const speedBackbones = list(str(v, 'speed-backbones')) ?? plan.backbones.filter((b) => !b.endsWith('.json'));
+  const measureSpeed = async (): Promise<SpeedResults[]> => {
     const scanCount = num(v, 'scan-count', positiveInt, 'a positive integer') ?? (plan.preset === 'quick' ? 200 : 1000);
     const speedDir = path.join(workDir, 'speed');
-    const speed = await runSpeed(speedDir, scanCount, (t, m) => spawnSpeedTask(t, m, speedDir, plan.defaultBackbone, threads), { backbone: plan.defaultBackbone, log });
+    const out: SpeedResults[] = [];
+    for (const b of speedBackbones) out.push(await runSpeed(speedDir, scanCount, (t, m) => spawnSpeedTask(t, m, speedDir, b, threads), { backbone: b, log }));
+    return out;
+  };
+
+  if (flag(v, 'speed-only')) {
+    // Re-measure speed (e.g. on a quiet machine) and regenerate the page from the stored quality results.
+    const stored = JSON.parse(await readFile(path.join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults & { speed?: SpeedResults | SpeedResults[] };
+    delete stored.speed;
+    const speed = await measureSpeed();
     const { markdown } = benchmarkMarkdown(stored, speed);
     await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
     await writeFileAtomic(path.join(outDir, 'benchmarks.json'), `${JSON.stringify({ ...stored, speed }, null, 1)}\n`);
@@ -148,12 +159,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     progress.done();
   }
-  let speed: SpeedResults | undefined;
-  if (!flag(v, 'no-speed')) {
-    const scanCount = num(v, 'scan-count', positiveInt, 'a positive integer') ?? (plan.preset === 'quick' ? 200 : 1000);
-    const speedDir = path.join(workDir, 'speed');
-    speed = await runSpeed(speedDir, scanCount, (t, m) => spawnSpeedTask(t, m, speedDir, plan.defaultBackbone, threads), { backbone: plan.defaultBackbone, log });
-  }
+  const speed = flag(v, 'no-speed') ? undefined : await measureSpeed();
   const { markdown, svgs } = benchmarkMarkdown(results, speed);
   await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
   await writeFileAtomic(path.join(outDir, 'benchmarks.json'), `${JSON.stringify({ ...results, speed }, null, 1)}\n`);
