@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import { runCli } from '../../src/cli/cli';
+import type { TrainOptions } from '../../src/core/api';
 import { deps } from '../../src/cli/deps';
 import { createAnnotationValidator } from '../../src/shared/annotation';
 import { encodeSamplePng } from '../../src/core/samples/write';
@@ -169,6 +170,25 @@ test('train writes the model through a temp folder and keeps the old model when 
   assert.match(io2.stderr, /^error: INTERNAL disk full/);
   assert.equal(readFileSync(path.join(dir, 'model', 'manifest.json'), 'utf8'), '{"v":1}', 'old model intact');
   assert.deepEqual(readdirSync(dir).sort(), ['good', 'model'], 'no temp folders left');
+});
+
+test('train passes --augment / --no-augment / --workers through and leaves unset options to the engine', async () => {
+  const dir = tempDir();
+  mkdirSync(path.join(dir, 'good'));
+  writeFileSync(path.join(dir, 'good', 'a.png'), encodeSamplePng(generateTexture('woven', 1, 32)));
+  const seen: TrainOptions[] = [];
+  deps.trainDetector = async (_sources, opts) => {
+    seen.push(opts);
+    return fakeDetector();
+  };
+  deps.saveDetector = async (_d, out) => {
+    mkdirSync(out, { recursive: true });
+  };
+  for (const extra of [[], ['--no-augment', '--workers', '1'], ['--augment', '--global-weight', '3']]) {
+    const io = memoryIo(dir);
+    assert.equal(await runCli(['train', 'good', '--out', 'model', ...extra], io), 0, io.stderr);
+  }
+  assert.deepEqual(seen.map((o) => [o.method?.augment, o.method?.globalWeight, o.workers]), [[undefined, undefined, undefined], [false, undefined, 1], [true, 3, undefined]]);
 });
 
 test('the real process exits with the documented codes', () => {

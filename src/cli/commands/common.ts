@@ -29,6 +29,7 @@ export const METHOD_OPTIONS: Options = {
   k: { type: 'string' },
   epochs: { type: 'string' },
   augment: { type: 'boolean' },
+  'no-augment': { type: 'boolean' },
   'threshold-quantile': { type: 'string' },
   resize: { type: 'string' },
   crop: { type: 'string' },
@@ -61,7 +62,8 @@ export function methodOf(v: Values): Partial<MethodOptions> {
     k: num(v, 'k', positiveInt, 'a positive integer'),
     maxEpochs: num(v, 'epochs', positiveInt, 'a positive integer'),
     thresholdQuantile: num(v, 'threshold-quantile', fraction, 'a fraction in (0, 1]'),
-    augment: flag(v, 'augment') ? true : undefined,
+    // Unset = by training-set size (on below 16 images); either flag overrides it.
+    augment: flag(v, 'augment') ? true : flag(v, 'no-augment') ? false : undefined,
   };
   return Object.fromEntries(Object.entries(m).filter(([, x]) => x !== undefined)) as Partial<MethodOptions>;
 }
