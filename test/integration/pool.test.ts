@@ -54,6 +54,20 @@ test('features extracted by worker threads train the same model as one thread', 
   }
 });
 
+test('cancelling a pooled training stops it with CANCELLED', async () => {
+  const controller = new AbortController();
+  const many = Array.from({ length: 12 }, (_, i) => source(`many/${i}.png`, 200 + i));
+  await assert.rejects(
+    trainDetector(many, { method: fast, ...runtime, workers: 2 }, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.stage === 'features' && p.done >= 2) controller.abort();
+      },
+    }),
+    (e: unknown) => e instanceof AnomalyLensError && e.code === 'CANCELLED',
+  );
+});
+
 test('a pooled scan gives the scores of a one-thread scan, in source order, and lists the corrupt file with its code', async () => {
   const modelDir = path.join(tmp, 'one');
   const pooled = await openScorer(modelDir, { ...runtime, workers: 2, images: scanSet.length });
