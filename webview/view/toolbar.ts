@@ -18,16 +18,21 @@ export interface ToolbarHandlers {
   setFrame(i: number): void;
 }
 
-const TOOLS: { id: ToolId; label: string; key: string }[] = [
-  { id: 'pan', label: 'Hand', key: 'V' },
-  { id: 'brush', label: 'Brush', key: 'B' },
-  { id: 'eraser', label: 'Eraser', key: 'E' },
-  { id: 'polygon', label: 'Polygon', key: 'P' },
-  { id: 'windowLevel', label: 'W/L', key: 'W' },
+const TOOLS: { id: ToolId; label: string; key: string; icon: string }[] = [
+  { id: 'pan', label: 'Hand', key: 'V', icon: 'move' },
+  { id: 'brush', label: 'Brush', key: 'B', icon: 'edit' },
+  { id: 'eraser', label: 'Eraser', key: 'E', icon: 'eraser' },
+  { id: 'polygon', label: 'Polygon', key: 'P', icon: 'triangle-up' },
+  { id: 'windowLevel', label: 'Window/level', key: 'W', icon: 'color-mode' },
 ];
 
 function button(id: string, label: string, title: string, secondary = true): HTMLElement {
   return el('vscode-button', { id, title, secondary }, label);
+}
+
+/** A codicon button: the name lives in its tooltip and accessible label, so the toolbar fits one or two rows. */
+function iconButton(id: string, icon: string, title: string): HTMLElement {
+  return el('vscode-button', { id, title, secondary: true, icon, 'aria-label': title });
 }
 
 export class Toolbar {
@@ -50,7 +55,7 @@ export class Toolbar {
   constructor(parent: HTMLElement, private readonly h: ToolbarHandlers, classes: string[], cls: string) {
     const tools = el('div', { class: 'group', role: 'group', 'aria-label': 'Tools' });
     for (const t of TOOLS) {
-      const b = button(`tool-${t.id}`, t.label, `${t.label} (${t.key})`);
+      const b = iconButton(`tool-${t.id}`, t.icon, `${t.label} (${t.key})`);
       b.addEventListener('click', () => h.action(t.id));
       this.toolButtons.set(t.id, b);
       tools.append(b);
@@ -61,8 +66,8 @@ export class Toolbar {
 
     const accept = button('accept', 'Accept (A)', 'The image is anomalous (A)', false);
     const reject = button('reject', 'Reject (R)', 'Mark the image normal (R)');
-    const undo = button('undo', 'Undo', 'Undo (Ctrl/Cmd+Z)');
-    const redo = button('redo', 'Redo', 'Redo (Shift+Ctrl/Cmd+Z)');
+    const undo = iconButton('undo', 'discard', 'Undo (Ctrl/Cmd+Z)');
+    const redo = iconButton('redo', 'redo', 'Redo (Shift+Ctrl/Cmd+Z)');
     accept.addEventListener('click', () => h.action('accept'));
     reject.addEventListener('click', () => h.action('reject'));
     undo.addEventListener('click', () => h.action('undo'));
@@ -82,19 +87,19 @@ export class Toolbar {
     this.frameGroup.hidden = true;
     this.windowGroup.hidden = true;
 
-    const zoomOut = button('zoom-out', '−', 'Zoom out (-)');
-    const zoomIn = button('zoom-in', '+', 'Zoom in (+)');
-    const fit = button('zoom-fit', 'Fit', 'Fit to window (0)');
+    const zoomOut = iconButton('zoom-out', 'zoom-out', 'Zoom out (-)');
+    const zoomIn = iconButton('zoom-in', 'zoom-in', 'Zoom in (+)');
+    const fit = iconButton('zoom-fit', 'screen-normal', 'Fit to window (0)');
     const one = button('zoom-1', '1:1', 'Actual size (1)');
     zoomOut.addEventListener('click', () => h.action('zoomOut'));
     zoomIn.addEventListener('click', () => h.action('zoomIn'));
     fit.addEventListener('click', () => h.action('zoomFit'));
     one.addEventListener('click', () => h.action('zoom1'));
-    const prev = button('previous', '‹ Prev (K)', 'Previous image (K)');
-    const next = button('next', 'Next (J) ›', 'Next image (J)');
+    const prev = iconButton('previous', 'arrow-left', 'Previous image (K)');
+    const next = iconButton('next', 'arrow-right', 'Next image (J)');
     prev.addEventListener('click', () => h.action('previous'));
     next.addEventListener('click', () => h.action('next'));
-    const help = button('help-button', '?', 'Keyboard shortcuts (?)');
+    const help = iconButton('help-button', 'question', 'Keyboard shortcuts (?)');
     help.addEventListener('click', () => h.action('help'));
 
     this.element = el('header', { class: 'toolbar', id: 'toolbar', role: 'toolbar' },

@@ -40,6 +40,8 @@ export async function startHarness(): Promise<Harness> {
   });
   await copyFile(path.join(repoRoot, 'webview/main.css'), path.join(dir, 'main.css'));
   for (const f of ['light.css', 'dark.css']) await copyFile(path.join(here, f), path.join(dir, f));
+  // The toolbar's icon buttons need the codicon font, as the extension's webview links it.
+  for (const f of ['codicon.css', 'codicon.ttf']) await copyFile(path.join(repoRoot, 'node_modules/@vscode/codicons/dist', f), path.join(dir, f));
   const page = await readFile(path.join(here, 'index.html'), 'utf8');
   await writeFile(path.join(dir, 'index.html'), page);
 
@@ -50,7 +52,7 @@ export async function startHarness(): Promise<Harness> {
     const file = path.join(dir, name);
     readFile(file).then(
       (body) => {
-        const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.css') ? 'text/css' : 'text/html';
+        const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.css') ? 'text/css' : name.endsWith('.ttf') ? 'font/ttf' : 'text/html';
         const out = name === 'index.html'
           ? body.toString('utf8').replace('THEME.css', `${theme}.css`).replace('<body>', `<body class="vscode-${theme}">`)
           : body;
