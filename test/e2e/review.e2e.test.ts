@@ -357,9 +357,10 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     // Restart: reload the window; the extension comes back with every human decision.
     const activations = (log(cs).match(/activated in/g) ?? []).length;
     await runCommand(p, 'Developer: Reload Window');
+    // Wait for the reloaded window (not the old page's rows) before driving it.
+    await until('the extension to activate again', () => (log(cs).match(/activated in/g) ?? []).length > activations || undefined, 60_000);
     await p.locator('.explorer-folders-view .monaco-list-row, [id="workbench.view.extension.anomalyLens"]').first().waitFor({ timeout: 60_000 });
     await showFindings(p);
-    await until('the extension to activate again', () => (log(cs).match(/activated in/g) ?? []).length > activations || undefined, 60_000);
     for (const [r, status] of Object.entries(reviewedBefore)) {
       if (status) assert.equal(readAnnotation(r).status, status, `${r} kept its status`);
     }

@@ -27,18 +27,19 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
 /** Runs a command through the palette (F1), clicking the entry whose label is exactly `title`. */
 export async function runCommand(p: Page, title: string, attempts = 3): Promise<void> {
   for (let i = 1; ; i++) {
-    await p.keyboard.press('Escape');
-    await p.keyboard.press('F1');
-    const input = p.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
     try {
+      await p.keyboard.press('Escape');
+      await p.keyboard.press('F1');
+      // A key pressed while the window is still (re)loading is lost: retry rather than wait it out.
+      const input = p.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`);
+      const row = p.locator('.quick-input-list .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+      // Right after start-up the palette may not list every command yet.
       await row.waitFor({ state: 'visible', timeout: 10_000 });
       await row.click();
       return;
     } catch (err) {
-      // Right after start-up the palette may not list every command yet.
       if (i >= attempts) throw err;
     }
   }
