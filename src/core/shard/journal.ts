@@ -107,11 +107,20 @@ export class ScanJournal<Row> {
       }
     } else {
       header = { type: 'header', format: JOURNAL_FORMAT, ...h, createdAt: new Date().toISOString() };
+      // The journal appears with its header already in it (temp file + rename): a reader, or a
+      // resume after a kill, never sees a journal without one.
+      const tmp = `${file}.tmp-${process.pid}`;
+      const tfd = fs.openSync(tmp, 'w');
+      try {
+        fs.writeSync(tfd, `${JSON.stringify(header)}\n`);
+        fs.fsyncSync(tfd);
+      } finally {
+        fs.closeSync(tfd);
+      }
+      fs.renameSync(tmp, file);
     }
     const fd = fs.openSync(file, 'a');
-    const journal = new ScanJournal<Row>(file, fd, header, previous, `${process.pid}.${Date.now()}`);
-    if (!existing) journal.write(header);
-    return journal;
+    return new ScanJournal<Row>(file, fd, header, previous, `${process.pid}.${Date.now()}`);
   }
 
   has(name: string): boolean {
