@@ -1,6 +1,9 @@
 import type { MethodOptions, PreprocessOptions } from '../../shared/model';
 import { AnomalyLensError } from '../../shared/errors';
 
+/** The bundled backbone new models use (chosen by the benchmark's backbone table, docs/backbones.md). */
+export const DEFAULT_BACKBONE = 'inceptionv3';
+
 /** Defaults; each is justified by docs/benchmarks.md (see docs/method.md). */
 export const DEFAULT_METHOD: MethodOptions = {
   method: 'gpmlp',

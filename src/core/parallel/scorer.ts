@@ -3,9 +3,10 @@
  * has the cores, else the detector in this thread. Both give the same scores (same graphs,
  * same inputs); only throughput differs.
  */
+import { throwIfCancelled } from '../cancel';
 import type { ModelManifest } from '../../shared/model';
 import type { Detector as DetectorApi, ImageSource, RunContext, ScanFailure } from '../api';
-import { AnomalyLensError, toErrorInfo } from '../../shared/errors';
+import { AnomalyLensError, isCancelled, toErrorInfo } from '../../shared/errors';
 import { DEFAULT_MAX_PIXELS } from '../image/decodeOptions';
 import { decodeSource, Detector, readSourceBytes } from '../method/detector';
 import { loadModelDetector } from '../model/loadDetector';
@@ -119,11 +120,11 @@ export async function* scanStream(scorer: Scorer, sources: readonly ImageSource[
   };
   for await (const r of orderedMap(sources, scorer.concurrency, work, ctx?.signal)) {
     if (r.ok) yield r.value;
-    else if (r.error instanceof AnomalyLensError && r.error.code === 'CANCELLED') throw r.error;
+    else if (isCancelled(r.error)) throw r.error;
     else yield { name: r.item.name, error: toErrorInfo(r.error, r.item.name) };
     done++;
     const elapsed = (performance.now() - started) / 1000;
     ctx?.onProgress?.({ stage: 'scan', done, total: sources.length, message: `${r.item.name} (${(done / elapsed).toFixed(1)} img/s)` });
   }
-  if (ctx?.signal?.aborted) throw new AnomalyLensError('CANCELLED', 'cancelled by the user');
+  throwIfCancelled(ctx);
 }
