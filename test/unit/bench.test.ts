@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadMvtec } from '../../src/core/bench/datasets';
@@ -146,4 +147,18 @@ test('test capping keeps both classes and is deterministic', () => {
 test('shrinkMap averages areas exactly', () => {
   const m = Float32Array.from([1, 3, 5, 7, 1, 3, 5, 7]);
   assert.deepEqual(Array.from(shrinkMap(m, 4, 2, 2, 1)), [2, 6]);
+});
+
+test('a child process reports its own peak RSS, not the peak inherited from a big parent', { skip: process.platform !== 'linux' && 'VmHWM is Linux-only' }, () => {
+  const hold = new Float64Array(64e6).fill(1); // ~512 MB resident in this (parent) process
+  const dir = mkdtempSync(path.join(tmpdir(), 'al-rss-'));
+  const probe = path.join(dir, 'probe.ts');
+  const module = path.resolve(__dirname, '../../src/core/bench/peakRss.ts');
+  writeFileSync(probe, `import { peakRssMb } from ${JSON.stringify(module)};\nconsole.log(JSON.stringify({ own: peakRssMb(), rusage: process.resourceUsage().maxRSS / 1024 }));\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', probe], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(r.status, 0, r.stderr);
+  const { own, rusage } = JSON.parse(r.stdout) as { own: number; rusage: number };
+  assert.ok(hold[1] === 1 && rusage > 400, `getrusage in the child carries the parent's peak (${rusage.toFixed(0)} MB)`);
+  assert.ok(own < 300, `the child's own peak is small (${own.toFixed(0)} MB)`);
 });

@@ -3,6 +3,7 @@
  * features once into a disk cache, then fits every method variant, shot and seed on them and
  * scores the test images, collecting image AUROC, pixel AUROC, PRO, times and peak RSS.
  */
+import { peakRssMb } from './peakRss';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { EngineApi, FittedDetector, PatchFeatures } from '../engine';
@@ -86,7 +87,6 @@ export function isDefaultMethod(v: Variant, images: number): boolean {
   return Object.keys(defaults).every((k) => JSON.stringify(defaults[k]) === JSON.stringify(mine[k]));
 }
 
-const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 /** Seeded, stratified cap on the test set so quick runs stay quick but keep both classes. */
 export function capTest(items: BenchItem[], max: number, seed: number): BenchItem[] {

@@ -3,6 +3,7 @@
  * images, and peak RSS. Each task runs in its own process (peak RSS is per process), started by
  * the caller through `spawnTask`; `runSpeedTask` is what that child runs.
  */
+import { peakRssMb } from './peakRss';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageSource } from '../api';
@@ -34,7 +35,6 @@ export interface SpeedResults {
   tasks: SpeedTaskResult[];
 }
 
-const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 async function sourcesIn(dir: string): Promise<ImageSource[]> {
   const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.png')).sort();
