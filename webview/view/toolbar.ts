@@ -32,7 +32,7 @@ function button(id: string, label: string, title: string, secondary = true): HTM
 
 /** A codicon button: the name lives in its tooltip and accessible label, so the toolbar fits one or two rows. */
 function iconButton(id: string, icon: string, title: string): HTMLElement {
-  return el('vscode-button', { id, title, secondary: true, icon, 'aria-label': title });
+  return el('vscode-button', { id, class: 'icon-button', title, secondary: true, icon, 'aria-label': title });
 }
 
 export class Toolbar {
