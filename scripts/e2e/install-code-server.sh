@@ -14,21 +14,14 @@ if [ -f "$STAMP" ]; then
   exit 0
 fi
 
+# shellcheck source=../lib/apt.sh
+. scripts/lib/apt.sh
 # Debian packages: the browser, ripgrep (VS Code's search), Kerberos headers (the kerberos module).
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v rg >/dev/null 2>&1 || need_apt+=(ripgrep)
 [ -f /usr/include/krb5.h ] || [ -f /usr/include/gssapi/gssapi.h ] || need_apt+=(libkrb5-dev)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "install-code-server: apt-get install ${need_apt[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-  else
-    echo "install-code-server: please install the Debian packages: ${need_apt[*]}" >&2
-    exit 1
-  fi
-fi
+apt_install install-code-server fail "for the end-to-end tests" ${need_apt[@]+"${need_apt[@]}"}
 
 mkdir -p "$DEST"
 cd "$DEST"

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { runSpeed, runSpeedTask, type SpeedResults, type SpeedMethod, type SpeedTask, type SpeedTaskResult } from '../../core/bench/speed';
 import { AnomalyLensError } from '../../shared/errors';
 import { flag, num, oneOf, parse, positiveInt, str, UsageError } from '../args';
-import { writeFileAtomic } from '../atomic';
+import { writeFileAtomic } from '../../core/io/atomic';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 

@@ -11,7 +11,7 @@ import { mergeShards, type ShardInput } from '../../core/shard/merge';
 import { AnomalyLensError } from '../../shared/errors';
 import type { ModelManifest } from '../../shared/model';
 import { flag, num, parse, positiveInt, required, str } from '../args';
-import { writeFileAtomic } from '../atomic';
+import { writeFileAtomic } from '../../core/io/atomic';
 import type { CliIo } from '../io';
 import { buildReport, scoresCsv, shown, type ScanRow } from './scan';
 

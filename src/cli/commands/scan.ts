@@ -9,7 +9,7 @@ import { deps } from '../deps';
 import { scanStream } from '../../core/engine';
 import { AnomalyLensError, describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { flag, num, parse, positiveInt, required, str } from '../args';
-import { writeFileAtomic } from '../atomic';
+import { writeFileAtomic } from '../../core/io/atomic';
 import { annotationJson, annotationPathFor } from '../annotate';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';

@@ -5,7 +5,7 @@ import type { FittedDetector } from '../../core/engine';
 import { deps } from '../deps';
 import { AnomalyLensError, describeError } from '../../shared/errors';
 import { num, parse, required, str, strs, flag } from '../args';
-import { replaceDirAtomic } from '../atomic';
+import { replaceDirAtomic } from '../../core/io/atomic';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { findImages, toSource } from '../sources';

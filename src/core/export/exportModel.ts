@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AnomalyLensError } from '../../shared/errors';
 import { readBackboneManifest, resolveManifestPath, BUNDLED_BACKBONE_IDS } from '../backbone/backbone';
+import { writeFileAtomic } from '../io/atomic';
 import { readModelArrays, readModelManifest } from '../model/modelFile';
 import { OPSET } from '../onnx/builder';
 import { decodeModel, defaultOpset, OnnxReadError, type ReadModel } from '../onnx/reader';
@@ -103,32 +104,20 @@ export async function exportDetector(opts: ExportOptions): Promise<ExportResult>
   return { bytes, sidecar, backboneNodes: bb.model.graph.nodes.length };
 }
 
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** The sidecar's path for an exported file: detector.onnx → detector.json. */
 export const sidecarPathFor = (onnxFile: string): string => onnxFile.replace(/\.onnx$/i, '') + '.json';
 
 export async function writeExport(result: ExportResult, outFile: string): Promise<{ onnx: string; sidecar: string }> {
   const sidecar = sidecarPathFor(outFile);
-  await writeAtomic(outFile, result.bytes);
-  await writeAtomic(sidecar, `${JSON.stringify(result.sidecar, null, 2)}\n`);
+  await writeFileAtomic(outFile, result.bytes);
+  await writeFileAtomic(sidecar, `${JSON.stringify(result.sidecar, null, 2)}\n`);
   return { onnx: outFile, sidecar };
 }
 
 export async function writeTritonRepository(result: ExportResult, repoDir: string, o: TritonOptions): Promise<string> {
   const dir = path.join(repoDir, o.name);
-  await writeAtomic(path.join(dir, '1', 'model.onnx'), result.bytes);
-  await writeAtomic(path.join(dir, 'config.pbtxt'), tritonConfig(result.sidecar, o));
-  await writeAtomic(path.join(dir, 'sidecar.json'), `${JSON.stringify(result.sidecar, null, 2)}\n`);
+  await writeFileAtomic(path.join(dir, '1', 'model.onnx'), result.bytes);
+  await writeFileAtomic(path.join(dir, 'config.pbtxt'), tritonConfig(result.sidecar, o));
+  await writeFileAtomic(path.join(dir, 'sidecar.json'), `${JSON.stringify(result.sidecar, null, 2)}\n`);
   return dir;
 }

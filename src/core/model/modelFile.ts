@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { AnomalyLensError } from '../../shared/errors';
 import { MODEL_FORMAT_VERSION, ModelManifest } from '../../shared/model';
 import type { DetectorState } from '../method/detector';
+import { replaceDirAtomic } from '../io/atomic';
 
 export const MANIFEST_FILE = 'model.json';
 
@@ -35,29 +36,20 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
  * never sees a half-written model.
  */
 export async function writeModel(dir: string, manifest: ModelManifest, state: DetectorState): Promise<ModelManifest> {
-  const target = path.resolve(dir);
-  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
-  await fs.mkdir(tmp, { recursive: true });
   const arrays: ModelManifest['arrays'] = {};
-  try {
+  let full = manifest;
+  await replaceDirAtomic(path.resolve(dir), async (tmp) => {
+    await fs.mkdir(tmp, { recursive: true });
     for (const [name, a] of Object.entries(stateArrays(state))) {
       const file = `${name}.f32`;
       const bytes = bytesOf(a.data);
       await fs.writeFile(path.join(tmp, file), bytes);
       arrays[name] = { file, dtype: 'float32', shape: a.shape, sha256: sha256(bytes) };
     }
-    const full = { ...manifest, arrays };
+    full = { ...manifest, arrays };
     await fs.writeFile(path.join(tmp, MANIFEST_FILE), JSON.stringify(full, null, 2) + '\n');
-    const old = `${target}.old-${process.pid}-${Date.now()}`;
-    const existed = await fs.stat(target).then(() => true, () => false);
-    if (existed) await fs.rename(target, old);
-    await fs.rename(tmp, target);
-    if (existed) await fs.rm(old, { recursive: true, force: true });
-    return full;
-  } catch (err) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
+  return full;
 }
 
 export async function readModelManifest(dir: string): Promise<ModelManifest> {

@@ -66,7 +66,6 @@ export async function createSession(model: Uint8Array | string, opts: RuntimeOpt
         graphOptimizationLevel: 'all',
         ...(opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
         interOpNumThreads: 1,
-        ...(process.env.AL_NOARENA ? { enableCpuMemArena: false } : {}),
         // Idle pool threads must not spin: the backbone, feature and scoring sessions run one after
         // another (and JS decodes in between), and spinning pools steal those cores.
         extra: { session: { intra_op: { allow_spinning: '0' } } },

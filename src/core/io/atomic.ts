@@ -1,4 +1,4 @@
-/** Writes that never leave half a file behind: write a temp file beside the target, then rename. */
+/** Writes that never leave half a file behind (temp file or folder beside the target, then rename); used by the CLI, the model writer and the ONNX export. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
