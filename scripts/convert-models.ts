@@ -3,14 +3,32 @@
  * (`models/<id>.onnx` + `models/<id>.manifest.json`). Skips a backbone whose manifest records
  * the same source hash and converter version and whose ONNX file still matches its sha256.
  *
- *   npx tsx scripts/convert-models.ts [--force] [--only <id>] [--out <dir>]
+ * The int8 variants (QUANTIZED_BACKBONES) are then derived from their float base with the
+ * committed calibration ranges (src/core/backbone/convert/ranges/); `--calibrate` re-measures
+ * those ranges on generated images and rewrites the file (needed when the float model changes).
+ *
+ *   npx tsx scripts/convert-models.ts [--force] [--only <id>] [--out <dir>] [--calibrate]
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUNDLED_BACKBONES, BundledBackboneSpec, convertBundled, hashModelFiles, nsfwjsPackageDir, nsfwjsVersion } from '../src/core/backbone/convert/nsfwjs';
+import {
+  BUNDLED_BACKBONES,
+  convertBundled,
+  hashModelFiles,
+  nsfwjsPackageDir,
+  nsfwjsVersion,
+  QUANTIZED_BACKBONES,
+  QuantizedBackboneSpec,
+  StoredRanges,
+} from '../src/core/backbone/convert/nsfwjs';
+import { calibrateRanges, calibrationInputs, roundRanges } from '../src/core/backbone/convert/calibrate';
+import { DEFAULT_QUANTIZE, quantisedTensors, quantizeConvGraph } from '../src/core/backbone/convert/quantize';
+import { IR_VERSION, OPSET } from '../src/core/onnx/builder';
+import { encodeModel } from '../src/core/onnx/proto';
+import { decodeModel } from '../src/core/onnx/reader';
 import { CONVERTER_VERSION } from '../src/core/backbone/convert/version';
-import type { BackboneManifest } from '../src/core/backbone/manifest';
+import { BackboneManifest, scalingRange } from '../src/core/backbone/manifest';
 import { createSession, tensor } from '../src/core/onnx/runtime';
 
 const root = path.resolve(__dirname, '..');
@@ -25,7 +43,9 @@ const LICENCE = (version: string, modelDir: string): string =>
   '(MIT License, Copyright (c) 2019 Infinite Red, Inc.; https://github.com/infinitered/nsfwjs). ' +
   'Converted to ONNX by Anomaly Lens (scripts/convert-models.ts); only the feature layers up to the taps are kept.';
 
-function upToDate(outDir: string, spec: BundledBackboneSpec, sourceHash: string): boolean {
+const RANGES_DIR = path.join(root, 'src', 'core', 'backbone', 'convert', 'ranges');
+
+function upToDate(outDir: string, spec: { id: string; file: string }, sourceHash: string): boolean {
   const mf = path.join(outDir, `${spec.id}.manifest.json`);
   const onnx = path.join(outDir, spec.file);
   if (!fs.existsSync(mf) || !fs.existsSync(onnx)) return false;
@@ -39,7 +59,7 @@ function upToDate(outDir: string, spec: BundledBackboneSpec, sourceHash: string)
 }
 
 /** Runs the new model once at the default size to record each tap's grid (and prove it loads). */
-async function measureGrids(onnx: Uint8Array, spec: BundledBackboneSpec): Promise<[number, number][]> {
+async function measureGrids(onnx: Uint8Array, spec: { id: string; inputSize: number; taps: { name: string; channels: number }[] }): Promise<[number, number][]> {
   const s = await createSession(onnx, { device: 'cpu', threads: 2 });
   try {
     const n = spec.inputSize;
@@ -91,7 +111,63 @@ async function main(): Promise<void> {
     const grid = grids.map((g) => g.join('x')).join(', ');
     console.log(`${spec.id}: wrote ${spec.file} (${(converted.onnx.byteLength / 1e6).toFixed(1)} MB, taps ${grid} at ${spec.inputSize}) in ${Math.round(performance.now() - t)} ms`);
   }
+  for (const spec of QUANTIZED_BACKBONES) {
+    if (only && spec.id !== only && spec.base !== only) continue;
+    await buildQuantized(spec, outDir, force, process.argv.includes('--calibrate'));
+  }
   console.log(`convert-models: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** Derives an int8 backbone from its (already written) float base and the committed ranges. */
+async function buildQuantized(spec: QuantizedBackboneSpec, outDir: string, force: boolean, calibrate: boolean): Promise<void> {
+  const t = performance.now();
+  const baseManifest = JSON.parse(fs.readFileSync(path.join(outDir, `${spec.base}.manifest.json`), 'utf8')) as BackboneManifest;
+  const baseBytes = new Uint8Array(fs.readFileSync(path.join(outDir, baseManifest.file)));
+  const base = decodeModel(baseBytes);
+  const rangesPath = path.join(RANGES_DIR, spec.rangesFile);
+  if (calibrate) {
+    const inputs = calibrationInputs(baseManifest.inputSize, baseManifest.scaling);
+    const ranges = await calibrateRanges(base.graph, quantisedTensors(base.graph), baseManifest.input, inputs, baseManifest.inputSize);
+    // The input's range is known exactly from the scaling; generated images need not reach it.
+    ranges[baseManifest.input] = scalingRange(baseManifest.scaling);
+    const stored: StoredRanges = { base: spec.base, baseSha256: baseManifest.sha256 ?? '', images: inputs.length, weightBits: DEFAULT_QUANTIZE.weightBits, ranges: roundRanges(ranges) };
+    writeAtomic(rangesPath, Buffer.from(formatRanges(stored)));
+    console.log(`${spec.id}: calibrated ${Object.keys(ranges).length} tensors on ${inputs.length} generated images -> ${path.relative(root, rangesPath)}`);
+  }
+  const rangesText = fs.readFileSync(rangesPath, 'utf8');
+  const stored = JSON.parse(rangesText) as StoredRanges;
+  if (stored.baseSha256 !== baseManifest.sha256) {
+    throw new Error(`${spec.id}: ${path.relative(root, rangesPath)} was calibrated on another ${spec.base} (sha256 ${stored.baseSha256.slice(0, 12)}…, built ${String(baseManifest.sha256).slice(0, 12)}…); run npx tsx scripts/convert-models.ts --calibrate`);
+  }
+  const sourceHash = createHash('sha256').update(`${baseManifest.sha256}\n${rangesText}`).digest('hex');
+  if (!force && !calibrate && upToDate(outDir, spec, sourceHash)) {
+    console.log(`${spec.id}: up to date (${Math.round(performance.now() - t)} ms)`);
+    return;
+  }
+  const graph = quantizeConvGraph(base.graph, stored.ranges, { weightBits: stored.weightBits });
+  const onnx = encodeModel({ irVersion: IR_VERSION, opsetVersion: OPSET, producerName: 'anomaly-lens', producerVersion: CONVERTER_VERSION, graph, metadata: base.metadata });
+  const taps = baseManifest.taps.map((tap) => ({ name: tap.name, stride: tap.stride, channels: tap.channels }));
+  const grids = await measureGrids(onnx, { id: spec.id, inputSize: baseManifest.inputSize, taps });
+  const manifest: BackboneManifest = {
+    ...baseManifest,
+    id: spec.id,
+    file: spec.file,
+    sha256: createHash('sha256').update(onnx).digest('hex'),
+    taps: baseManifest.taps.map((tap, i) => ({ ...tap, grid: grids[i] })),
+    title: spec.title,
+    source: { ...baseManifest.source, sourceHash, converter: CONVERTER_VERSION, notes: spec.notes },
+  };
+  writeAtomic(path.join(outDir, spec.file), onnx);
+  writeAtomic(path.join(outDir, `${spec.id}.manifest.json`), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  console.log(`${spec.id}: wrote ${spec.file} (${(onnx.byteLength / 1e6).toFixed(1)} MB) from ${spec.base} in ${Math.round(performance.now() - t)} ms`);
+}
+
+/** One line per tensor, so a recalibration reads as a clean diff. */
+function formatRanges(stored: StoredRanges): string {
+  const { ranges, ...head } = stored;
+  const lines = Object.entries(ranges).map(([k, r]) => `    ${JSON.stringify(k)}: [${r[0]}, ${r[1]}]`);
+  const top = JSON.stringify(head, null, 2).slice(0, -2);
+  return `${top},\n  "ranges": {\n${lines.join(',\n')}\n  }\n}\n`;
 }
 
 function writeAtomic(file: string, bytes: Uint8Array): void {

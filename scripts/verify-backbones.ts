@@ -12,7 +12,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { findModelsDir, loadBackbone, TapOutput } from '../src/core/backbone/backbone';
-import { BUNDLED_BACKBONES, BundledBackboneSpec, loadNsfwjsModel, nsfwjsPackageDir } from '../src/core/backbone/convert/nsfwjs';
+import { BUNDLED_BACKBONES, BundledBackboneSpec, loadNsfwjsModel, nsfwjsPackageDir, QUANTIZED_BACKBONES } from '../src/core/backbone/convert/nsfwjs';
 import { scalingAffine } from '../src/core/backbone/manifest';
 import type { TfjsWeightGroup } from '../src/core/backbone/convert/weights';
 import type { TfGraphModelJson } from '../src/core/backbone/convert/graphModel';
@@ -245,6 +245,21 @@ async function timeBackbone(ref: string, threads: number, size: number, runs: nu
   }
 }
 
+/** Cosine and ‖b − a‖ / ‖a‖ of two feature maps. */
+function agreement(a: Float32Array, b: Float32Array): { cosine: number; relError: number } {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  let dd = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+    dd += (a[i] - b[i]) ** 2;
+  }
+  return { cosine: ab / Math.sqrt(aa * bb), relError: Math.sqrt(dd / aa) };
+}
+
 async function main(): Promise<void> {
   const size = Number(arg('--size', '224'));
   const threads = Number(arg('--threads', '2'));
@@ -274,6 +289,27 @@ async function main(): Promise<void> {
     for (const row of rows) {
       const d = row.diffs.map((x) => `${x.tap}: max|Δ| ${x.maxAbs.toExponential(2)} of ${x.refMax.toFixed(2)} (rel ${x.relative.toExponential(2)})`).join('; ');
       console.log(`  ${row.image.padEnd(48)} ${d}  [tfjs ${row.tfjsMs.toFixed(0)} ms]`);
+    }
+    console.log(`  onnxruntime ${threads} threads @${size}: median ${timing.ms.toFixed(1)} ms/image (best ${timing.bestMs.toFixed(1)}); taps ${timing.grids}`);
+  }
+  // int8 backbones are checked against their float base (TF.js has no int8 reference).
+  for (const spec of QUANTIZED_BACKBONES) {
+    const samples = [...builtinSamples(size), ...sharedSamples(size)];
+    const base = await loadBackbone(spec.base, { device: 'cpu', threads });
+    const q = await loadBackbone(spec.id, { device: 'cpu', threads });
+    const rows: { image: string; taps: { tap: string; cosine: number; relError: number }[] }[] = [];
+    for (const s of samples) {
+      const a = await base.run(s.data, [1, 3, s.size, s.size]);
+      const b = await q.run(s.data, [1, 3, s.size, s.size]);
+      rows.push({ image: s.label, taps: a.taps.map((t, i) => ({ tap: base.manifest.taps[i].name, ...agreement(t.data, b.taps[i].data) })) });
+    }
+    await base.release();
+    await q.release();
+    const timing = await timeBackbone(spec.id, threads, size, runs);
+    (report.backbones as Record<string, unknown>)[spec.id] = { against: spec.base, rows, onnxMsPerImage: timing.ms, onnxBestMs: timing.bestMs, taps: timing.grids };
+    console.log(`\n${spec.id} against ${spec.base}`);
+    for (const row of rows) {
+      console.log(`  ${row.image.padEnd(48)} ${row.taps.map((t) => `${t.tap}: cosine ${t.cosine.toFixed(4)}, rel. error ${t.relError.toFixed(3)}`).join('; ')}`);
     }
     console.log(`  onnxruntime ${threads} threads @${size}: median ${timing.ms.toFixed(1)} ms/image (best ${timing.bestMs.toFixed(1)}); taps ${timing.grids}`);
   }

@@ -60,7 +60,7 @@ export type { DecodedImage };
 export interface TrainOptions {
   method?: Partial<MethodOptions>;
   preprocess?: Partial<PreprocessOptions>;
-  /** Backbone id of a bundled backbone ('mobilenetv2', 'inceptionv3') or a manifest path. */
+  /** Backbone id of a bundled backbone ('inceptionv3-int8', 'inceptionv3', 'mobilenetv2') or a manifest path. */
   backbone?: string;
   device?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
   threads?: number;

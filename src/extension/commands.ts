@@ -249,8 +249,9 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
     const cfg = vscode.workspace.getConfiguration(SECTION, folder);
     const pick = await vscode.window.showQuickPick(
       [
-        { label: 'mobilenetv2', description: 'bundled, fast' },
-        { label: 'inceptionv3', description: 'bundled, most accurate (default)' },
+        { label: 'inceptionv3-int8', description: 'bundled, accurate and fast (default)' },
+        { label: 'inceptionv3', description: 'bundled, float32 original' },
+        { label: 'mobilenetv2', description: 'bundled, smallest' },
         { label: 'Custom ONNX backbone…', description: 'a tap manifest (.json) next to its .onnx file' },
       ],
       { placeHolder: `Backbone for new models (now ${session.settings(folder).backbone})` },

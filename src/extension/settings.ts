@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Device } from '../shared/workerProtocol';
 import type { ThresholdMode } from '../shared/model';
+import { DEFAULT_BACKBONE } from '../core/method/options';
 
 export type AutoFlagMode = 'ask' | 'always' | 'never';
 
@@ -39,7 +40,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   };
   const manual = c.get<number | null>('manualThreshold', null);
   return {
-    backbone: c.get<string>('backbone', 'inceptionv3') || 'inceptionv3',
+    backbone: c.get<string>('backbone', DEFAULT_BACKBONE) || DEFAULT_BACKBONE,
     device: c.get<Device>('device', 'auto'),
     inputSize: num('inputSize', 224),
     thresholdMode: c.get<ThresholdMode>('thresholdMode', 'f1'),

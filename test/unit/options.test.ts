@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, FEW_SHOT_IMAGES } from '../../src/core/method/options';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, FEW_SHOT_IMAGES } from '../../src/core/method/options';
+import { BUNDLED_BACKBONE_IDS } from '../../src/core/backbone/backbone';
 import { AnomalyLensError } from '../../src/shared/errors';
 
 test('the PatchCore baseline is plain PatchCore unless a term is asked for explicitly', () => {
@@ -33,4 +36,12 @@ test('few-shot defaults: augmentation on and image-level term off below 16 image
   const baseline = resolveMethod(forTrainingSet({ method: 'patchcore' }, 2));
   assert.equal(baseline.augment, false, 'the PatchCore baseline stays plain');
   assert.equal(baseline.globalWeight, 0);
+});
+
+test('the extension setting defaults to the engine default backbone, a bundled one', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
+  const setting = pkg.contributes.configuration.properties['anomalyLens.backbone'];
+  assert.equal(setting.default, DEFAULT_BACKBONE);
+  assert.ok((BUNDLED_BACKBONE_IDS as readonly string[]).includes(DEFAULT_BACKBONE));
+  assert.match(setting.markdownDescription, new RegExp('`' + DEFAULT_BACKBONE + '`'));
 });

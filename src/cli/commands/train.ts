@@ -13,7 +13,7 @@ import { METHOD_OPTIONS, RUNTIME_OPTIONS, trainOptionsOf } from './common';
 
 export const TRAIN_HELP = `anomaly-lens train <normal images, folders or list files…> --out <model dir> [options]
   --out <dir>              where the model folder is written (replaced only when training succeeds)
-  --backbone <id|file>     mobilenetv2 (default), inceptionv3, or a backbone manifest JSON
+  --backbone <id|file>     inceptionv3-int8 (default), inceptionv3, mobilenetv2, or a backbone manifest JSON
   --method gpmlp|patchcore --alpha <n> --rho <f> --seed <n> --lambda <n> --selector gradient|random
   --score-mode knn|center  --global-weight <n> --k <n> --epochs <n> --augment|--no-augment --threshold-quantile <f>
                        (unset: flips/rotations below 16 images, image-level term weight 1 from 16)

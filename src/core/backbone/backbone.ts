@@ -9,7 +9,7 @@ import { AnomalyLensError } from '../../shared/errors';
 import { createSession, RuntimeOptions, Session, tensor } from '../onnx/runtime';
 import { BackboneManifest, validateBackboneManifest } from './manifest';
 
-export const BUNDLED_BACKBONE_IDS = ['mobilenetv2', 'inceptionv3'] as const;
+export const BUNDLED_BACKBONE_IDS = ['mobilenetv2', 'inceptionv3', 'inceptionv3-int8'] as const;
 export type BundledBackboneId = (typeof BUNDLED_BACKBONE_IDS)[number];
 
 export interface TapOutput {

@@ -47,6 +47,12 @@ export interface BackboneManifest {
   source?: { package?: string; version?: string; sourceHash?: string; converter?: string; notes?: string };
 }
 
+/** The range every input value falls in under `scaling` (RGB in [0, 1] mapped), over all channels. */
+export function scalingRange(scaling: BackboneScaling): [number, number] {
+  const { scale, offset } = scalingAffine(scaling);
+  return [Math.min(...offset), Math.max(...scale.map((s, i) => s + offset[i]))];
+}
+
 /** Per-channel affine map from RGB in [0, 1] to the network input: x·scale + offset. */
 export function scalingAffine(scaling: BackboneScaling): { scale: [number, number, number]; offset: [number, number, number] } {
   switch (scaling) {

@@ -1,5 +1,6 @@
 /** What a benchmark run measures: presets, method variants, ablations. */
 import type { MethodOptions } from '../../shared/model';
+import { DEFAULT_BACKBONE } from '../method/options';
 
 export type Shot = number | 'all';
 
@@ -58,8 +59,8 @@ export const PRESETS: Record<'quick' | 'full', BenchPlan> = {
     shots: [1, 4, 'all'],
     maxTrain: 50,
     maxTest: 80,
-    defaultBackbone: 'inceptionv3',
-    backbones: ['inceptionv3', 'mobilenetv2'],
+    defaultBackbone: DEFAULT_BACKBONE,
+    backbones: [DEFAULT_BACKBONE, 'inceptionv3', 'mobilenetv2'],
     ablations: ABLATIONS,
     ablationShots: [4, 'all'],
     ablationSeeds: [0],
@@ -72,8 +73,8 @@ export const PRESETS: Record<'quick' | 'full', BenchPlan> = {
     shots: [1, 2, 4, 8, 16, 'all'],
     maxTrain: 200,
     maxTest: 0,
-    defaultBackbone: 'inceptionv3',
-    backbones: ['inceptionv3', 'mobilenetv2'],
+    defaultBackbone: DEFAULT_BACKBONE,
+    backbones: [DEFAULT_BACKBONE, 'inceptionv3', 'mobilenetv2'],
     ablations: ABLATIONS,
     ablationShots: [4, 'all'],
     ablationSeeds: [0, 1],

@@ -2,7 +2,7 @@ import type { MethodOptions, PreprocessOptions } from '../../shared/model';
 import { AnomalyLensError } from '../../shared/errors';
 
 /** The bundled backbone new models use (chosen by the benchmark's backbone table, docs/backbones.md). */
-export const DEFAULT_BACKBONE = 'inceptionv3';
+export const DEFAULT_BACKBONE = 'inceptionv3-int8';
 
 /** Defaults; each is justified by docs/benchmarks.md (see docs/method.md). */
 export const DEFAULT_METHOD: MethodOptions = {

@@ -150,3 +150,37 @@ export function convertBundled(spec: BundledBackboneSpec, pkgDir: string): Conve
   });
   return { spec, onnx: converted.onnx, sourceNodes: converted.outputs.map((o) => o.node), sourceHash: files.sourceHash, version: files.version };
 }
+
+/** A bundled backbone derived from another by int8 quantisation (quantize.ts). */
+export interface QuantizedBackboneSpec {
+  id: string;
+  file: string;
+  title: string;
+  /** The float backbone it is quantised from. */
+  base: string;
+  /** Calibration ranges, committed beside the converter (ranges/<id>.json). */
+  rangesFile: string;
+  notes: string;
+}
+
+export const QUANTIZED_BACKBONES: QuantizedBackboneSpec[] = [
+  {
+    id: 'inceptionv3-int8',
+    file: 'inceptionv3-int8.onnx',
+    title: 'Inception-V3, int8 (nsfwjs "inception_v3", quantised)',
+    base: 'inceptionv3',
+    rangesFile: 'inceptionv3-int8.json',
+    notes:
+      'The inceptionv3 backbone with every convolution in int8 (QDQ: 7-bit per-channel weights, uint8 activations with ranges calibrated on generated textures and MNIST digits); pools and concats in float.',
+  },
+];
+
+/** Stored calibration: the ranges plus what they were measured on. */
+export interface StoredRanges {
+  base: string;
+  /** sha256 of the float ONNX file the ranges were measured on. */
+  baseSha256: string;
+  images: number;
+  weightBits: 7 | 8;
+  ranges: Record<string, [number, number]>;
+}
