@@ -88,8 +88,6 @@ export function writeWorkspace(root: string): Workspace {
     'anomalyLens.autoFlag': 'never',
     // The tests start every scan themselves (a background scan would race the cancel and crash tests).
     'anomalyLens.autoScan': false,
-    // The loop is under test, not the backbone: the fast one keeps the run short.
-    'anomalyLens.backbone': 'mobilenetv2',
   }, null, 2)}\n`));
   return { root, masks };
 }
