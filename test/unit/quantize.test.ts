@@ -86,7 +86,12 @@ test('calibration records each tensor’s min and max; quantised net tracks the 
   // Hand check: the input's range is the min/max of the fed values.
   let lo = Infinity;
   let hi = -Infinity;
-  for (const x of inputs) for (const v of x) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  for (const x of inputs) {
+    for (const v of x) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
   assert.deepEqual(ranges.input, [lo, hi]);
   assert.equal(ranges.a[0], 0, 'a Relu output starts at 0');
   const linearName = secondConvOut;
@@ -153,7 +158,11 @@ test('bundled inceptionv3-int8 features stay close to inceptionv3 on generated i
         let uv = 0;
         let uu = 0;
         let vv = 0;
-        for (let i = 0; i < u.length; i++) (uv += u[i] * v[i]), (uu += u[i] * u[i]), (vv += v[i] * v[i]);
+        for (let i = 0; i < u.length; i++) {
+          uv += u[i] * v[i];
+          uu += u[i] * u[i];
+          vv += v[i] * v[i];
+        }
         const cos = uv / Math.sqrt(uu * vv);
         assert.ok(cos > 0.97, `${tap}: cosine ${cos.toFixed(4)}`);
       }
