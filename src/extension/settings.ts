@@ -8,6 +8,8 @@ export type AutoFlagMode = 'ask' | 'always' | 'never';
 
 export interface Settings {
   backbone: string;
+  /** How image scores are read from the map for new models (local = engine default top 2 %, wholeImage = map mean). */
+  imageScore: 'local' | 'wholeImage';
   device: Device;
   inputSize: number;
   thresholdMode: ThresholdMode;
@@ -41,6 +43,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const manual = c.get<number | null>('manualThreshold', null);
   return {
     backbone: c.get<string>('backbone', DEFAULT_BACKBONE) || DEFAULT_BACKBONE,
+    imageScore: c.get<string>('imageScore', 'local') === 'wholeImage' ? 'wholeImage' : 'local',
     device: c.get<Device>('device', 'auto'),
     inputSize: num('inputSize', 224),
     thresholdMode: c.get<ThresholdMode>('thresholdMode', 'f1'),

@@ -74,6 +74,7 @@ test('bad option values and missing required flags exit 2 naming the flag', asyn
     [['scan', 'a', '--model', 'm', '--threads', 'abc'], /--threads must be a positive integer, got "abc"/],
     [['train', 'a', '--out', 'o', '--rho', '2'], /--rho must be a fraction/],
     [['train', 'a', '--out', 'o', '--device', 'tpu'], /--device must be one of auto, cpu/],
+    [['train', 'a', '--out', 'o', '--top-fraction', '1.5'], /--top-fraction must be a fraction in \[0, 1\]/],
   ];
   for (const [args, re] of cases) {
     const io = memoryIo(tempDir());
@@ -184,11 +185,18 @@ test('train passes --augment / --no-augment / --workers through and leaves unset
   deps.saveDetector = async (_d, out) => {
     mkdirSync(out, { recursive: true });
   };
-  for (const extra of [[], ['--no-augment', '--workers', '1'], ['--augment', '--global-weight', '3']]) {
+  for (const extra of [[], ['--no-augment', '--workers', '1'], ['--augment', '--global-weight', '3', '--top-fraction', '1']]) {
     const io = memoryIo(dir);
     assert.equal(await runCli(['train', 'good', '--out', 'model', ...extra], io), 0, io.stderr);
   }
-  assert.deepEqual(seen.map((o) => [o.method?.augment, o.method?.globalWeight, o.workers]), [[undefined, undefined, undefined], [false, undefined, 1], [true, 3, undefined]]);
+  assert.deepEqual(
+    seen.map((o) => [o.method?.augment, o.method?.globalWeight, o.workers, o.method?.topFraction]),
+    [
+      [undefined, undefined, undefined, undefined],
+      [false, undefined, 1, undefined],
+      [true, 3, undefined, 1],
+    ],
+  );
 });
 
 test('the real process exits with the documented codes', () => {

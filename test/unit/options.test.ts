@@ -38,6 +38,14 @@ test('few-shot defaults: augmentation on and image-level term off below 16 image
   assert.equal(baseline.globalWeight, 0);
 });
 
+test('image score: top 2 % mean by default, max for PatchCore, and 1 (the map mean) is allowed', () => {
+  assert.equal(resolveMethod({}).topFraction, 0.02);
+  assert.equal(resolveMethod({ method: 'patchcore' }).topFraction, 0);
+  assert.equal(resolveMethod({ topFraction: 1 }).topFraction, 1);
+  assert.throws(() => resolveMethod({ topFraction: 1.01 }), /topFraction must be in \[0, 1\]/);
+  assert.throws(() => resolveMethod({ topFraction: -0.1 }), /topFraction/);
+});
+
 test('the extension setting defaults to the engine default backbone, a bundled one', () => {
   const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
   const setting = pkg.contributes.configuration.properties['anomalyLens.backbone'];

@@ -29,6 +29,7 @@ export const ABLATIONS: Variant[] = [
   { id: 'noaug', label: 'no few-shot augmentation', method: { method: 'gpmlp', augment: false } },
   { id: 'pc10-aug', label: 'PatchCore ρ=10% with flips and rotations (ours uses them below 16 images)', method: { method: 'patchcore', rho: 0.1, augment: true } },
   { id: 'max', label: 'image score = max of the map (not the top-2 % mean)', method: { method: 'gpmlp', topFraction: 0 } },
+  { id: 'mapmean', label: 'image score = mean of the whole map (whole-image setting)', method: { method: 'gpmlp', topFraction: 1 } },
   { id: 'global3', label: 'image-level term weight 3', method: { method: 'gpmlp', globalWeight: 3 } },
   { id: 'learned', label: 'learned space only (rawWeight 0, METHOD §4 as written)', method: { method: 'gpmlp', rawWeight: 0 } },
   { id: 'learned-floor', label: 'learned space only, repository ≥ 1024 points', method: { method: 'gpmlp', rawWeight: 0, minRepository: 1024 } },

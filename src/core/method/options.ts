@@ -78,7 +78,7 @@ export function resolveMethod(partial: Partial<MethodOptions> = {}): MethodOptio
   if (!(Number.isInteger(o.channelPool) && o.channelPool >= 1)) bad(`channelPool must be a positive integer, got ${o.channelPool}`);
   if (!(o.embedDim >= 1) || o.hidden.some((h) => !(h >= 1))) bad('layer sizes must be ≥ 1');
   if (!(o.thresholdQuantile > 0 && o.thresholdQuantile <= 1)) bad('thresholdQuantile must be in (0, 1]');
-  if (!(o.topFraction >= 0 && o.topFraction < 1)) bad('topFraction must be in [0, 1)');
+  if (!(o.topFraction >= 0 && o.topFraction <= 1)) bad('topFraction must be in [0, 1] (0 = max of the map, 1 = its mean)');
   return o;
 }
 
