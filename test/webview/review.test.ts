@@ -328,12 +328,16 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
   test('screenshots in light and dark themes (artifacts/webview)', async () => {
     for (const theme of ['light', 'dark']) {
       const p = await h.open({ scenario: 'gray8', theme });
+      // Fonts (codicons) and the theme settle the layout first, so the page points below stay on the image.
+      await p.evaluate(() => document.fonts.ready.then(() => undefined));
+      await settle(p);
       await p.keyboard.press('b');
       const a = await toPage(p, 60, 220);
       await p.mouse.move(...a);
       await p.mouse.down();
       await p.mouse.move(a[0] + 90, a[1] + 30, { steps: 5 });
       await p.mouse.up();
+      await p.waitForFunction(() => (window as never as { __host: { saved: unknown[] } }).__host.saved.length >= 1, undefined, { timeout: 10_000 });
       await p.keyboard.press('p');
       for (const [x, y] of [[250, 170], [330, 175], [345, 270], [260, 280]] as const) await p.mouse.click(...(await toPage(p, x, y)));
       await p.keyboard.press('Enter');
