@@ -30,6 +30,7 @@ import { decodeModel } from '../src/core/onnx/reader';
 import { CONVERTER_VERSION } from '../src/core/backbone/convert/version';
 import { BackboneManifest, scalingRange } from '../src/core/backbone/manifest';
 import { createSession, tensor } from '../src/core/onnx/runtime';
+import { writeFileAtomic } from '../src/core/io/atomic';
 
 const root = path.resolve(__dirname, '..');
 
@@ -105,9 +106,7 @@ async function main(): Promise<void> {
       licence: LICENCE(version, spec.modelDir),
       source: { package: 'nsfwjs', version, sourceHash: converted.sourceHash, converter: CONVERTER_VERSION, notes: spec.notes },
     };
-    // Write the model first and the manifest last (each via rename) so a crash never leaves a manifest pointing at a half file.
-    writeAtomic(path.join(outDir, spec.file), converted.onnx);
-    writeAtomic(path.join(outDir, `${spec.id}.manifest.json`), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    await writeBackbone(outDir, converted.onnx, manifest);
     const grid = grids.map((g) => g.join('x')).join(', ');
     console.log(`${spec.id}: wrote ${spec.file} (${(converted.onnx.byteLength / 1e6).toFixed(1)} MB, taps ${grid} at ${spec.inputSize}) in ${Math.round(performance.now() - t)} ms`);
   }
@@ -131,7 +130,7 @@ async function buildQuantized(spec: QuantizedBackboneSpec, outDir: string, force
     // The input's range is known exactly from the scaling; generated images need not reach it.
     ranges[baseManifest.input] = scalingRange(baseManifest.scaling);
     const stored: StoredRanges = { base: spec.base, baseSha256: baseManifest.sha256 ?? '', images: inputs.length, weightBits: DEFAULT_QUANTIZE.weightBits, ranges: roundRanges(ranges) };
-    writeAtomic(rangesPath, Buffer.from(formatRanges(stored)));
+    await writeFileAtomic(rangesPath, formatRanges(stored));
     console.log(`${spec.id}: calibrated ${Object.keys(ranges).length} tensors on ${inputs.length} generated images -> ${path.relative(root, rangesPath)}`);
   }
   const rangesText = fs.readFileSync(rangesPath, 'utf8');
@@ -146,8 +145,7 @@ async function buildQuantized(spec: QuantizedBackboneSpec, outDir: string, force
   }
   const graph = quantizeConvGraph(base.graph, stored.ranges, { weightBits: stored.weightBits });
   const onnx = encodeModel({ irVersion: IR_VERSION, opsetVersion: OPSET, producerName: 'anomaly-lens', producerVersion: CONVERTER_VERSION, graph, metadata: base.metadata });
-  const taps = baseManifest.taps.map((tap) => ({ name: tap.name, stride: tap.stride, channels: tap.channels }));
-  const grids = await measureGrids(onnx, { id: spec.id, inputSize: baseManifest.inputSize, taps });
+  const grids = await measureGrids(onnx, { id: spec.id, inputSize: baseManifest.inputSize, taps: baseManifest.taps });
   const manifest: BackboneManifest = {
     ...baseManifest,
     id: spec.id,
@@ -157,8 +155,7 @@ async function buildQuantized(spec: QuantizedBackboneSpec, outDir: string, force
     title: spec.title,
     source: { ...baseManifest.source, sourceHash, converter: CONVERTER_VERSION, notes: spec.notes },
   };
-  writeAtomic(path.join(outDir, spec.file), onnx);
-  writeAtomic(path.join(outDir, `${spec.id}.manifest.json`), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  await writeBackbone(outDir, onnx, manifest);
   console.log(`${spec.id}: wrote ${spec.file} (${(onnx.byteLength / 1e6).toFixed(1)} MB) from ${spec.base} in ${Math.round(performance.now() - t)} ms`);
 }
 
@@ -170,10 +167,10 @@ function formatRanges(stored: StoredRanges): string {
   return `${top},\n  "ranges": {\n${lines.join(',\n')}\n  }\n}\n`;
 }
 
-function writeAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+/** The model first and the manifest last (each via rename), so a crash never leaves a manifest pointing at a half file. */
+async function writeBackbone(outDir: string, onnx: Uint8Array, manifest: BackboneManifest): Promise<void> {
+  await writeFileAtomic(path.join(outDir, manifest.file), onnx);
+  await writeFileAtomic(path.join(outDir, `${manifest.id}.manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 main().catch((err: unknown) => {

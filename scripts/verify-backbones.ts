@@ -14,6 +14,7 @@ import { PNG } from 'pngjs';
 import { findModelsDir, loadBackbone, TapOutput } from '../src/core/backbone/backbone';
 import { BUNDLED_BACKBONES, BundledBackboneSpec, loadNsfwjsModel, nsfwjsPackageDir, QUANTIZED_BACKBONES } from '../src/core/backbone/convert/nsfwjs';
 import { scalingAffine } from '../src/core/backbone/manifest';
+import { featureAgreement } from '../src/core/backbone/convert/quantize';
 import type { TfjsWeightGroup } from '../src/core/backbone/convert/weights';
 import type { TfGraphModelJson } from '../src/core/backbone/convert/graphModel';
 import { resolveTapNode } from '../src/core/backbone/convert/graphModel';
@@ -245,21 +246,6 @@ async function timeBackbone(ref: string, threads: number, size: number, runs: nu
   }
 }
 
-/** Cosine and ‖b − a‖ / ‖a‖ of two feature maps. */
-function agreement(a: Float32Array, b: Float32Array): { cosine: number; relError: number } {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  let dd = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-    dd += (a[i] - b[i]) ** 2;
-  }
-  return { cosine: ab / Math.sqrt(aa * bb), relError: Math.sqrt(dd / aa) };
-}
-
 async function main(): Promise<void> {
   const size = Number(arg('--size', '224'));
   const threads = Number(arg('--threads', '2'));
@@ -301,7 +287,7 @@ async function main(): Promise<void> {
     for (const s of samples) {
       const a = await base.run(s.data, [1, 3, s.size, s.size]);
       const b = await q.run(s.data, [1, 3, s.size, s.size]);
-      rows.push({ image: s.label, taps: a.taps.map((t, i) => ({ tap: base.manifest.taps[i].name, ...agreement(t.data, b.taps[i].data) })) });
+      rows.push({ image: s.label, taps: a.taps.map((t, i) => ({ tap: base.manifest.taps[i].name, ...featureAgreement(t.data, b.taps[i].data) })) });
     }
     await base.release();
     await q.release();

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { calibrateRanges, roundRanges } from '../../src/core/backbone/convert/calibrate';
 import { QUANTIZED_BACKBONES, StoredRanges } from '../../src/core/backbone/convert/nsfwjs';
-import { activationParams, quantisedTensors, quantizeConvGraph, quantizeWeights, Range } from '../../src/core/backbone/convert/quantize';
+import { activationParams, featureAgreement, quantisedTensors, quantizeConvGraph, quantizeWeights, Range } from '../../src/core/backbone/convert/quantize';
 import { attr, GraphBuilder, IR_VERSION, OPSET } from '../../src/core/onnx/builder';
 import { encodeModel, GraphProtoInit } from '../../src/core/onnx/proto';
 import { decodeModel } from '../../src/core/onnx/reader';
@@ -121,6 +121,14 @@ test('quantising without a needed range names the tensor', () => {
   assert.throws(() => quantizeConvGraph(graph, { input: [0, 1] as Range }), /no calibration range for tensor 'a'.*--calibrate/);
 });
 
+test('feature agreement: cosine and relative error by hand', () => {
+  const a = Float32Array.from([3, 4]);
+  assert.deepEqual(featureAgreement(a, a), { cosine: 1, relError: 0 });
+  const r = featureAgreement(a, Float32Array.from([4, 3]));
+  assert.ok(Math.abs(r.cosine - 24 / 25) < 1e-12);
+  assert.ok(Math.abs(r.relError - Math.sqrt(2) / 5) < 1e-12);
+});
+
 test('ranges round outward to 6 significant digits', () => {
   const r = roundRanges({ t: [-0.1234567, 9.87654321], z: [0, 1] });
   assert.deepEqual(r.t, [-0.123457, 9.87655]);
@@ -152,19 +160,9 @@ test('bundled inceptionv3-int8 features stay close to inceptionv3 on generated i
       const a = await fp.run({ input: tensor(x, [1, 3, 224, 224]) });
       const b = await q.run({ input: tensor(x, [1, 3, 224, 224]) });
       for (const tap of ['mixed2', 'mixed7']) {
-        const u = a[tap].data as Float32Array;
-        const v = b[tap].data as Float32Array;
         assert.deepEqual(b[tap].dims, a[tap].dims);
-        let uv = 0;
-        let uu = 0;
-        let vv = 0;
-        for (let i = 0; i < u.length; i++) {
-          uv += u[i] * v[i];
-          uu += u[i] * u[i];
-          vv += v[i] * v[i];
-        }
-        const cos = uv / Math.sqrt(uu * vv);
-        assert.ok(cos > 0.97, `${tap}: cosine ${cos.toFixed(4)}`);
+        const { cosine } = featureAgreement(a[tap].data as Float32Array, b[tap].data as Float32Array);
+        assert.ok(cosine > 0.97, `${tap}: cosine ${cosine.toFixed(4)}`);
       }
     }
   } finally {

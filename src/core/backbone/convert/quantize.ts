@@ -164,6 +164,21 @@ export function quantizeConvGraph(graph: GraphProtoInit, ranges: Record<string, 
   return { ...graph, nodes, initializers: [...graph.initializers.filter((t) => used.has(t.name)), ...added] };
 }
 
+/** How close a quantised feature map `b` stays to its float original `a`: cosine and ‖b − a‖ / ‖a‖. */
+export function featureAgreement(a: Float32Array, b: Float32Array): { cosine: number; relError: number } {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  let dd = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+    dd += (a[i] - b[i]) ** 2;
+  }
+  return { cosine: ab / Math.sqrt(aa * bb), relError: Math.sqrt(dd / aa) };
+}
+
 function fail(message: string): never {
   throw new Error(message);
 }
