@@ -47,7 +47,7 @@ export interface ImageScore {
   /** Raw patch-score map, row-major width*height, same units as `score`. */
   map: Float32Array;
   /** Scores of the fused terms, for display and ablation. */
-  parts: { patch: number; global?: number };
+  parts: { patch: number; mapMean?: number; global?: number };
 }
 
 export interface ScanFailure {

@@ -64,6 +64,11 @@ export interface MethodOptions {
   topFraction: number;
   /** Weight of the image-level (global feature) term in the fused score; 0 disables it. */
   globalWeight: number;
+  /**
+   * Weight of the whole-map term: the mean of the whole anomaly map, as a z-score of held-out
+   * normal images, added to the patch term's z-score; 0 disables it (models saved before it existed read as 0).
+   */
+  mapMeanWeight: number;
   /** Augment training images with flips and 90° rotations. */
   augment: boolean;
   /** Quantile of held-out normal scores used as the default threshold. */
@@ -81,6 +86,8 @@ export interface CalibrationStats {
   /** Image-term statistics for score fusion (mean and std of held-out normal scores). */
   patchStats: { mean: number; std: number };
   globalStats?: { mean: number; std: number };
+  /** Whole-map term statistics (present when mapMeanWeight > 0). */
+  mapMeanStats?: { mean: number; std: number };
   /** Labelled anomalies used for an F1 threshold, when any. */
   anomalyCount: number;
 }

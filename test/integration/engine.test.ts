@@ -128,6 +128,29 @@ test('loading refuses a model from another backbone or a newer format, with spec
   }
 });
 
+test('a model saved before the whole-map term existed loads and scores by its patch term', async () => {
+  const dir = path.join(tmp, 'b');
+  const manifestFile = path.join(dir, 'model.json');
+  const original = fs.readFileSync(manifestFile, 'utf8');
+  try {
+    const m = JSON.parse(original);
+    delete m.options.mapMeanWeight;
+    delete m.calibration.mapMeanStats;
+    m.options.globalWeight = 0;
+    fs.writeFileSync(manifestFile, JSON.stringify(m));
+    const legacy = await loadDetector(dir, runtime);
+    try {
+      assert.equal(legacy.manifest.options.mapMeanWeight, 0);
+      const r = await legacy.scoreSource(bad[0].src);
+      assert.equal(r.score, r.parts.patch);
+    } finally {
+      await legacy.release();
+    }
+  } finally {
+    fs.writeFileSync(manifestFile, original);
+  }
+});
+
 test('training on unreadable files only fails with TRAINING_SET_EMPTY naming the cause', async () => {
   const broken: ImageSource = { name: 'broken.png', read: async () => Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) };
   await assert.rejects(
@@ -177,8 +200,8 @@ test('a contaminated fit ranks the folder’s own anomalies at the top', async (
   }
 });
 
-test('every scoring variant trains and scores: distance to centre, k = 3, image-level term, learned space only', async () => {
-  for (const method of [{ scoreMode: 'center' as const }, { k: 3 }, { globalWeight: 1 }, { rawWeight: 0 }, { lambda: 0 }]) {
+test('every scoring variant trains and scores: distance to centre, k = 3, image-level term, whole-map term, learned space only', async () => {
+  for (const method of [{ scoreMode: 'center' as const }, { k: 3 }, { globalWeight: 1 }, { mapMeanWeight: 2, globalWeight: 0 }, { rawWeight: 0 }, { lambda: 0 }]) {
     const det = await trainDetector(train.slice(0, 3).map((s) => s.src), { method: { ...fast, ...method }, ...runtime });
     try {
       const good0 = await det.scoreSource(good[0].src);

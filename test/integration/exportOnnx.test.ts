@@ -53,6 +53,8 @@ const VARIANTS: { name: string; method: Partial<MethodOptions> }[] = [
   { name: 'default', method: { maxEpochs: 4, patience: 2, seed: 1 } },
   // Joint space, image-level term, k > 1 and a top-fraction image score, all at once.
   { name: 'joint-global-k3-top', method: { maxEpochs: 3, patience: 2, seed: 2, rawWeight: 0.5, globalWeight: 1, k: 3, topFraction: 0.01 } },
+  // Whole-map term alone (the image-level term off), read as ReduceMean of the canvas.
+  { name: 'map-mean-term', method: { maxEpochs: 3, patience: 2, seed: 4, globalWeight: 0, mapMeanWeight: 1.5 } },
   { name: 'patchcore', method: { method: 'patchcore', rho: 0.05, seed: 3 } },
 ];
 
@@ -308,6 +310,7 @@ for (const variant of VARIANTS) {
     // Reference: the engine, loaded from the saved folder like any user would.
     const engine = await loadDetector(modelDir, runtime);
     const scaling = engine.manifest.backbone.scaling as Scaling;
+    assert.equal(sidecar.scoring.mapMeanTerm?.weight ?? 0, engine.manifest.options.mapMeanWeight, 'whole-map term in the sidecar');
     // Fresh session straight from onnxruntime-node: no project code on the scoring path.
     const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
     assert.deepEqual([...session.outputNames].sort(), ['anomaly_map', 'pred_label', 'pred_mask', 'pred_score', 'pred_score_normalized']);

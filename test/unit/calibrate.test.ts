@@ -10,7 +10,7 @@ test('quantile interpolates linearly between order statistics', () => {
 
 test('normal-quantile threshold puts the threshold at normalised 0.5 and the median near 0.25', () => {
   const normal = Array.from({ length: 101 }, (_, i) => i / 100); // 0 … 1
-  const cal = calibrate(normal, [], 0.9, { mean: 0, std: 1 });
+  const cal = calibrate(normal, [], 0.9, { patchStats: { mean: 0, std: 1 } });
   assert.equal(cal.mode, 'normal-quantile');
   assert.ok(Math.abs(cal.threshold - 0.9) < 1e-9);
   assert.equal(normalizeScore(cal.threshold, cal.threshold, cal.spread), 0.5);
@@ -23,7 +23,7 @@ test('F1 threshold separates labelled anomalies from normals when they are separ
   const { threshold, f1 } = f1Threshold([0.1, 0.2, 0.3], [0.8, 0.9]);
   assert.equal(f1, 1);
   assert.ok(threshold > 0.3 && threshold < 0.8);
-  const cal = calibrate([0.1, 0.2, 0.3], [0.8, 0.9], 0.99, { mean: 0, std: 1 });
+  const cal = calibrate([0.1, 0.2, 0.3], [0.8, 0.9], 0.99, { patchStats: { mean: 0, std: 1 } });
   assert.equal(cal.mode, 'f1');
   assert.equal(cal.anomalyCount, 2);
 });

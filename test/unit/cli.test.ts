@@ -185,16 +185,16 @@ test('train passes --augment / --no-augment / --workers through and leaves unset
   deps.saveDetector = async (_d, out) => {
     mkdirSync(out, { recursive: true });
   };
-  for (const extra of [[], ['--no-augment', '--workers', '1'], ['--augment', '--global-weight', '3', '--top-fraction', '1']]) {
+  for (const extra of [[], ['--no-augment', '--workers', '1'], ['--augment', '--global-weight', '3', '--top-fraction', '1', '--map-mean-weight', '0.5']]) {
     const io = memoryIo(dir);
     assert.equal(await runCli(['train', 'good', '--out', 'model', ...extra], io), 0, io.stderr);
   }
   assert.deepEqual(
-    seen.map((o) => [o.method?.augment, o.method?.globalWeight, o.workers, o.method?.topFraction]),
+    seen.map((o) => [o.method?.augment, o.method?.globalWeight, o.workers, o.method?.topFraction, o.method?.mapMeanWeight]),
     [
-      [undefined, undefined, undefined, undefined],
-      [false, undefined, 1, undefined],
-      [true, 3, undefined, 1],
+      [undefined, undefined, undefined, undefined, undefined],
+      [false, undefined, 1, undefined, undefined],
+      [true, 3, undefined, 1, 0.5],
     ],
   );
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, FEW_SHOT_IMAGES } from '../../src/core/method/options';
+import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, FEW_SHOT_IMAGES, MAP_MEAN_WEIGHT } from '../../src/core/method/options';
 import { BUNDLED_BACKBONE_IDS } from '../../src/core/backbone/backbone';
 import { AnomalyLensError } from '../../src/shared/errors';
 
@@ -23,19 +23,25 @@ test('undefined fields keep their defaults; invalid options are BAD_ARGUMENT err
   assert.throws(() => resolvePreprocess({ resize: 200, crop: 224 }), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT');
 });
 
-test('few-shot defaults: augmentation on and image-level term off below 16 images, the reverse from 16, explicit choices kept', () => {
+test('training-set defaults: augmentation below 16 images, the whole-map term from 16, explicit choices kept', () => {
   const few = resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES - 1));
   assert.equal(few.augment, true);
+  assert.equal(few.mapMeanWeight, 0);
   assert.equal(few.globalWeight, 0);
   const many = resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES));
   assert.equal(many.augment, false);
-  assert.equal(many.globalWeight, 1);
-  const chosen = resolveMethod(forTrainingSet({ augment: false, globalWeight: 3 }, 2));
+  assert.equal(many.mapMeanWeight, MAP_MEAN_WEIGHT);
+  assert.ok(MAP_MEAN_WEIGHT > 0);
+  assert.equal(many.globalWeight, 0);
+  const chosen = resolveMethod(forTrainingSet({ augment: false, globalWeight: 3, mapMeanWeight: 0.5 }, 2));
   assert.equal(chosen.augment, false);
   assert.equal(chosen.globalWeight, 3);
-  const baseline = resolveMethod(forTrainingSet({ method: 'patchcore' }, 2));
+  assert.equal(chosen.mapMeanWeight, 0.5);
+  assert.equal(resolveMethod(forTrainingSet({ mapMeanWeight: 0 }, 200)).mapMeanWeight, 0, 'an explicit 0 is kept');
+  const baseline = resolveMethod(forTrainingSet({ method: 'patchcore' }, 200));
   assert.equal(baseline.augment, false, 'the PatchCore baseline stays plain');
   assert.equal(baseline.globalWeight, 0);
+  assert.equal(baseline.mapMeanWeight, 0);
 });
 
 test('image score: top 2 % mean by default, max for PatchCore, and 1 (the map mean) is allowed', () => {

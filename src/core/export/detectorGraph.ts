@@ -68,6 +68,7 @@ function blur(g: GraphBuilder, x: Value, sigma: number): Value {
 function imageScore(g: GraphBuilder, canvas: Value, topFraction: number): Value {
   const flat = g.op('Reshape', [canvas, g.constInt64([0, -1])]);
   if (topFraction <= 0) return g.op('ReduceMax', [flat], { axes: attr.ints([1]), keepdims: attr.int(0) });
+  if (topFraction >= 1) return g.reduceMean(flat, [1], false);
   const n = Math.max(1, Math.round(SCORE_CANVAS * SCORE_CANVAS * topFraction));
   const [top] = g.opN('TopK', [flat, g.constInt64([n])], 2, { axis: attr.int(1), largest: attr.int(1), sorted: attr.int(1) });
   return g.reduceMean(top, [1], false);
@@ -122,13 +123,17 @@ export function buildDetectorGraph(spec: DetectorGraphSpec): Uint8Array {
   let canvas = g.op('Resize', [grid, '', '', canvasSize], resizeAttrs);
   if (o.blurSigma > 0) canvas = blur(g, canvas, (o.blurSigma * SCORE_CANVAS) / 224);
 
-  // Image score, fused with the image-level term as fuseScore does.
+  // Image score, fused with the whole-map and image-level terms as fuseScore does.
   let s = imageScore(g, canvas, o.topFraction); // [N]
   const cal = manifest.calibration;
-  if (o.globalWeight > 0 && score.outputs.global_nn && cal.globalStats) {
-    const gz = g.op('Div', [g.sub(g.op('Reshape', [score.outputs.global_nn, g.constInt64([-1])]), scalar(g, cal.globalStats.mean)), scalar(g, cal.globalStats.std)]);
-    const pz = g.op('Div', [g.sub(s, scalar(g, cal.patchStats.mean)), scalar(g, cal.patchStats.std)]);
-    s = g.add(pz, g.mul(scalar(g, o.globalWeight), gz));
+  const z = (v: Value, st: { mean: number; std: number }) => g.op('Div', [g.sub(v, scalar(g, st.mean)), scalar(g, st.std)]);
+  const useGlobal = o.globalWeight > 0 && score.outputs.global_nn !== undefined && cal.globalStats !== undefined;
+  const useMean = o.mapMeanWeight > 0 && cal.mapMeanStats !== undefined;
+  if (useGlobal || useMean) {
+    let fused = z(s, cal.patchStats);
+    if (useGlobal) fused = g.add(fused, g.mul(scalar(g, o.globalWeight), z(g.op('Reshape', [score.outputs.global_nn, g.constInt64([-1])]), cal.globalStats!)));
+    if (useMean) fused = g.add(fused, g.mul(scalar(g, o.mapMeanWeight), z(imageScore(g, canvas, 1), cal.mapMeanStats!)));
+    s = fused;
   }
   g.output(s, OUTPUT_NAMES.score, [N]);
   const norm = g.add(scalar(g, 0.5), g.op('Div', [g.sub(s, scalar(g, cal.threshold)), scalar(g, 2 * cal.spread)]));

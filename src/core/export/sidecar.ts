@@ -36,6 +36,8 @@ export interface ExportSidecar {
     blurSigmaCanvasPx: number;
     imageScore: string;
     globalTerm: { weight: number; patchStats: { mean: number; std: number }; globalStats?: { mean: number; std: number } } | null;
+    /** Whole-map term: + weight · (mean of the canvas − mean) / std, with the patch term also a z-score. */
+    mapMeanTerm: { weight: number; patchStats: { mean: number; std: number }; mapMeanStats: { mean: number; std: number } } | null;
     k: number;
     mode: string;
     jointSpace: boolean;
@@ -79,8 +81,10 @@ export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'd
     scoring: {
       canvas: SCORE_CANVAS,
       blurSigmaCanvasPx: (opts.blurSigma * SCORE_CANVAS) / 224,
-      imageScore: opts.topFraction > 0 ? `mean of the top ${opts.topFraction} of the blurred canvas` : 'max of the blurred canvas',
+      imageScore:
+        opts.topFraction >= 1 ? 'mean of the blurred canvas' : opts.topFraction > 0 ? `mean of the top ${opts.topFraction} of the blurred canvas` : 'max of the blurred canvas',
       globalTerm: opts.globalWeight > 0 && cal.globalStats ? { weight: opts.globalWeight, patchStats: cal.patchStats, globalStats: cal.globalStats } : null,
+      mapMeanTerm: opts.mapMeanWeight > 0 && cal.mapMeanStats ? { weight: opts.mapMeanWeight, patchStats: cal.patchStats, mapMeanStats: cal.mapMeanStats } : null,
       k: opts.k,
       mode: opts.method === 'patchcore' ? 'patchcore-knn' : opts.scoreMode,
       jointSpace: opts.rawWeight > 0 && opts.method !== 'patchcore',

@@ -51,8 +51,7 @@ export function calibrate(
   normalScores: number[],
   anomalyScores: number[],
   quantileLevel: number,
-  patchStats: { mean: number; std: number },
-  globalStats?: { mean: number; std: number },
+  terms: Pick<CalibrationStats, 'patchStats' | 'globalStats' | 'mapMeanStats'>,
 ): CalibrationStats {
   const sorted = [...normalScores].sort((a, b) => a - b);
   let mode: ThresholdMode = 'normal-quantile';
@@ -67,7 +66,8 @@ export function calibrate(
   const median = quantile(sorted, 0.5);
   let spread = 2 * (threshold - median);
   if (!(spread > 1e-9)) spread = Math.max(Math.abs(threshold) * 0.1, 1e-6);
-  return { mode, threshold, normalScores: sorted, spread, patchStats, globalStats, anomalyCount: anomalyScores.length };
+  const { patchStats, globalStats, mapMeanStats } = terms;
+  return { mode, threshold, normalScores: sorted, spread, patchStats, globalStats, mapMeanStats, anomalyCount: anomalyScores.length };
 }
 
 /** The normalisation shared with the UI (threshold at 0.5), so both always agree. */

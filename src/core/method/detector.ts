@@ -52,6 +52,8 @@ export interface RawScore {
   /** Blurred score canvas (SCORE_CANVAS²) over the crop. */
   canvas: Float32Array;
   patch: number;
+  /** Mean of the whole canvas (the whole-map term). */
+  mapMean: number;
   global?: number;
 }
 
@@ -77,7 +79,7 @@ export async function runScore(
   const canvas = scoreCanvas(reduceNeighbours(nn, P, kEff), f.gridW, f.gridH, options);
   const patch = imageScoreFromCanvas(canvas, options.topFraction);
   const global = res.global_nn ? (res.global_nn.data as Float32Array)[0] : undefined;
-  return { canvas, patch, global };
+  return { canvas, patch, mapMean: canvasMean(canvas), global };
 }
 
 /**
@@ -104,16 +106,33 @@ export function imageScoreFromCanvas(canvas: Float32Array, topFraction: number):
   return s / n;
 }
 
+function canvasMean(canvas: Float32Array): number {
+  let s = 0;
+  for (const v of canvas) s += v;
+  return s / canvas.length;
+}
+
 export function imageScoreFromGrid(grid: Float32Array, gridW: number, gridH: number, options: Pick<MethodOptions, 'blurSigma' | 'topFraction'>): number {
   return imageScoreFromCanvas(scoreCanvas(grid, gridW, gridH, options), options.topFraction);
 }
 
-/** Fuses the patch and image-level terms as z-scores of held-out normal statistics. */
-export function fuseScore(raw: Pick<RawScore, 'patch' | 'global'>, options: MethodOptions, cal: Pick<CalibrationStats, 'patchStats' | 'globalStats'>): number {
-  if (options.globalWeight <= 0 || raw.global === undefined || !cal.globalStats) return raw.patch;
-  const p = (raw.patch - cal.patchStats.mean) / cal.patchStats.std;
-  const g = (raw.global - cal.globalStats.mean) / cal.globalStats.std;
-  return p + options.globalWeight * g;
+/**
+ * Fuses the patch term with the whole-map and image-level terms, each as a z-score of held-out
+ * normal statistics; with both extra terms off the score is the patch term itself.
+ */
+export function fuseScore(
+  raw: Pick<RawScore, 'patch' | 'global'> & { mapMean?: number },
+  options: MethodOptions,
+  cal: Pick<CalibrationStats, 'patchStats' | 'globalStats' | 'mapMeanStats'>,
+): number {
+  const useGlobal = options.globalWeight > 0 && raw.global !== undefined && cal.globalStats !== undefined;
+  const useMean = options.mapMeanWeight > 0 && raw.mapMean !== undefined && cal.mapMeanStats !== undefined;
+  if (!useGlobal && !useMean) return raw.patch;
+  const z = (v: number, st: { mean: number; std: number }) => (v - st.mean) / st.std;
+  let s = z(raw.patch, cal.patchStats);
+  if (useGlobal) s += options.globalWeight * z(raw.global as number, cal.globalStats as { mean: number; std: number });
+  if (useMean) s += options.mapMeanWeight * z(raw.mapMean as number, cal.mapMeanStats as { mean: number; std: number });
+  return s;
 }
 
 export class Detector implements FittedDetector {
@@ -152,7 +171,7 @@ export class Detector implements FittedDetector {
       threshold: cal.threshold,
       anomalous: score > cal.threshold,
       map: mapToImage(raw.canvas, SCORE_CANVAS, SCORE_CANVAS, f.crop, f.imageW, f.imageH, 0),
-      parts: { patch: raw.patch, global: raw.global },
+      parts: { patch: raw.patch, mapMean: raw.mapMean, global: raw.global },
     };
   }
 

@@ -176,7 +176,7 @@ export async function fitDetector(
   const bankPos = Uint32Array.from(selected, (r) => pos[r]);
   const sources = [...new Set(input.source)];
   const calSession = await createSession(buildDetectorScoreGraph(state, options, D, true), runtime);
-  const raws: { src: number; patch: number; global?: number }[] = [];
+  const raws: { src: number; patch: number; mapMean: number; global?: number }[] = [];
   try {
     const rng = new Rng(options.seed + 9);
     const chosen = looAll || sources.length <= MAX_CALIBRATION_IMAGES ? sources : Array.from(rng.permutation(sources.length).subarray(0, MAX_CALIBRATION_IMAGES), (i) => sources[i]);
@@ -187,7 +187,7 @@ export async function fitDetector(
       const penalty = single ? neighbourhoodPenalty(f, bankPos, state.bankRows) : imagePenalty(bankSource, src);
       const globalPenalty = state.globalRows > 0 ? Float32Array.from(input.source, (s) => (s === src && !single ? 1e30 : 0)) : undefined;
       const raw = await runScore(calSession, f, options, { ...penalty, global: globalPenalty });
-      raws.push({ src, patch: raw.patch, global: raw.global });
+      raws.push({ src, patch: raw.patch, mapMean: raw.mapMean, global: raw.global });
     }
   } finally {
     await calSession.release();
@@ -195,15 +195,16 @@ export async function fitDetector(
   const patchStats = meanStd(raws.map((r) => r.patch));
   const globals = raws.filter((r) => r.global !== undefined && Number.isFinite(r.global) && r.global < 1e14).map((r) => r.global as number);
   const globalStats = state.globalRows > 0 && globals.length > 0 ? meanStd(globals) : undefined;
-  const stats = { patchStats, globalStats };
+  const mapMeanStats = options.mapMeanWeight > 0 ? meanStd(raws.map((r) => r.mapMean)) : undefined;
+  const stats = { patchStats, globalStats, mapMeanStats };
   const normalScores = raws.map((r) => fuseScore(r, options, stats));
 
-  const provisional = makeManifest(extractor, options, state, input, epochs, started, calibrate(normalScores, [], options.thresholdQuantile, patchStats, globalStats));
+  const provisional = makeManifest(extractor, options, state, input, epochs, started, calibrate(normalScores, [], options.thresholdQuantile, stats));
   let detector = await Detector.create(provisional, state, extractor, runtime, maxPixels);
   if (input.anomalies.length > 0) {
     const anomalyScores: number[] = [];
     for (const a of input.anomalies) anomalyScores.push((await detector.scoreFeatures(a)).score);
-    const calibration = calibrate(normalScores, anomalyScores, options.thresholdQuantile, patchStats, globalStats);
+    const calibration = calibrate(normalScores, anomalyScores, options.thresholdQuantile, stats);
     detector = detector.withCalibration(calibration);
   }
   ctx.onProgress?.({ stage: 'calibration', done: 1, total: 1 });

@@ -33,7 +33,9 @@ export const DEFAULT_METHOD: MethodOptions = {
   // Mean of the hottest 2 % of the map (about a 32-px square at 224) rather than its max: in the
   // few-shot sweep this led the max by 1–14 points at 1 and 4 shots (docs/method.md).
   topFraction: 0.02,
-  globalWeight: 1,
+  // The image-level (global feature) term lost to the whole-map term at every size measured (docs/method.md).
+  globalWeight: 0,
+  mapMeanWeight: 0,
   augment: false,
   thresholdQuantile: 0.99,
   seed: 0,
@@ -42,12 +44,15 @@ export const DEFAULT_METHOD: MethodOptions = {
 /** Below this many training images the method is in its few-shot regime (METHOD §5). */
 export const FEW_SHOT_IMAGES = 16;
 
+/** Weight of the whole-map term from FEW_SHOT_IMAGES training images on (docs/method.md). */
+export const MAP_MEAN_WEIGHT = 2;
+
 /**
  * Defaults that depend on the training set's size, filled only where the caller left them
  * unset (measured in docs/method.md): with fewer than FEW_SHOT_IMAGES images, flips and 90°
- * rotations augment the training images, and the image-level term is off (a nearest-image
- * distance over a handful of images is noise); from FEW_SHOT_IMAGES on, no augmentation and
- * the image-level term at weight 1. The PatchCore baseline stays plain PatchCore.
+ * rotations augment the training images and the image score is the patch term alone; from
+ * FEW_SHOT_IMAGES on, no augmentation and the whole-map term at MAP_MEAN_WEIGHT. The PatchCore
+ * baseline stays plain PatchCore.
  */
 export function forTrainingSet(partial: Partial<MethodOptions>, images: number): Partial<MethodOptions> {
   if (partial.method === 'patchcore') return partial;
@@ -55,7 +60,7 @@ export function forTrainingSet(partial: Partial<MethodOptions>, images: number):
   return {
     ...partial,
     augment: partial.augment ?? few,
-    globalWeight: partial.globalWeight ?? (few ? 0 : DEFAULT_METHOD.globalWeight),
+    mapMeanWeight: partial.mapMeanWeight ?? (few ? 0 : MAP_MEAN_WEIGHT),
   };
 }
 
@@ -63,7 +68,7 @@ export function forTrainingSet(partial: Partial<MethodOptions>, images: number):
 export const DEFAULT_PREPROCESS: PreprocessOptions = { resize: 224, crop: 224, intensity: 'auto' };
 
 /** The PatchCore baseline is plain PatchCore (image score = max of the map, no image-level term) unless asked otherwise. */
-const PATCHCORE_DEFAULTS: Partial<MethodOptions> = { globalWeight: 0, rawWeight: 0, topFraction: 0 };
+const PATCHCORE_DEFAULTS: Partial<MethodOptions> = { globalWeight: 0, mapMeanWeight: 0, rawWeight: 0, topFraction: 0 };
 
 export function resolveMethod(partial: Partial<MethodOptions> = {}): MethodOptions {
   const base = partial.method === 'patchcore' ? { ...DEFAULT_METHOD, ...PATCHCORE_DEFAULTS } : DEFAULT_METHOD;
@@ -78,6 +83,7 @@ export function resolveMethod(partial: Partial<MethodOptions> = {}): MethodOptio
   if (!(Number.isInteger(o.channelPool) && o.channelPool >= 1)) bad(`channelPool must be a positive integer, got ${o.channelPool}`);
   if (!(o.embedDim >= 1) || o.hidden.some((h) => !(h >= 1))) bad('layer sizes must be ≥ 1');
   if (!(o.thresholdQuantile > 0 && o.thresholdQuantile <= 1)) bad('thresholdQuantile must be in (0, 1]');
+  if (!(o.mapMeanWeight >= 0)) bad(`mapMeanWeight must be ≥ 0, got ${o.mapMeanWeight}`);
   if (!(o.topFraction >= 0 && o.topFraction <= 1)) bad('topFraction must be in [0, 1] (0 = max of the map, 1 = its mean)');
   return o;
 }
