@@ -30,6 +30,7 @@ import { AnnotationStore } from './annotationStore';
 import { annotationValidator } from './annotationValidator';
 import { Findings, errorFinding, findingFromAnnotation, type Entry } from './findings';
 import type { Logger } from './log';
+import { imageScoreMethod } from './imageScoreMode';
 import { readSettings, type Settings } from './settings';
 import { effectiveThreshold, renormalize, thresholdOverride } from './threshold';
 import { isReviewed } from './treeModel';
@@ -283,7 +284,7 @@ export class Session implements vscode.Disposable {
       maxPixels: s.maxImagePixels,
       // The whole image, as the engine's default: a centre crop would hide defects at the borders.
       preprocess: { crop, resize: crop },
-      ...(s.imageScore === 'wholeImage' ? { method: { topFraction: 1 } } : {}),
+      ...imageScoreMethod(s.imageScore),
     };
   }
 
@@ -584,3 +585,4 @@ function newModelDirName(): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `m-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
+

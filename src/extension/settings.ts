@@ -3,13 +3,18 @@ import * as vscode from 'vscode';
 import type { Device } from '../shared/workerProtocol';
 import type { ThresholdMode } from '../shared/model';
 import { DEFAULT_BACKBONE } from '../core/method/options';
+import { parseImageScoreMode, type ImageScoreMode } from './imageScoreMode';
 
 export type AutoFlagMode = 'ask' | 'always' | 'never';
 
+
 export interface Settings {
   backbone: string;
-  /** How image scores are read from the map for new models (local = engine default top 2 %, wholeImage = map mean). */
-  imageScore: 'local' | 'wholeImage';
+  /**
+   * How image scores are read from the map for new models: auto = the engine's defaults (top 2 %,
+   * plus the whole-map term from 16 images), local = top 2 % only, wholeImage = map mean only.
+   */
+  imageScore: ImageScoreMode;
   device: Device;
   inputSize: number;
   thresholdMode: ThresholdMode;
@@ -43,7 +48,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const manual = c.get<number | null>('manualThreshold', null);
   return {
     backbone: c.get<string>('backbone', DEFAULT_BACKBONE) || DEFAULT_BACKBONE,
-    imageScore: c.get<string>('imageScore', 'local') === 'wholeImage' ? 'wholeImage' : 'local',
+    imageScore: parseImageScoreMode(c.get<string>('imageScore', 'auto')),
     device: c.get<Device>('device', 'auto'),
     inputSize: num('inputSize', 224),
     thresholdMode: c.get<ThresholdMode>('thresholdMode', 'f1'),
@@ -66,3 +71,4 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     brushSize: Math.max(1, num('review.brushSize', 16)),
   };
 }
+

@@ -45,7 +45,7 @@ export const DEFAULT_METHOD: MethodOptions = {
 export const FEW_SHOT_IMAGES = 16;
 
 /** Weight of the whole-map term from FEW_SHOT_IMAGES training images on (docs/method.md). */
-export const MAP_MEAN_WEIGHT = 2;
+export const MAP_MEAN_WEIGHT = 5;
 
 /**
  * Defaults that depend on the training set's size, filled only where the caller left them

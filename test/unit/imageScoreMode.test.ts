@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { IMAGE_SCORE_MODES, imageScoreMethod, parseImageScoreMode } from '../../src/extension/imageScoreMode';
+import { forTrainingSet, resolveMethod } from '../../src/core/method/options';
+
+const resolved = (mode: (typeof IMAGE_SCORE_MODES)[number], images: number) => resolveMethod(forTrainingSet(imageScoreMethod(mode).method ?? {}, images));
+
+test('auto keeps the engine defaults: top 2 % alone below 16 images, the whole-map term from 16', () => {
+  assert.equal(resolved('auto', 4).mapMeanWeight, 0);
+  assert.ok(resolved('auto', 50).mapMeanWeight > 0);
+  assert.equal(resolved('auto', 50).topFraction, 0.02);
+});
+
+test('local is the top 2 % mean only, at every training-set size', () => {
+  const o = resolved('local', 50);
+  assert.equal(o.mapMeanWeight, 0);
+  assert.equal(o.topFraction, 0.02);
+});
+
+test('wholeImage reads the mean of the whole map and adds no second copy of it', () => {
+  const o = resolved('wholeImage', 50);
+  assert.equal(o.topFraction, 1);
+  assert.equal(o.mapMeanWeight, 0);
+});
+
+test('unknown or missing setting values fall back to auto', () => {
+  assert.equal(parseImageScoreMode('wholeImage'), 'wholeImage');
+  assert.equal(parseImageScoreMode('WHOLE'), 'auto');
+  assert.equal(parseImageScoreMode(undefined), 'auto');
+});
+
+test('package.json declares exactly the modes the extension understands, defaulting to auto', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+  const decl = pkg.contributes.configuration.properties['anomalyLens.imageScore'];
+  assert.deepEqual(decl.enum, [...IMAGE_SCORE_MODES]);
+  assert.equal(decl.default, 'auto');
+});
