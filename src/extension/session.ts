@@ -585,4 +585,3 @@ function newModelDirName(): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `m-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
-

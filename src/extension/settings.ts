@@ -7,7 +7,6 @@ import { parseImageScoreMode, type ImageScoreMode } from './imageScoreMode';
 
 export type AutoFlagMode = 'ask' | 'always' | 'never';
 
-
 export interface Settings {
   backbone: string;
   /**
@@ -71,4 +70,3 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     brushSize: Math.max(1, num('review.brushSize', 16)),
   };
 }
-

@@ -108,11 +108,20 @@ test('the same inputs and seed give a bit-identical model; save → load scores 
   }
 });
 
+/** Runs `edit` on a model file, then puts the original bytes back whatever happened. */
+async function restoringFile(file: string, edit: (original: string) => Promise<void>): Promise<void> {
+  const original = fs.readFileSync(file, 'utf8');
+  try {
+    await edit(original);
+  } finally {
+    fs.writeFileSync(file, original);
+  }
+}
+
 test('loading refuses a model from another backbone or a newer format, with specific errors', async () => {
   const dir = path.join(tmp, 'a');
   const manifestFile = path.join(dir, 'model.json');
-  const original = fs.readFileSync(manifestFile, 'utf8');
-  try {
+  await restoringFile(manifestFile, async (original) => {
     const m = JSON.parse(original);
     m.backbone.sha256 = '0'.repeat(64);
     fs.writeFileSync(manifestFile, JSON.stringify(m));
@@ -123,16 +132,13 @@ test('loading refuses a model from another backbone or a newer format, with spec
     fs.writeFileSync(path.join(dir, 'bank.f32'), Buffer.alloc(8));
     fs.writeFileSync(manifestFile, original);
     await assert.rejects(loadDetector(dir, runtime), (e: unknown) => e instanceof AnomalyLensError && e.code === 'MODEL_INVALID' && /bank/.test(e.message));
-  } finally {
-    fs.writeFileSync(manifestFile, original);
-  }
+  });
 });
 
 test('a model saved before the whole-map term existed loads and scores by its patch term', async () => {
   const dir = path.join(tmp, 'b');
   const manifestFile = path.join(dir, 'model.json');
-  const original = fs.readFileSync(manifestFile, 'utf8');
-  try {
+  await restoringFile(manifestFile, async (original) => {
     const m = JSON.parse(original);
     delete m.options.mapMeanWeight;
     delete m.calibration.mapMeanStats;
@@ -146,9 +152,7 @@ test('a model saved before the whole-map term existed loads and scores by its pa
     } finally {
       await legacy.release();
     }
-  } finally {
-    fs.writeFileSync(manifestFile, original);
-  }
+  });
 });
 
 test('training on unreadable files only fails with TRAINING_SET_EMPTY naming the cause', async () => {

@@ -6,6 +6,7 @@ import { deps } from '../deps';
 import { AnomalyLensError, describeError } from '../../shared/errors';
 import { num, parse, required, str, strs, flag } from '../args';
 import { replaceDirAtomic } from '../../core/io/atomic';
+import { MAP_MEAN_WEIGHT } from '../../core/method/options';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { findImages, toSource } from '../sources';
@@ -16,7 +17,7 @@ export const TRAIN_HELP = `anomaly-lens train <normal images, folders or list fi
   --backbone <id|file>     inceptionv3-int8 (default), inceptionv3, mobilenetv2, or a backbone manifest JSON
   --method gpmlp|patchcore --alpha <n> --rho <f> --seed <n> --lambda <n> --selector gradient|random
   --score-mode knn|center  --global-weight <n> --map-mean-weight <n> --top-fraction <f> --k <n> --epochs <n> --augment|--no-augment --threshold-quantile <f>
-                       (unset: flips/rotations below 16 images, image-level term weight 1 from 16)
+                       (unset: flips/rotations below 16 images, whole-map term weight ${MAP_MEAN_WEIGHT} from 16)
   --anomalies <path>       labelled anomalous images/folders (repeatable): F1 threshold
   --contaminated <folder>  fit on a folder that may hold anomalies; prints its ranking
   --contamination <f>      expected anomalous fraction for --contaminated (default: engine's)

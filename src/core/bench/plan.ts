@@ -1,6 +1,6 @@
 /** What a benchmark run measures: presets, method variants, ablations. */
 import type { MethodOptions } from '../../shared/model';
-import { DEFAULT_BACKBONE } from '../method/options';
+import { DEFAULT_BACKBONE, MAP_MEAN_WEIGHT } from '../method/options';
 
 export type Shot = number | 'all';
 
@@ -25,8 +25,8 @@ export const ABLATIONS: Variant[] = [
   { id: 'random', label: 'random selector', method: { method: 'gpmlp', selector: 'random' } },
   { id: 'noneg', label: 'no negative term (λ = 0)', method: { method: 'gpmlp', lambda: 0 } },
   { id: 'center', label: 'distance to center (not kNN)', method: { method: 'gpmlp', scoreMode: 'center' } },
-  { id: 'nomapmean', label: 'whole-map term off (default: weight 5 from 16 images)', method: { method: 'gpmlp', mapMeanWeight: 0 } },
-  { id: 'mapmean-always', label: 'whole-map term weight 5 at every training-set size', method: { method: 'gpmlp', mapMeanWeight: 5 } },
+  { id: 'nomapmean', label: `whole-map term off (default: weight ${MAP_MEAN_WEIGHT} from 16 images)`, method: { method: 'gpmlp', mapMeanWeight: 0 } },
+  { id: 'mapmean-always', label: `whole-map term weight ${MAP_MEAN_WEIGHT} at every training-set size`, method: { method: 'gpmlp', mapMeanWeight: MAP_MEAN_WEIGHT } },
   { id: 'mapmean2', label: 'whole-map term weight 2', method: { method: 'gpmlp', mapMeanWeight: 2 } },
   { id: 'noaug', label: 'no few-shot augmentation', method: { method: 'gpmlp', augment: false } },
   { id: 'pc10-aug', label: 'PatchCore ρ=10% with flips and rotations (ours uses them below 16 images)', method: { method: 'patchcore', rho: 0.1, augment: true } },

@@ -11,7 +11,7 @@
 import type { MethodOptions, ModelManifest } from '../../shared/model';
 import { gaussianKernel } from '../image/ops';
 import { buildFeatureGraph, type FeatureGraphSpec } from '../method/featureGraph';
-import { buildDetectorScoreGraph, SCORE_CANVAS, type DetectorState } from '../method/detector';
+import { buildDetectorScoreGraph, fusedTerms, SCORE_CANVAS, type DetectorState } from '../method/detector';
 import { attr, GraphBuilder, IR_VERSION, OPSET, type Value } from '../onnx/builder';
 import { DataType } from '../onnx/proto';
 import type { ReadModel } from '../onnx/reader';
@@ -127,12 +127,12 @@ export function buildDetectorGraph(spec: DetectorGraphSpec): Uint8Array {
   let s = imageScore(g, canvas, o.topFraction); // [N]
   const cal = manifest.calibration;
   const z = (v: Value, st: { mean: number; std: number }) => g.op('Div', [g.sub(v, scalar(g, st.mean)), scalar(g, st.std)]);
-  const useGlobal = o.globalWeight > 0 && score.outputs.global_nn !== undefined && cal.globalStats !== undefined;
-  const useMean = o.mapMeanWeight > 0 && cal.mapMeanStats !== undefined;
-  if (useGlobal || useMean) {
+  const terms = fusedTerms(o, cal);
+  const globalTerm = score.outputs.global_nn !== undefined ? terms.global : undefined;
+  if (globalTerm || terms.mapMean) {
     let fused = z(s, cal.patchStats);
-    if (useGlobal) fused = g.add(fused, g.mul(scalar(g, o.globalWeight), z(g.op('Reshape', [score.outputs.global_nn, g.constInt64([-1])]), cal.globalStats!)));
-    if (useMean) fused = g.add(fused, g.mul(scalar(g, o.mapMeanWeight), z(imageScore(g, canvas, 1), cal.mapMeanStats!)));
+    if (globalTerm) fused = g.add(fused, g.mul(scalar(g, globalTerm.weight), z(g.op('Reshape', [score.outputs.global_nn, g.constInt64([-1])]), globalTerm.stats)));
+    if (terms.mapMean) fused = g.add(fused, g.mul(scalar(g, terms.mapMean.weight), z(imageScore(g, canvas, 1), terms.mapMean.stats)));
     s = fused;
   }
   g.output(s, OUTPUT_NAMES.score, [N]);

@@ -6,7 +6,7 @@
 import type { ModelManifest } from '../../shared/model';
 import { scalingAffine, type BackboneScaling } from '../backbone/manifest';
 import { IR_VERSION, OPSET } from '../onnx/builder';
-import { SCORE_CANVAS } from '../method/detector';
+import { fusedTerms, SCORE_CANVAS } from '../method/detector';
 import { OUTPUT_NAMES } from './detectorGraph';
 
 export const SIDECAR_KEY = 'anomaly_lens.sidecar';
@@ -54,6 +54,7 @@ export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'd
   if (o.threshold !== undefined) outputs.push(OUTPUT_NAMES.label, OUTPUT_NAMES.mask);
   const cal = m.calibration;
   const opts = m.options;
+  const terms = fusedTerms(opts, cal);
   return {
     format: SIDECAR_FORMAT,
     producer: `anomaly-lens ${m.toolVersion}`,
@@ -83,8 +84,8 @@ export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'd
       blurSigmaCanvasPx: (opts.blurSigma * SCORE_CANVAS) / 224,
       imageScore:
         opts.topFraction >= 1 ? 'mean of the blurred canvas' : opts.topFraction > 0 ? `mean of the top ${opts.topFraction} of the blurred canvas` : 'max of the blurred canvas',
-      globalTerm: opts.globalWeight > 0 && cal.globalStats ? { weight: opts.globalWeight, patchStats: cal.patchStats, globalStats: cal.globalStats } : null,
-      mapMeanTerm: opts.mapMeanWeight > 0 && cal.mapMeanStats ? { weight: opts.mapMeanWeight, patchStats: cal.patchStats, mapMeanStats: cal.mapMeanStats } : null,
+      globalTerm: terms.global ? { weight: terms.global.weight, patchStats: cal.patchStats, globalStats: terms.global.stats } : null,
+      mapMeanTerm: terms.mapMean ? { weight: terms.mapMean.weight, patchStats: cal.patchStats, mapMeanStats: terms.mapMean.stats } : null,
       k: opts.k,
       mode: opts.method === 'patchcore' ? 'patchcore-knn' : opts.scoreMode,
       jointSpace: opts.rawWeight > 0 && opts.method !== 'patchcore',

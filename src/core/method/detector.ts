@@ -79,7 +79,7 @@ export async function runScore(
   const canvas = scoreCanvas(reduceNeighbours(nn, P, kEff), f.gridW, f.gridH, options);
   const patch = imageScoreFromCanvas(canvas, options.topFraction);
   const global = res.global_nn ? (res.global_nn.data as Float32Array)[0] : undefined;
-  return { canvas, patch, mapMean: canvasMean(canvas), global };
+  return { canvas, patch, mapMean: imageScoreFromCanvas(canvas, 1), global };
 }
 
 /**
@@ -92,12 +92,17 @@ export function scoreCanvas(grid: Float32Array, gridW: number, gridH: number, op
   return options.blurSigma > 0 ? gaussianBlur(canvas, SCORE_CANVAS, SCORE_CANVAS, (options.blurSigma * SCORE_CANVAS) / 224) : canvas;
 }
 
-/** Max (or top-fraction mean) of a score canvas. */
+/** Max (topFraction 0), top-fraction mean, or mean (topFraction 1) of a score canvas. */
 export function imageScoreFromCanvas(canvas: Float32Array, topFraction: number): number {
   if (topFraction <= 0) {
     let m = -Infinity;
     for (const v of canvas) if (v > m) m = v;
     return m;
+  }
+  if (topFraction >= 1) {
+    let s = 0;
+    for (const v of canvas) s += v;
+    return s / canvas.length;
   }
   const sorted = Float32Array.from(canvas).sort();
   const n = Math.max(1, Math.round(sorted.length * topFraction));
@@ -106,32 +111,40 @@ export function imageScoreFromCanvas(canvas: Float32Array, topFraction: number):
   return s / n;
 }
 
-function canvasMean(canvas: Float32Array): number {
-  let s = 0;
-  for (const v of canvas) s += v;
-  return s / canvas.length;
-}
-
 export function imageScoreFromGrid(grid: Float32Array, gridW: number, gridH: number, options: Pick<MethodOptions, 'blurSigma' | 'topFraction'>): number {
   return imageScoreFromCanvas(scoreCanvas(grid, gridW, gridH, options), options.topFraction);
 }
 
+export interface FusedTerm {
+  weight: number;
+  stats: { mean: number; std: number };
+}
+
 /**
- * Fuses the patch term with the whole-map and image-level terms, each as a z-score of held-out
- * normal statistics; with both extra terms off the score is the patch term itself.
+ * The terms a model adds to its patch term, each with its weight and held-out normal statistics;
+ * none means the image score is the patch term itself. The engine, the exported graph and its
+ * sidecar all read this one rule.
  */
+export function fusedTerms(options: MethodOptions, cal: Pick<CalibrationStats, 'globalStats' | 'mapMeanStats'>): { global?: FusedTerm; mapMean?: FusedTerm } {
+  return {
+    global: options.globalWeight > 0 && cal.globalStats ? { weight: options.globalWeight, stats: cal.globalStats } : undefined,
+    mapMean: options.mapMeanWeight > 0 && cal.mapMeanStats ? { weight: options.mapMeanWeight, stats: cal.mapMeanStats } : undefined,
+  };
+}
+
+/** Fuses the patch term with the model's other terms as z-scores of held-out normal statistics. */
 export function fuseScore(
-  raw: Pick<RawScore, 'patch' | 'global'> & { mapMean?: number },
+  raw: Pick<RawScore, 'patch' | 'mapMean' | 'global'>,
   options: MethodOptions,
   cal: Pick<CalibrationStats, 'patchStats' | 'globalStats' | 'mapMeanStats'>,
 ): number {
-  const useGlobal = options.globalWeight > 0 && raw.global !== undefined && cal.globalStats !== undefined;
-  const useMean = options.mapMeanWeight > 0 && raw.mapMean !== undefined && cal.mapMeanStats !== undefined;
-  if (!useGlobal && !useMean) return raw.patch;
+  const terms = fusedTerms(options, cal);
+  const global = raw.global !== undefined ? terms.global : undefined;
+  if (!global && !terms.mapMean) return raw.patch;
   const z = (v: number, st: { mean: number; std: number }) => (v - st.mean) / st.std;
   let s = z(raw.patch, cal.patchStats);
-  if (useGlobal) s += options.globalWeight * z(raw.global as number, cal.globalStats as { mean: number; std: number });
-  if (useMean) s += options.mapMeanWeight * z(raw.mapMean as number, cal.mapMeanStats as { mean: number; std: number });
+  if (global) s += global.weight * z(raw.global as number, global.stats);
+  if (terms.mapMean) s += terms.mapMean.weight * z(raw.mapMean, terms.mapMean.stats);
   return s;
 }
 
