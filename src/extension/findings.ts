@@ -10,6 +10,8 @@ export interface Entry extends Finding {
   /** Workspace-folder-relative path with forward slashes. */
   rel: string;
   sha256?: string;
+  /** The threshold written in the annotation file (the in-memory one follows the settings). */
+  storedThreshold?: number;
 }
 
 export function findingFromAnnotation(a: Annotation, uri: vscode.Uri, folder: vscode.WorkspaceFolder, rel: string): Entry {
@@ -24,6 +26,7 @@ export function findingFromAnnotation(a: Annotation, uri: vscode.Uri, folder: vs
     score: p?.score,
     normalized: p?.normalized,
     threshold: p?.threshold,
+    storedThreshold: p?.threshold,
     modelId: p?.modelId,
     sha256: a.image.sha256,
     stale: a.review !== null && a.review.imageSha256 !== a.image.sha256,

@@ -38,7 +38,8 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       webviewOptions: { retainContextWhenHidden: false },
       supportsMultipleEditorsPerDocument: false,
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void startBackground(s, watchers, context)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void startBackground(s, watchers, status, context)),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void status.update()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('anomalyLens.sensitivity') || e.affectsConfiguration('anomalyLens.manualThreshold') || e.affectsConfiguration('anomalyLens.thresholdMode')) {
         void s.applyThreshold();
@@ -49,14 +50,16 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   registerCommands(context, { session: s, tree, editor });
   void vscode.commands.executeCommand('setContext', 'anomalyLens.trusted', vscode.workspace.isTrusted);
   // Everything that touches the disk runs after activation returns.
-  setTimeout(() => void startBackground(s, watchers, context), 0);
+  setTimeout(() => void startBackground(s, watchers, status, context), 0);
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return { activationMs };
 }
 
-async function startBackground(s: Session, watchers: Watchers, context: vscode.ExtensionContext): Promise<void> {
+async function startBackground(s: Session, watchers: Watchers, status: StatusBar, context: vscode.ExtensionContext): Promise<void> {
   await vscode.commands.executeCommand('setContext', 'anomalyLens.trusted', vscode.workspace.isTrusted);
+  // The model and device items read model.json, so they appear here rather than at activation.
+  await status.update().catch((err) => s.log.error('status bar', err));
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     try {
       const n = await s.loadAnnotations(folder);

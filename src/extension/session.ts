@@ -29,10 +29,11 @@ import {
 import { AnnotationStore } from './annotationStore';
 import { annotationValidator } from './annotationValidator';
 import { Findings, errorFinding, findingFromAnnotation, type Entry } from './findings';
+import { ScanErrorMemo } from './scanErrors';
 import type { Logger } from './log';
 import { imageScoreMethod } from './imageScoreMode';
 import { readSettings, type Settings } from './settings';
-import { effectiveThreshold, renormalize, thresholdOverride } from './threshold';
+import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from './threshold';
 import { isReviewed } from './treeModel';
 import { workspaceStoreFs } from './vscodeFs';
 import { WorkerClient } from './workerClient';
@@ -64,6 +65,11 @@ export class Session implements vscode.Disposable {
     readonly context: vscode.ExtensionContext,
     readonly log: Logger,
   ) {}
+
+  /** Scan failures of earlier sessions (they have no annotation file to reload from). */
+  get scanErrors(): ScanErrorMemo {
+    return new ScanErrorMemo(this.context.workspaceState);
+  }
 
   get trusted(): boolean {
     return vscode.workspace.isTrusted;
@@ -160,7 +166,24 @@ export class Session implements vscode.Disposable {
         this.findings.set(errorFinding(toErrorInfo(err, rel), image, folder, rel));
       }
     }
+    await this.restoreScanErrors(folder);
     return loaded;
+  }
+
+  /** Puts remembered scan failures back under Errors, for images that are still there. */
+  private async restoreScanErrors(folder: vscode.WorkspaceFolder): Promise<void> {
+    const gone: string[] = [];
+    for (const [rel, error] of this.scanErrors.entries(folder.uri.toString())) {
+      const image = vscode.Uri.joinPath(folder.uri, ...rel.split('/'));
+      if (this.findings.get(image)) continue;
+      try {
+        await vscode.workspace.fs.stat(image);
+        this.findings.set(errorFinding(error, image, folder, rel));
+      } catch {
+        gone.push(rel);
+      }
+    }
+    await this.scanErrors.forget(folder.uri.toString(), gone);
   }
 
   /** Re-normalises an unreviewed finding against the threshold in effect. */
@@ -330,13 +353,15 @@ export class Session implements vscode.Disposable {
     const model = await this.activeModel(folder);
     if (!model) throw new AnomalyLensError('BAD_ARGUMENT', 'there is no model for this folder yet', { hint: 'Train a model first (Anomaly Lens: Train Model…).' });
     const s = this.settings(folder);
+    const threshold = effectiveThreshold(model, s);
     const byName = new Map<string, vscode.Uri>();
     const sources: SourceRef[] = [];
     for (const uri of uris) {
       const at = this.locate(uri);
       if (!at || at.folder.uri.toString() !== folder.uri.toString()) continue;
       const known = this.findings.get(uri);
-      const cacheable = !opts.force && known && known.status !== 'error' && known.modelId === model.id ? known.sha256 : undefined;
+      const current = known && known.status !== 'error' && known.modelId === model.id && thresholdUpToDate(known.storedThreshold, threshold);
+      const cacheable = !opts.force && current ? known.sha256 : undefined;
       byName.set(at.rel, uri);
       sources.push(this.sourceRef(uri, at.rel, cacheable));
     }
@@ -388,8 +413,10 @@ export class Session implements vscode.Disposable {
       counts.failed++;
       this.log.warn(describeError(item.error));
       this.findings.set(errorFinding(item.error, uri, folder, at.rel));
+      await this.scanErrors.record(folder.uri.toString(), at.rel, item.error);
       return;
     }
+    await this.scanErrors.forget(folder.uri.toString(), [at.rel]);
     if (item.anomalous) counts.flagged++;
     const image: AnnotationImage = {
       path: at.rel, sha256: item.sha256, width: item.width, height: item.height, frame: item.frame, frameCount: item.frameCount, format: item.format,

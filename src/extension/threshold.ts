@@ -27,3 +27,11 @@ export function thresholdOverride(model: { threshold: number; spread: number }, 
 export function renormalize(raw: number, threshold: number, spread: number): { normalized: number; anomalous: boolean } {
   return { normalized: normalizeScore(raw, threshold, spread), anomalous: raw > threshold };
 }
+
+/**
+ * Whether an annotation written with threshold `stored` still matches the threshold in effect.
+ * A file that does not is rescored by the next scan even when its image is unchanged.
+ */
+export function thresholdUpToDate(stored: number | undefined, inEffect: number): boolean {
+  return stored !== undefined && Math.abs(stored - inEffect) <= 1e-9 * Math.max(1, Math.abs(inEffect));
+}

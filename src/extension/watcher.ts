@@ -42,6 +42,8 @@ export class Watchers implements vscode.Disposable {
       images.onDidDelete((uri) => {
         queue.delete(uri.toString());
         this.session.findings.delete(uri);
+        const at = this.session.locate(uri);
+        if (at) void this.session.scanErrors.forget(folder.uri.toString(), [at.rel]);
       }),
       annotations.onDidChange((uri) => void this.session.annotationFileChanged(uri)),
       annotations.onDidCreate((uri) => void this.session.annotationFileChanged(uri)),

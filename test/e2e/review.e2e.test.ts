@@ -378,6 +378,17 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
       return r.length >= 3 ? r : undefined;
     });
     assert.ok(reviewed.length >= 3);
+    // Auto-scan is off here, so the two broken files can only be listed from remembered state.
+    const errorsRow = findingRow(p, 'Errors');
+    await errorsRow.waitFor({ state: 'visible' });
+    if ((await errorsRow.getAttribute('aria-expanded')) === 'false') await errorsRow.click();
+    const errorsAfter = await until('Errors listed after the restart', async () => {
+      const r = rowsOfGroup(await findingsRows(p), 'Errors');
+      return r.length === 2 ? r : undefined;
+    });
+    assert.deepEqual(errorsAfter.map((r) => r.name).sort(), [path.basename(CORRUPT_PNG), path.basename(TRUNCATED_DICOM)].sort());
+    // The status bar shows the active model without any model change after the restart.
+    await until('the model in the status bar', async () => (await p.locator('.statusbar-item', { hasText: /gpmlp-/ }).count()) > 0 || undefined, 30_000);
     await shoot(cs, '07-after-restart');
     console.log(`kill: ${temps} temporary file(s) left by the crash`);
   });

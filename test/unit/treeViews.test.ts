@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { effectiveThreshold, renormalize, thresholdOverride } from '../../src/extension/threshold';
+import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
 import { reviewHtml } from '../../src/extension/webviewHtml';
 
 const model = { threshold: 2, spread: 0.5 };
@@ -18,6 +18,18 @@ test('re-normalising puts the threshold in effect at 0.5', () => {
   assert.deepEqual(renormalize(2.5, 2.5, 0.5), { normalized: 0.5, anomalous: false });
   assert.deepEqual(renormalize(3, 2.5, 0.5), { normalized: 1, anomalous: true });
   assert.deepEqual(renormalize(2.25, 2.5, 0.5), { normalized: 0.25, anomalous: false });
+});
+
+test('an annotation written under another threshold is not up to date, so the next scan rewrites it', () => {
+  const base = { thresholdMode: 'f1' as const, manualThreshold: null };
+  const before = effectiveThreshold(model, { ...base, sensitivity: 0.5 });
+  const after = effectiveThreshold(model, { ...base, sensitivity: 0.7 });
+  assert.equal(thresholdUpToDate(before, before), true);
+  assert.equal(thresholdUpToDate(before, after), false);
+  // The JSON round trip of a float keeps it equal; rounding noise far below a sensitivity step is tolerated.
+  assert.equal(thresholdUpToDate(JSON.parse(JSON.stringify(after)) as number, after), true);
+  assert.equal(thresholdUpToDate(after * (1 + 1e-12), after), true);
+  assert.equal(thresholdUpToDate(undefined, after), false, 'no stored prediction: never cached');
 });
 
 test('the review editor HTML has a strict CSP and only nonce-tagged scripts', () => {
