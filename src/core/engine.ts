@@ -40,7 +40,8 @@ export interface PatchFeatures {
 export interface FeatureExtractor {
   readonly backboneId: string;
   readonly preprocess: PreprocessOptions;
-  extract(img: DecodedImage, name: string, frame?: number, augment?: boolean): Promise<PatchFeatures[]>;
+  /** `views` > 1: that many augmented views, the image itself first (see augmentedViews). */
+  extract(img: DecodedImage, name: string, frame?: number, views?: number): Promise<PatchFeatures[]>;
   release(): Promise<void>;
 }
 

@@ -71,6 +71,12 @@ export interface MethodOptions {
   mapMeanWeight: number;
   /** Augment training images with flips and 90° rotations. */
   augment: boolean;
+  /**
+   * Views per training image when augmenting: 6 (the image, two flips, three rotations) or 24
+   * (the 8 symmetries of the square, each also moved by half a coarse patch two ways). Models
+   * saved before it existed read as 6.
+   */
+  augmentViews: number;
   /** Quantile of held-out normal scores used as the default threshold. */
   thresholdQuantile: number;
   seed: number;

@@ -135,24 +135,46 @@ test('loading refuses a model from another backbone or a newer format, with spec
   });
 });
 
-test('a model saved before the whole-map term existed loads and scores by its patch term', async () => {
+test('a model saved before the whole-map term and view counts existed loads and scores by its patch term', async () => {
   const dir = path.join(tmp, 'b');
   const manifestFile = path.join(dir, 'model.json');
   await restoringFile(manifestFile, async (original) => {
     const m = JSON.parse(original);
     delete m.options.mapMeanWeight;
+    delete m.options.augmentViews;
     delete m.calibration.mapMeanStats;
     m.options.globalWeight = 0;
     fs.writeFileSync(manifestFile, JSON.stringify(m));
     const legacy = await loadDetector(dir, runtime);
     try {
       assert.equal(legacy.manifest.options.mapMeanWeight, 0);
+      assert.equal(legacy.manifest.options.augmentViews, 6, 'older models were augmented with 6 views');
       const r = await legacy.scoreSource(bad[0].src);
       assert.equal(r.score, r.parts.patch);
     } finally {
       await legacy.release();
     }
   });
+});
+
+test('a single training image is augmented to 24 views by default, 6 when asked, and both rank a defect first', async () => {
+  const one = [train[0].src];
+  const dflt = await trainDetector(one, { method: fast, ...runtime });
+  const six = await trainDetector(one, { method: { ...fast, augmentViews: 6 }, ...runtime });
+  try {
+    assert.equal(dflt.manifest.options.augment, true);
+    assert.equal(dflt.manifest.options.augmentViews, 24);
+    assert.equal(six.manifest.options.augmentViews, 6);
+    // The repository is ρ = 10 % of every view's patches: four times the views, four times the rows.
+    assert.ok(Math.abs(dflt.manifest.repositorySize / six.manifest.repositorySize - 4) < 0.01, `${dflt.manifest.repositorySize} vs ${six.manifest.repositorySize}`);
+    for (const det of [dflt, six]) {
+      const [normal, defect] = await scanAll(det, [good[0], bad[0]]);
+      assert.ok(defect.score > normal.score, `${det.manifest.options.augmentViews} views: defect ${defect.score} vs normal ${normal.score}`);
+    }
+  } finally {
+    await dflt.release();
+    await six.release();
+  }
 });
 
 test('training on unreadable files only fails with TRAINING_SET_EMPTY naming the cause', async () => {

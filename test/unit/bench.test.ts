@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadMvtec } from '../../src/core/bench/datasets';
-import { benchmarkMarkdown } from '../../src/core/bench/markdown';
-import { ABLATIONS, type BenchPlan } from '../../src/core/bench/plan';
+import { benchmarkMarkdown, lead, type Aggregate } from '../../src/core/bench/markdown';
+import { ABLATIONS, seedsFor, type BenchPlan } from '../../src/core/bench/plan';
 import { capTest, runBenchmark, shotSubset, shrinkMap, type BenchEngine } from '../../src/core/bench/runner';
 import type { FeatureExtractor, FittedDetector, PatchFeatures } from '../../src/core/engine';
 import { writeTextureSet } from '../../src/core/samples/write';
@@ -79,6 +79,7 @@ const fakeFit: BenchEngine['fitFromFeatures'] = async (_ex, normal, opts) => {
 const plan: BenchPlan = {
   preset: 'tiny',
   seeds: [0, 1],
+  fewShotSeeds: [0, 1, 2],
   shots: [1, 'all'],
   maxTrain: 10,
   maxTest: 0,
@@ -107,7 +108,9 @@ test('runner fits every variant, shot and seed on cached features and scores def
   const workDir = path.join(root, 'work');
   const r = await runBenchmark([ds], plan, { engine, workDir });
   assert.equal(extractors, 1, 'features extracted once per (dataset, backbone)');
-  assert.equal(r.runs.filter((x) => x.group === 'main').length, 3 * 2 * 2, '3 methods × 2 shots × 2 seeds');
+  assert.equal(r.runs.filter((x) => x.group === 'main').length, 3 * (3 + 2), '3 methods × (3 few-shot seeds at k = 1 + 2 seeds at "all")');
+  assert.deepEqual([...new Set(r.runs.filter((x) => x.shot === 1).map((x) => x.seed))], [0, 1, 2]);
+  assert.deepEqual([...new Set(r.runs.filter((x) => x.shot === 'all' && x.group === 'main').map((x) => x.seed))], [0, 1]);
   assert.equal(r.runs.filter((x) => x.group === 'ablation').length, 2);
   assert.ok(r.notes.some((n) => /missing-backbone unavailable/.test(n)), 'a missing backbone is noted, not fatal');
   const full = r.runs.find((x) => x.variant === 'ours' && x.shot === 'all' && x.seed === 0);
@@ -120,11 +123,28 @@ test('runner fits every variant, shot and seed on cached features and scores def
   assert.equal(existsSync(path.join(workDir, 'features', 'tex', 'fake')), false, 'feature cache removed after use');
 
   const { markdown, svgs } = benchmarkMarkdown(r);
-  assert.match(markdown, /\| shot \| GP-MLP image AUROC \| PatchCore 1 % \| PatchCore 10 % \| ratio vs PC 1 %/);
+  assert.match(markdown, /\| shot \| GP-MLP image AUROC \| PatchCore 1 % \| PatchCore 10 % \| lead \(points\) \| ratio vs PC 1 %/);
+  assert.match(markdown, /Seeds 0, 1 \(shots up to 4: seeds 0–2\)/);
   assert.match(markdown, /\| all \(5\) \| /);
   assert.match(markdown, /## Ablations/);
   assert.match(markdown, /α = 0 \(k-center selector\)/);
   assert.ok(svgs['tex.svg']?.startsWith('<svg'), 'ROC curve per set');
+});
+
+test('the lead is GP-MLP minus the better PatchCore, in signed AUROC points', () => {
+  const ag = (...imageAuroc: number[]) => ({ imageAuroc }) as Aggregate;
+  assert.equal(lead(ag(0.7, 0.8), [ag(0.6), ag(0.7)]), '+5.0', '0.75 − 0.70');
+  assert.equal(lead(ag(0.6), [ag(0.639), undefined]), '−3.9');
+  assert.equal(lead(ag(0.6), [undefined, undefined]), '–');
+});
+
+test('few-shot shots run with their own seeds; "all" and larger shots keep the main seeds', () => {
+  const p = { seeds: [0, 1, 2], fewShotSeeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] };
+  assert.equal(seedsFor(p, 1).length, 10);
+  assert.equal(seedsFor(p, 4).length, 10);
+  assert.deepEqual(seedsFor(p, 8), [0, 1, 2]);
+  assert.deepEqual(seedsFor(p, 'all'), [0, 1, 2]);
+  assert.deepEqual(seedsFor({ seeds: [5] }, 1), [5], 'without few-shot seeds every shot uses the main ones');
 });
 
 test('shot subsets are seeded, nested in the training set, and "all" is capped', () => {

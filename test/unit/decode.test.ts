@@ -401,9 +401,8 @@ test('corrupt pixel data gives DECODE_FAILED', () => {
 
 test('zero-sized and oversized headers are refused before decoding (no decompression bomb)', () => {
   expectError(() => decodeImage(pngHeaderOnly(0, 10), OPTS), 'IMAGE_EMPTY');
-  const t0 = performance.now();
+  // The file is a header and nothing else: any attempt to decode would fail as DECODE_FAILED.
   const err = expectError(() => decodeImage(pngHeaderOnly(100_000, 100_000), OPTS), 'IMAGE_TOO_LARGE');
-  assert.ok(performance.now() - t0 < 100, 'refused from the header');
   assert.match(err.message, /100000x100000/);
   const small = { ...OPTS, maxPixels: 10 };
   expectError(() => decodeImage(pngRgba(4, 4, Array(64).fill(1), 2), small), 'IMAGE_TOO_LARGE');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, FEW_SHOT_IMAGES, MAP_MEAN_WEIGHT } from '../../src/core/method/options';
+import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, FEW_SHOT_IMAGES, MAP_MEAN_WEIGHT, SINGLE_IMAGE_VIEWS } from '../../src/core/method/options';
 import { BUNDLED_BACKBONE_IDS } from '../../src/core/backbone/backbone';
 import { AnomalyLensError } from '../../src/shared/errors';
 
@@ -17,7 +17,7 @@ test('the PatchCore baseline is plain PatchCore unless a term is asked for expli
 
 test('undefined fields keep their defaults; invalid options are BAD_ARGUMENT errors', () => {
   assert.equal(resolveMethod({ alpha: undefined }).alpha, DEFAULT_METHOD.alpha);
-  for (const bad of [{ rho: 0 }, { rho: 1.5 }, { k: 0 }, { alpha: -1 }, { channelPool: 1.5 }, { thresholdQuantile: 0 }]) {
+  for (const bad of [{ rho: 0 }, { rho: 1.5 }, { k: 0 }, { alpha: -1 }, { channelPool: 1.5 }, { thresholdQuantile: 0 }, { augmentViews: 12 }]) {
     assert.throws(() => resolveMethod(bad), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT', JSON.stringify(bad));
   }
   assert.throws(() => resolvePreprocess({ resize: 200, crop: 224 }), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT');
@@ -26,6 +26,10 @@ test('undefined fields keep their defaults; invalid options are BAD_ARGUMENT err
 test('training-set defaults: augmentation below 16 images, the whole-map term from 16, explicit choices kept', () => {
   const few = resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES - 1));
   assert.equal(few.augment, true);
+  assert.equal(few.augmentViews, 6);
+  assert.equal(resolveMethod(forTrainingSet({}, 2)).augmentViews, 6);
+  assert.equal(resolveMethod(forTrainingSet({}, 1)).augmentViews, SINGLE_IMAGE_VIEWS, 'a single image gets the shifted symmetries too');
+  assert.equal(resolveMethod(forTrainingSet({ augmentViews: 6 }, 1)).augmentViews, 6, 'an explicit view count is kept');
   assert.equal(few.mapMeanWeight, 0);
   assert.equal(few.globalWeight, 0);
   const many = resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES));

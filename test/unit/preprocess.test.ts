@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import type { DecodedImage, SampleArray } from '../../src/shared/image';
 import { decodeImage } from '../../src/core/image/decode';
-import { IMAGENET_MEAN, IMAGENET_STD, augmentations, cropGeometry, intensityTransform, toModelInput } from '../../src/core/image/preprocess';
+import { IMAGENET_MEAN, IMAGENET_STD, augmentations, augmentedViews, cropGeometry, shiftedInput, intensityTransform, toModelInput } from '../../src/core/image/preprocess';
 
 const close = (a: number, b: number, eps = 1e-5) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 
@@ -119,24 +119,43 @@ test('augmentations: flips and rotations move pixels as expected; rot90 then rot
   assert.deepEqual(Array.from(back), Array.from(data));
 });
 
-test('speed: a 512×512 RGB PNG decodes and preprocesses quickly', () => {
-  const png = new PNG({ width: 512, height: 512 });
-  for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : (i * 2654435761) >>> 24;
-  const bytes = new Uint8Array(PNG.sync.write(png, { colorType: 2 }));
-  const pre = { resize: 256, crop: 224, intensity: 'auto' as const };
-  for (let i = 0; i < 3; i++) toModelInput(decodeImage(bytes, { maxPixels: 1e8 }), 0, pre, 'imagenet');
-  const runs = 10;
-  let decodeMs = 0;
-  let preMs = 0;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const img = decodeImage(bytes, { maxPixels: 1e8 });
-    const t1 = performance.now();
-    toModelInput(img, 0, pre, 'imagenet');
-    decodeMs += t1 - t0;
-    preMs += performance.now() - t1;
-  }
-  console.log(`512x512 RGB PNG: decode ${(decodeMs / runs).toFixed(1)} ms, preprocess ${(preMs / runs).toFixed(1)} ms`);
-  // Generous bound: the machine is shared; typical numbers are a few ms each.
-  assert.ok(preMs / runs < 100, `preprocess took ${(preMs / runs).toFixed(1)} ms`);
+test('shifting moves content down-right or down-left and repeats the edge it uncovers', () => {
+  const size = 3;
+  const data = Float32Array.from({ length: 2 * 9 }, (_, i) => i);
+  // Plane 0 is 0 1 2 / 3 4 5 / 6 7 8.
+  assert.deepEqual(Array.from(shiftedInput(data, size, 1, 1).subarray(0, 9)), [0, 0, 1, 0, 0, 1, 3, 3, 4]);
+  assert.deepEqual(Array.from(shiftedInput(data, size, -1, 1).subarray(0, 9)), [1, 2, 2, 1, 2, 2, 4, 5, 5]);
+  assert.deepEqual(Array.from(shiftedInput(data, size, 1, 1).subarray(9, 18)), [9, 9, 10, 9, 9, 10, 12, 12, 13], 'every plane moves alike');
 });
+
+test('augmented views: 1, 6 or 24 per image, the image itself first, all distinct; other counts refused', () => {
+  const size = 56; // a shift of 56 / 28 = 2 px
+  const data = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.37) + (i % 7));
+  assert.equal(augmentedViews({ data, size }, 1).length, 1);
+  const six = augmentedViews({ data, size }, 6);
+  assert.equal(six.length, 6);
+  assert.equal(six[0], data);
+  const all = augmentedViews({ data, size }, 24);
+  assert.equal(all.length, 24);
+  assert.equal(all[0], data);
+  const keys = new Set(all.map((v) => Array.from(v.subarray(0, size * size)).join(',')));
+  assert.equal(keys.size, 24, 'no two views are the same picture');
+  assert.deepEqual(Array.from(all[8].subarray(0, size * size)), Array.from(shiftedInput(data, size, 2, 2).subarray(0, size * size)), 'view 9 is the image moved down-right by size / 28');
+  assert.throws(() => augmentedViews({ data, size }, 12), RangeError);
+});
+
+test('a 512×512 RGB PNG becomes one 3×224×224 model input with ImageNet scaling', () => {
+  const rgb = [200, 100, 50];
+  const png = new PNG({ width: 512, height: 512 });
+  for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : rgb[i % 4];
+  const bytes = new Uint8Array(PNG.sync.write(png, { colorType: 2 }));
+  const input = toModelInput(decodeImage(bytes, { maxPixels: 1e8 }), 0, { resize: 256, crop: 224, intensity: 'auto' }, 'imagenet');
+  assert.equal(input.size, 224);
+  assert.equal(input.data.length, 3 * 224 * 224);
+  for (let c = 0; c < 3; c++) {
+    const want = (rgb[c] / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
+    for (const at of [0, 224 * 112 + 17, 224 * 224 - 1]) close(input.data[c * 224 * 224 + at], want, 1e-4);
+  }
+});
+
+

@@ -2,6 +2,7 @@
 import type { TrainOptions } from '../../core/api';
 import type { MethodOptions } from '../../shared/model';
 import { DEFAULT_MAX_PIXELS } from '../../core/image/decodeOptions';
+import { AUGMENT_VIEW_COUNTS } from '../../core/image/preprocess';
 import { flag, fraction, nonNegative, num, oneOf, positiveInt, str, type Options, type Values } from '../args';
 
 export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
@@ -32,6 +33,7 @@ export const METHOD_OPTIONS: Options = {
   epochs: { type: 'string' },
   augment: { type: 'boolean' },
   'no-augment': { type: 'boolean' },
+  'augment-views': { type: 'string' },
   'threshold-quantile': { type: 'string' },
   resize: { type: 'string' },
   crop: { type: 'string' },
@@ -68,6 +70,7 @@ export function methodOf(v: Values): Partial<MethodOptions> {
     thresholdQuantile: num(v, 'threshold-quantile', fraction, 'a fraction in (0, 1]'),
     // Unset = by training-set size (on below 16 images); either flag overrides it.
     augment: flag(v, 'augment') ? true : flag(v, 'no-augment') ? false : undefined,
+    augmentViews: num(v, 'augment-views', (n) => (AUGMENT_VIEW_COUNTS as readonly number[]).includes(n), `one of ${AUGMENT_VIEW_COUNTS.join(', ')}`),
   };
   return Object.fromEntries(Object.entries(m).filter(([, x]) => x !== undefined)) as Partial<MethodOptions>;
 }

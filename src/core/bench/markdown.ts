@@ -1,6 +1,6 @@
 /** docs/benchmarks.md from benchmark results: quality and speed side by side with PatchCore. */
 import { rocCurve, rocSvg } from '../metrics';
-import { ABLATIONS, MAIN_VARIANTS, type Shot } from './plan';
+import { ABLATIONS, FEW_SHOT_MAX, MAIN_VARIANTS, type Shot } from './plan';
 import type { BenchResults, RunResult } from './runner';
 import type { SpeedResults } from './speed';
 
@@ -48,6 +48,20 @@ export function aggregate(runs: RunResult[], f: (r: RunResult) => boolean): Aggr
 }
 
 const shotLabel = (s: Shot, n: number): string => (s === 'all' ? `all (${n})` : String(s));
+/** GP-MLP minus the better baseline, in AUROC points (×100), signed. */
+export function lead(ours: Aggregate, baselines: (Aggregate | undefined)[]): string {
+  const best = Math.max(...baselines.filter((b): b is Aggregate => b !== undefined).map((b) => mean(b.imageAuroc)));
+  if (!Number.isFinite(best)) return '–';
+  const d = (mean(ours.imageAuroc) - best) * 100;
+  return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(1)}`;
+}
+
+/** "0–9" for consecutive seeds, else a list. */
+function seedRange(seeds: number[]): string {
+  const consecutive = seeds.every((x, i) => i === 0 || x === seeds[i - 1] + 1);
+  return consecutive && seeds.length > 2 ? `${seeds[0]}–${seeds[seeds.length - 1]}` : seeds.join(', ');
+}
+
 const ratio = (a?: Aggregate, b?: Aggregate): string => (a && b ? (mean(a.imageAuroc) / mean(b.imageAuroc)).toFixed(3) : '–');
 
 export function benchmarkMarkdown(r: BenchResults, speedIn?: SpeedResults | SpeedResults[]): { markdown: string; svgs: Record<string, string> } {
@@ -63,9 +77,9 @@ export function benchmarkMarkdown(r: BenchResults, speedIn?: SpeedResults | Spee
     '',
   );
   L.push(
-    `Seeds ${p.seeds.join(', ')}; shots ${p.shots.join(', ')} ("all" = every training image up to ${p.maxTrain}); ` +
+    `Seeds ${p.seeds.join(', ')}${p.fewShotSeeds?.length ? ` (shots up to ${FEW_SHOT_MAX}: seeds ${seedRange(p.fewShotSeeds)})` : ''}; shots ${p.shots.join(', ')} ("all" = every training image up to ${p.maxTrain}); ` +
       `test images ${p.maxTest ? `capped at ${p.maxTest} per set (seeded, both classes kept)` : 'all'}; pixel metrics on maps and masks shrunk to ${p.pixelSide || 'full'} px on the long side; ` +
-      `PRO integrated up to 30 % FPR. Values are mean ± standard deviation over seeds. Scoring ms/image is head + kNN + map on cached features; ` +
+      `PRO integrated up to 30 % FPR. Values are mean ± standard deviation over seeds; "lead" is GP-MLP minus the better PatchCore, in AUROC points. Scoring ms/image is head + kNN + map on cached features; ` +
       `feature ms/image is decode + backbone.`,
     '',
   );
@@ -79,8 +93,8 @@ export function benchmarkMarkdown(r: BenchResults, speedIn?: SpeedResults | Spee
     if (!runs.length) continue;
     L.push(`### ${d.id}`, '');
     L.push(
-      '| shot | GP-MLP image AUROC | PatchCore 1 % | PatchCore 10 % | ratio vs PC 1 % | ratio vs PC 10 % | pixel AUROC (ours / PC 10 %) | PRO (ours / PC 10 %) | train s (ours / PC 10 %) | score ms/img (ours / PC 10 %) | peak RSS MB |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| shot | GP-MLP image AUROC | PatchCore 1 % | PatchCore 10 % | lead (points) | ratio vs PC 1 % | ratio vs PC 10 % | pixel AUROC (ours / PC 10 %) | PRO (ours / PC 10 %) | train s (ours / PC 10 %) | score ms/img (ours / PC 10 %) | peak RSS MB |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const shot of p.shots) {
       const ag = (v: string) => aggregate(runs, (x) => x.shot === shot && x.variant === v);
@@ -91,7 +105,7 @@ export function benchmarkMarkdown(r: BenchResults, speedIn?: SpeedResults | Spee
       const both = (a: Aggregate | undefined, b: Aggregate | undefined, key: 'pixelAuroc' | 'pro' | 'trainSeconds' | 'scoreMs', dg: number) =>
         `${a ? cell(a[key], dg, false) : '–'} / ${b ? cell(b[key], dg, false) : '–'}`;
       L.push(
-        `| ${shotLabel(shot, ours.trainImages)} | ${cell(ours.imageAuroc)} | ${pc1 ? cell(pc1.imageAuroc) : '–'} | ${pc10 ? cell(pc10.imageAuroc) : '–'} | ${ratio(ours, pc1)} | ${ratio(ours, pc10)} | ` +
+        `| ${shotLabel(shot, ours.trainImages)} | ${cell(ours.imageAuroc)} | ${pc1 ? cell(pc1.imageAuroc) : '–'} | ${pc10 ? cell(pc10.imageAuroc) : '–'} | ${lead(ours, [pc1, pc10])} | ${ratio(ours, pc1)} | ${ratio(ours, pc10)} | ` +
           `${d.hasMasks ? both(ours, pc10, 'pixelAuroc', 3) : 'no masks'} | ${d.hasMasks ? both(ours, pc10, 'pro', 3) : 'no masks'} | ${both(ours, pc10, 'trainSeconds', 2)} | ${both(ours, pc10, 'scoreMs', 1)} | ${Math.max(...ours.rss).toFixed(0)} |`,
       );
     }

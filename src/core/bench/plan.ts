@@ -40,6 +40,11 @@ export const ABLATIONS: Variant[] = [
 export interface BenchPlan {
   preset: 'quick' | 'full' | 'tiny';
   seeds: number[];
+  /**
+   * Seeds for shots of at most FEW_SHOT_MAX images (default: `seeds`). Few-shot results move by
+   * 4–7 points between seeds, so a 2-point comparison needs more of them than "all" does.
+   */
+  fewShotSeeds?: number[];
   shots: Shot[];
   /** Cap on "all" training images (memory: features of every training image are held while fitting). */
   maxTrain: number;
@@ -56,11 +61,22 @@ export interface BenchPlan {
   pixelSide: number;
 }
 
+/** Shots up to this many images count as few-shot (their own seeds, the 2-point target). */
+export const FEW_SHOT_MAX = 4;
+
+/** The seeds a main-table shot runs with. */
+export function seedsFor(plan: Pick<BenchPlan, 'seeds' | 'fewShotSeeds'>, shot: Shot): number[] {
+  return shot !== 'all' && shot <= FEW_SHOT_MAX && plan.fewShotSeeds?.length ? plan.fewShotSeeds : plan.seeds;
+}
+
+const TEN_SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
 export const PRESETS: Record<'quick' | 'full', BenchPlan> = {
   quick: {
     preset: 'quick',
     seeds: [0, 1, 2],
-    shots: [1, 4, 'all'],
+    fewShotSeeds: TEN_SEEDS,
+    shots: [1, 2, 4, 'all'],
     maxTrain: 50,
     maxTest: 80,
     defaultBackbone: DEFAULT_BACKBONE,
@@ -74,6 +90,7 @@ export const PRESETS: Record<'quick' | 'full', BenchPlan> = {
   full: {
     preset: 'full',
     seeds: [0, 1, 2],
+    fewShotSeeds: TEN_SEEDS,
     shots: [1, 2, 4, 8, 16, 'all'],
     maxTrain: 200,
     maxTest: 0,

@@ -15,7 +15,7 @@ import { rngFor, shuffled } from '../rng';
 import { readMask, resizeMask, type BenchDataset, type BenchItem } from './datasets';
 import { FeatureCache } from './featureCache';
 import { createPixelMetrics, imageAuroc } from './metrics';
-import { MAIN_VARIANTS, type BenchPlan, type Shot, type Variant } from './plan';
+import { MAIN_VARIANTS, seedsFor, type BenchPlan, type Shot, type Variant } from './plan';
 
 export type BenchEngine = Pick<EngineApi, 'createFeatureExtractor' | 'fitFromFeatures'> & Partial<Pick<EngineApi, 'fitContaminated'>>;
 
@@ -147,7 +147,7 @@ export async function runBenchmark(datasets: BenchDataset[], plan: BenchPlan, o:
         const okTrain = trainPool.filter((t) => cache.has(t.name));
         const jobs: { variant: Variant; group: RunResult['group']; shot: Shot; seed: number }[] = [];
         if (isDefault) {
-          for (const shot of plan.shots) for (const seed of plan.seeds) for (const variant of MAIN_VARIANTS) jobs.push({ variant, group: 'main', shot, seed });
+          for (const shot of plan.shots) for (const seed of seedsFor(plan, shot)) for (const variant of MAIN_VARIANTS) jobs.push({ variant, group: 'main', shot, seed });
           for (const shot of plan.ablationShots) for (const seed of plan.ablationSeeds) for (const variant of plan.ablations) jobs.push({ variant, group: 'ablation', shot, seed });
         } else {
           for (const variant of MAIN_VARIANTS) jobs.push({ variant, group: 'backbone', shot: 'all', seed: plan.seeds[0] });
@@ -195,12 +195,13 @@ class AugmentedViews {
   private readonly views = new Map<string, PatchFeatures[]>();
   constructor(private readonly readFile: (file: string) => Promise<Uint8Array> = async (f) => new Uint8Array(await fs.readFile(f))) {}
 
-  async get(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, it: BenchItem): Promise<PatchFeatures[]> {
-    let v = this.views.get(it.name);
+  async get(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, it: BenchItem, count: number): Promise<PatchFeatures[]> {
+    const key = `${count}:${it.name}`;
+    let v = this.views.get(key);
     if (!v) {
       const img = decodeImage(await this.readFile(it.file), { path: it.name, maxPixels: DEFAULT_MAX_PIXELS });
-      v = await extractor.extract(img, it.name, 0, true);
-      this.views.set(it.name, v);
+      v = await extractor.extract(img, it.name, 0, count);
+      this.views.set(key, v);
     }
     return v;
   }
@@ -261,7 +262,7 @@ async function runOne(
   // The variant as the engine resolves it for this many images (few-shot augmentation included).
   const method = resolveMethod(forTrainingSet({ ...job.variant.method, seed: job.seed }, subset.length));
   const normal: PatchFeatures[] = [];
-  for (const it of subset) normal.push(...(method.augment ? await augmented.get(extractor, it) : [await cache.get(it.name)]));
+  for (const it of subset) normal.push(...(method.augment ? await augmented.get(extractor, it, method.augmentViews) : [await cache.get(it.name)]));
   const t0 = performance.now();
   const det: FittedDetector = await o.engine.fitFromFeatures(extractor, normal, { method }, o.ctx);
   const trainSeconds = (performance.now() - t0) / 1000;

@@ -264,3 +264,39 @@ export function augmentations(
     return { kind, data: out };
   });
 }
+
+/** A copy of a square NCHW input moved by (dx, dy) pixels, edges repeated (few-shot augmentation). */
+export function shiftedInput(data: Float32Array, n: number, dx: number, dy: number): Float32Array {
+  const area = n * n;
+  const channels = Math.floor(data.length / area);
+  const out = new Float32Array(data.length);
+  for (let c = 0; c < channels; c++) {
+    const o = c * area;
+    for (let y = 0; y < n; y++) {
+      const sy = Math.min(n - 1, Math.max(0, y - dy));
+      for (let x = 0; x < n; x++) out[o + y * n + x] = data[o + sy * n + Math.min(n - 1, Math.max(0, x - dx))];
+    }
+  }
+  return out;
+}
+
+/** Views per training image that few-shot augmentation offers (1 = the image alone). */
+export const AUGMENT_VIEW_COUNTS = [1, 6, 24] as const;
+
+const SQUARE_SYMMETRIES: readonly Augmentation[] = [...DEFAULT_AUGMENTATIONS, 'transpose', 'antitranspose'];
+
+/**
+ * The training views of one preprocessed square input, the input itself first. 6: flips and 90°
+ * rotations. 24: the 8 symmetries of the square, each as is and moved by half a stride-16 cell
+ * (n/28 px) down-right and down-left, so that the patch grid also samples between its own cells.
+ */
+export function augmentedViews(input: Pick<ModelInput, 'data' | 'size'>, count: number): Float32Array[] {
+  if (count === 1) return [input.data];
+  if (count === 6) return [input.data, ...augmentations(input).map((a) => a.data)];
+  if (count === 24) {
+    const turned = [input.data, ...augmentations(input, SQUARE_SYMMETRIES).map((a) => a.data)];
+    const s = Math.max(1, Math.round(input.size / 28));
+    return [...turned, ...turned.map((d) => shiftedInput(d, input.size, s, s)), ...turned.map((d) => shiftedInput(d, input.size, -s, s))];
+  }
+  throw new RangeError(`augmentation views must be one of ${AUGMENT_VIEW_COUNTS.join(', ')}, got ${count}`);
+}

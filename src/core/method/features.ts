@@ -3,7 +3,7 @@ import type { DecodedImage } from '../../shared/image';
 import type { PreprocessOptions } from '../../shared/model';
 import { Backbone, loadBackbone } from '../backbone/backbone';
 import type { FeatureExtractor, PatchFeatures } from '../engine';
-import { augmentations, toModelInput } from '../image/preprocess';
+import { augmentedViews, toModelInput } from '../image/preprocess';
 import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
 import { buildFeatureGraph, outputDim } from './featureGraph';
 
@@ -33,11 +33,12 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
     return new OnnxFeatureExtractor(backbone, session, preprocess, outputDim(spec), backboneRef);
   }
 
-  async extract(img: DecodedImage, name: string, frame = 0, augment = false): Promise<PatchFeatures[]> {
+  /** Features of the image, or of `views` augmented views of it (the image itself first). */
+  async extract(img: DecodedImage, name: string, frame = 0, views = 1): Promise<PatchFeatures[]> {
     const input = toModelInput(img, frame, this.preprocess, this.backbone.manifest.scaling);
-    const views = [input.data, ...(augment ? augmentations(input).map((a) => a.data) : [])];
+    const inputs = augmentedViews(input, views);
     const out: PatchFeatures[] = [];
-    for (const view of views) {
+    for (const view of inputs) {
       const { taps } = await this.backbone.run(view, [1, 3, input.size, input.size]);
       const feeds: Record<string, ort.Tensor> = {};
       taps.forEach((t, i) => (feeds[`tap${i}`] = new ort.Tensor('float32', t.data, t.dims)));

@@ -1,5 +1,6 @@
 import type { MethodOptions, PreprocessOptions } from '../../shared/model';
 import { AnomalyLensError } from '../../shared/errors';
+import { AUGMENT_VIEW_COUNTS } from '../image/preprocess';
 
 /** The bundled backbone new models use (chosen by the benchmark's backbone table, docs/backbones.md). */
 export const DEFAULT_BACKBONE = 'inceptionv3-int8';
@@ -37,6 +38,7 @@ export const DEFAULT_METHOD: MethodOptions = {
   globalWeight: 0,
   mapMeanWeight: 0,
   augment: false,
+  augmentViews: 6,
   thresholdQuantile: 0.99,
   seed: 0,
 };
@@ -44,13 +46,20 @@ export const DEFAULT_METHOD: MethodOptions = {
 /** Below this many training images the method is in its few-shot regime (METHOD §5). */
 export const FEW_SHOT_IMAGES = 16;
 
+/**
+ * Views per image when a single image is the whole training set: the 8 symmetries, each also
+ * moved by half a patch, led 6 views by 1.3–5 points at k = 1 but lost at k = 2 (docs/method.md).
+ */
+export const SINGLE_IMAGE_VIEWS = 24;
+
 /** Weight of the whole-map term from FEW_SHOT_IMAGES training images on (docs/method.md). */
 export const MAP_MEAN_WEIGHT = 5;
 
 /**
  * Defaults that depend on the training set's size, filled only where the caller left them
  * unset (measured in docs/method.md): with fewer than FEW_SHOT_IMAGES images, flips and 90°
- * rotations augment the training images and the image score is the patch term alone; from
+ * rotations augment the training images (SINGLE_IMAGE_VIEWS views for a single image) and the
+ * image score is the patch term alone; from
  * FEW_SHOT_IMAGES on, no augmentation and the whole-map term at MAP_MEAN_WEIGHT. The PatchCore
  * baseline stays plain PatchCore.
  */
@@ -60,6 +69,7 @@ export function forTrainingSet(partial: Partial<MethodOptions>, images: number):
   return {
     ...partial,
     augment: partial.augment ?? few,
+    augmentViews: partial.augmentViews ?? (images <= 1 ? SINGLE_IMAGE_VIEWS : 6),
     mapMeanWeight: partial.mapMeanWeight ?? (few ? 0 : MAP_MEAN_WEIGHT),
   };
 }
@@ -84,6 +94,7 @@ export function resolveMethod(partial: Partial<MethodOptions> = {}): MethodOptio
   if (!(o.embedDim >= 1) || o.hidden.some((h) => !(h >= 1))) bad('layer sizes must be ≥ 1');
   if (!(o.thresholdQuantile > 0 && o.thresholdQuantile <= 1)) bad('thresholdQuantile must be in (0, 1]');
   if (!(o.mapMeanWeight >= 0)) bad(`mapMeanWeight must be ≥ 0, got ${o.mapMeanWeight}`);
+  if (!(AUGMENT_VIEW_COUNTS as readonly number[]).includes(o.augmentViews)) bad(`augmentViews must be one of ${AUGMENT_VIEW_COUNTS.join(', ')}, got ${o.augmentViews}`);
   if (!(o.topFraction >= 0 && o.topFraction <= 1)) bad('topFraction must be in [0, 1] (0 = max of the map, 1 = its mean)');
   return o;
 }

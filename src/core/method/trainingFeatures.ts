@@ -7,7 +7,6 @@ import type { MethodOptions } from '../../shared/model';
 import { describeError, isCancelled, toErrorInfo } from '../../shared/errors';
 import type { ImageSource, RunContext, ScanFailure, TrainOptions } from '../api';
 import type { PatchFeatures } from '../engine';
-import { DEFAULT_AUGMENTATIONS } from '../image/preprocess';
 import { orderedMap } from '../parallel/orderedMap';
 import { EnginePool, planPool, poolWorkerScript } from '../parallel/pool';
 import { decodeSource, readSourceBytes } from './detector';
@@ -72,7 +71,7 @@ export async function extractTraining(
   ctx: RunContext | undefined,
   openExtractor: () => Promise<OnnxFeatureExtractor>,
 ): Promise<{ ex: OnnxFeatureExtractor; normal: Extracted; anomalies: PatchFeatures[] }> {
-  const perImage = options.augment ? 1 + DEFAULT_AUGMENTATIONS.length : 1;
+  const perImage = options.augment ? options.augmentViews : 1;
   const anomalySources = opts.anomalies ?? [];
   const plan = planPool(opts.workers, sources.length + anomalySources.length, opts.threads ?? 0);
   const script = poolWorkerScript();
@@ -92,9 +91,9 @@ export async function extractTraining(
     let normal: Extracted;
     let anomalies: PatchFeatures[];
     try {
-      const via = (augment: boolean): ExtractOne => async (src) => pool.extract(await readSourceBytes(src), src.name, src.frame ?? 0, augment);
-      normal = await extractAll(via(options.augment), pool.size * 2, sources, perImage, ctx);
-      anomalies = anomalySources.length ? (await extractAll(via(false), pool.size * 2, anomalySources, 1, ctx)).views : [];
+      const via = (views: number): ExtractOne => async (src) => pool.extract(await readSourceBytes(src), src.name, src.frame ?? 0, views);
+      normal = await extractAll(via(perImage), pool.size * 2, sources, perImage, ctx);
+      anomalies = anomalySources.length ? (await extractAll(via(1), pool.size * 2, anomalySources, 1, ctx)).views : [];
     } finally {
       await pool.close();
     }
@@ -102,9 +101,9 @@ export async function extractTraining(
   }
   const ex = await openExtractor();
   try {
-    const via = (augment: boolean): ExtractOne => async (src) => ex.extract(await decodeSource(src, maxPixels), src.name, src.frame ?? 0, augment);
-    const normal = await extractAll(via(options.augment), 1, sources, perImage, ctx);
-    const anomalies = anomalySources.length ? (await extractAll(via(false), 1, anomalySources, 1, ctx)).views : [];
+    const via = (views: number): ExtractOne => async (src) => ex.extract(await decodeSource(src, maxPixels), src.name, src.frame ?? 0, views);
+    const normal = await extractAll(via(perImage), 1, sources, perImage, ctx);
+    const anomalies = anomalySources.length ? (await extractAll(via(1), 1, anomalySources, 1, ctx)).views : [];
     return { ex, normal, anomalies };
   } catch (err) {
     await ex.release();

@@ -92,6 +92,7 @@ function validateManifest(json: unknown, file: string): ModelManifest {
   if (!m.arrays || !m.arrays.bank) bad('arrays.bank missing');
   // Models saved before the whole-map term existed score exactly as they did.
   if (m.options && m.options.mapMeanWeight === undefined) m.options.mapMeanWeight = 0;
+  if (m.options && m.options.augmentViews === undefined) m.options.augmentViews = 6;
   if (m.options && !(m.options.mapMeanWeight >= 0)) bad('options.mapMeanWeight must be ≥ 0');
   return m as ModelManifest;
 }
