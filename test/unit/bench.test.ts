@@ -133,8 +133,8 @@ test('runner fits every variant, shot and seed on cached features and scores def
 
 test('the lead is GP-MLP minus the better PatchCore, in signed AUROC points', () => {
   const ag = (...imageAuroc: number[]) => ({ imageAuroc }) as Aggregate;
-  assert.equal(lead(ag(0.7, 0.8), [ag(0.6), ag(0.7)]), '+5.0', '0.75 − 0.70');
-  assert.equal(lead(ag(0.6), [ag(0.639), undefined]), '−3.9');
+  assert.equal(lead(ag(0.7, 0.8), [ag(0.6), ag(0.7)]), '+5.00', '0.75 − 0.70');
+  assert.equal(lead(ag(0.6), [ag(0.639), undefined]), '−3.90');
   assert.equal(lead(ag(0.6), [undefined, undefined]), '–');
 });
 

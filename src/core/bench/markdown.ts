@@ -53,7 +53,7 @@ export function lead(ours: Aggregate, baselines: (Aggregate | undefined)[]): str
   const best = Math.max(...baselines.filter((b): b is Aggregate => b !== undefined).map((b) => mean(b.imageAuroc)));
   if (!Number.isFinite(best)) return '–';
   const d = (mean(ours.imageAuroc) - best) * 100;
-  return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(1)}`;
+  return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(2)}`;
 }
 
 /** "0–9" for consecutive seeds, else a list. */
