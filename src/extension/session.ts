@@ -33,7 +33,7 @@ import { ScanErrorMemo } from './scanErrors';
 import type { Logger } from './log';
 import { imageScoreMethod } from './imageScoreMode';
 import { readSettings, type Settings } from './settings';
-import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from './threshold';
+import { effectiveThreshold, fewShotThresholdWarning, renormalize, thresholdOverride, thresholdUpToDate } from './threshold';
 import { isReviewed } from './treeModel';
 import { workspaceStoreFs } from './vscodeFs';
 import { WorkerClient } from './workerClient';
@@ -464,6 +464,11 @@ export class Session implements vscode.Disposable {
     );
     await this.setActiveModel(folder, dirName, summary);
     this.log.info(`model ${summary.id} is active (threshold ${summary.threshold.toPrecision(4)}, ${summary.thresholdMode})`);
+    const warning = fewShotThresholdWarning(normal.size, anomalies.length);
+    if (warning) {
+      this.log.warn(warning);
+      void vscode.window.showWarningMessage(warning);
+    }
     return summary;
   }
 

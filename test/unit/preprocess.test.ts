@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import type { DecodedImage, SampleArray } from '../../src/shared/image';
 import { decodeImage } from '../../src/core/image/decode';
-import { IMAGENET_MEAN, IMAGENET_STD, augmentations, augmentedViews, cropGeometry, shiftedInput, intensityTransform, toModelInput } from '../../src/core/image/preprocess';
+import { IMAGENET_MEAN, IMAGENET_STD, augmentations, augmentedViews, cropGeometry, shiftedInput, viewSpecs, intensityTransform, toModelInput } from '../../src/core/image/preprocess';
 
 const close = (a: number, b: number, eps = 1e-5) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 
@@ -142,6 +142,8 @@ test('augmented views: 1, 6 or 24 per image, the image itself first, all distinc
   assert.equal(keys.size, 24, 'no two views are the same picture');
   assert.deepEqual(Array.from(all[8].subarray(0, size * size)), Array.from(shiftedInput(data, size, 2, 2).subarray(0, size * size)), 'view 9 is the image moved down-right by size / 28');
   assert.throws(() => augmentedViews({ data, size }, 12), RangeError);
+  assert.deepEqual(viewSpecs(24)[0], { turn: 'none', shiftX: 0, shiftY: 0 });
+  assert.equal(viewSpecs(24).filter((v) => v.shiftX === 0 && v.shiftY === 0).length, 8, 'the 8 symmetries appear once unmoved');
 });
 
 test('a 512×512 RGB PNG becomes one 3×224×224 model input with ImageNet scaling', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
+import { RELIABLE_THRESHOLD_IMAGES, effectiveThreshold, fewShotThresholdWarning, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
 import { reviewHtml } from '../../src/extension/webviewHtml';
 
 const model = { threshold: 2, spread: 0.5 };
@@ -30,6 +30,14 @@ test('an annotation written under another threshold is not up to date, so the ne
   assert.equal(thresholdUpToDate(JSON.parse(JSON.stringify(after)) as number, after), true);
   assert.equal(thresholdUpToDate(after * (1 + 1e-12), after), true);
   assert.equal(thresholdUpToDate(undefined, after), false, 'no stored prediction: never cached');
+});
+
+test('training on fewer than 4 normal images without labelled anomalies warns that the threshold is a guess', () => {
+  assert.equal(RELIABLE_THRESHOLD_IMAGES, 4);
+  assert.match(fewShotThresholdWarning(1, 0) ?? '', /^Trained on 1 normal image: too few to set the threshold/);
+  assert.match(fewShotThresholdWarning(3, 0) ?? '', /^Trained on 3 normal images:/);
+  assert.equal(fewShotThresholdWarning(4, 0), undefined);
+  assert.equal(fewShotThresholdWarning(1, 2), undefined, 'labelled anomalies give an F1 threshold');
 });
 
 test('the review editor HTML has a strict CSP and only nonce-tagged scripts', () => {

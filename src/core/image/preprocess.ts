@@ -283,20 +283,36 @@ export function shiftedInput(data: Float32Array, n: number, dx: number, dy: numb
 /** Views per training image that few-shot augmentation offers (1 = the image alone). */
 export const AUGMENT_VIEW_COUNTS = [1, 6, 24] as const;
 
+/** One training view: a symmetry of the square, then a move by `shift` steps of n/28 pixels. */
+export interface ViewSpec {
+  turn: Augmentation | 'none';
+  shiftX: number;
+  shiftY: number;
+}
+
 const SQUARE_SYMMETRIES: readonly Augmentation[] = [...DEFAULT_AUGMENTATIONS, 'transpose', 'antitranspose'];
 
 /**
- * The training views of one preprocessed square input, the input itself first. 6: flips and 90°
- * rotations. 24: the 8 symmetries of the square, each as is and moved by half a stride-16 cell
- * (n/28 px) down-right and down-left, so that the patch grid also samples between its own cells.
+ * The views behind each count, the image itself first. 6: flips and 90° rotations. 24: the 8
+ * symmetries of the square, each as is and moved by half a stride-16 cell (n/28 px) down-right
+ * and down-left, so that the patch grid also samples between its own cells.
  */
-export function augmentedViews(input: Pick<ModelInput, 'data' | 'size'>, count: number): Float32Array[] {
-  if (count === 1) return [input.data];
-  if (count === 6) return [input.data, ...augmentations(input).map((a) => a.data)];
+export function viewSpecs(count: number): ViewSpec[] {
+  const turned = (kinds: readonly Augmentation[]): ViewSpec[] => [{ turn: 'none', shiftX: 0, shiftY: 0 }, ...kinds.map((turn) => ({ turn, shiftX: 0, shiftY: 0 }))];
+  if (count === 1) return turned([]);
+  if (count === 6) return turned(DEFAULT_AUGMENTATIONS);
   if (count === 24) {
-    const turned = [input.data, ...augmentations(input, SQUARE_SYMMETRIES).map((a) => a.data)];
-    const s = Math.max(1, Math.round(input.size / 28));
-    return [...turned, ...turned.map((d) => shiftedInput(d, input.size, s, s)), ...turned.map((d) => shiftedInput(d, input.size, -s, s))];
+    const t = turned(SQUARE_SYMMETRIES);
+    return [...t, ...t.map((v) => ({ ...v, shiftX: 1, shiftY: 1 })), ...t.map((v) => ({ ...v, shiftX: -1, shiftY: 1 }))];
   }
   throw new RangeError(`augmentation views must be one of ${AUGMENT_VIEW_COUNTS.join(', ')}, got ${count}`);
+}
+
+/** The training views of one preprocessed square input (see viewSpecs), the input itself first. */
+export function augmentedViews(input: Pick<ModelInput, 'data' | 'size'>, count: number): Float32Array[] {
+  const step = Math.max(1, Math.round(input.size / 28));
+  return viewSpecs(count).map((v) => {
+    const turned = v.turn === 'none' ? input.data : augmentations(input, [v.turn])[0].data;
+    return v.shiftX || v.shiftY ? shiftedInput(turned, input.size, v.shiftX * step, v.shiftY * step) : turned;
+  });
 }
