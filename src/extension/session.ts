@@ -66,9 +66,11 @@ export class Session implements vscode.Disposable {
     readonly log: Logger,
   ) {}
 
+  private scanErrorMemo: ScanErrorMemo | undefined;
+
   /** Scan failures of earlier sessions (they have no annotation file to reload from). */
   get scanErrors(): ScanErrorMemo {
-    return new ScanErrorMemo(this.context.workspaceState);
+    return (this.scanErrorMemo ??= new ScanErrorMemo(this.context.workspaceState));
   }
 
   get trusted(): boolean {
@@ -170,12 +172,15 @@ export class Session implements vscode.Disposable {
     return loaded;
   }
 
-  /** Puts remembered scan failures back under Errors, for images that are still there. */
+  /** Puts remembered scan failures back under Errors, for images still there without an annotation. */
   private async restoreScanErrors(folder: vscode.WorkspaceFolder): Promise<void> {
     const gone: string[] = [];
     for (const [rel, error] of this.scanErrors.entries(folder.uri.toString())) {
       const image = vscode.Uri.joinPath(folder.uri, ...rel.split('/'));
-      if (this.findings.get(image)) continue;
+      if (this.findings.get(image)) {
+        gone.push(rel); // an annotation file supersedes the remembered failure
+        continue;
+      }
       try {
         await vscode.workspace.fs.stat(image);
         this.findings.set(errorFinding(error, image, folder, rel));
@@ -409,6 +414,7 @@ export class Session implements vscode.Disposable {
   ): Promise<void> {
     const at = this.locate(uri)!;
     if (item.kind === 'cached') return;
+    const wasError = this.findings.get(uri)?.status === 'error';
     if (item.kind === 'failed') {
       counts.failed++;
       this.log.warn(describeError(item.error));
@@ -416,7 +422,8 @@ export class Session implements vscode.Disposable {
       await this.scanErrors.record(folder.uri.toString(), at.rel, item.error);
       return;
     }
-    await this.scanErrors.forget(folder.uri.toString(), [at.rel]);
+    // Only a former failure has a remembered entry; skipping the rest keeps big scans off the state.
+    if (wasError) await this.scanErrors.forget(folder.uri.toString(), [at.rel]);
     if (item.anomalous) counts.flagged++;
     const image: AnnotationImage = {
       path: at.rel, sha256: item.sha256, width: item.width, height: item.height, frame: item.frame, frameCount: item.frameCount, format: item.format,

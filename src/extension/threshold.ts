@@ -41,7 +41,7 @@ export const RELIABLE_THRESHOLD_IMAGES = 4;
 
 /**
  * The warning shown after training on too few images for a held-out threshold: with one image
- * 94–100 % of new normal images scored above it in the benchmark sets (docs/method.md), though
+ * 94–97 % of new normal images scored above it in the benchmark sets (docs/method.md), though
  * the ranking itself was sound.
  */
 export function fewShotThresholdWarning(normalImages: number, labelledAnomalies: number): string | undefined {

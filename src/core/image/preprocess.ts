@@ -311,8 +311,10 @@ export function viewSpecs(count: number): ViewSpec[] {
 /** The training views of one preprocessed square input (see viewSpecs), the input itself first. */
 export function augmentedViews(input: Pick<ModelInput, 'data' | 'size'>, count: number): Float32Array[] {
   const step = Math.max(1, Math.round(input.size / 28));
+  const turned = new Map<ViewSpec['turn'], Float32Array>([['none', input.data]]);
   return viewSpecs(count).map((v) => {
-    const turned = v.turn === 'none' ? input.data : augmentations(input, [v.turn])[0].data;
-    return v.shiftX || v.shiftY ? shiftedInput(turned, input.size, v.shiftX * step, v.shiftY * step) : turned;
+    let t = turned.get(v.turn);
+    if (!t) turned.set(v.turn, (t = augmentations(input, [v.turn as Augmentation])[0].data)); // each symmetry once, moved copies reuse it
+    return v.shiftX || v.shiftY ? shiftedInput(t, input.size, v.shiftX * step, v.shiftY * step) : t;
   });
 }

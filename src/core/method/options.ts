@@ -69,7 +69,7 @@ export function forTrainingSet(partial: Partial<MethodOptions>, images: number):
   return {
     ...partial,
     augment: partial.augment ?? few,
-    augmentViews: partial.augmentViews ?? (images <= 1 ? SINGLE_IMAGE_VIEWS : 6),
+    augmentViews: partial.augmentViews ?? (images <= 1 ? SINGLE_IMAGE_VIEWS : DEFAULT_METHOD.augmentViews),
     mapMeanWeight: partial.mapMeanWeight ?? (few ? 0 : MAP_MEAN_WEIGHT),
   };
 }

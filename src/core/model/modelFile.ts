@@ -90,7 +90,7 @@ function validateManifest(json: unknown, file: string): ModelManifest {
   const c = m.calibration;
   if (!c || !Number.isFinite(c.threshold) || !(c.spread > 0) || !c.patchStats) bad('calibration missing or invalid');
   if (!m.arrays || !m.arrays.bank) bad('arrays.bank missing');
-  // Models saved before the whole-map term existed score exactly as they did.
+  // Models saved before the whole-map term and view counts existed read as they were made.
   if (m.options && m.options.mapMeanWeight === undefined) m.options.mapMeanWeight = 0;
   if (m.options && m.options.augmentViews === undefined) m.options.augmentViews = 6;
   if (m.options && !(m.options.mapMeanWeight >= 0)) bad('options.mapMeanWeight must be ≥ 0');
