@@ -9,6 +9,7 @@
  * Pixel data travels as ArrayBuffer fields (structured clone moves them as binary), never as
  * JSON arrays of numbers. All region coordinates are IMAGE pixel coordinates.
  */
+import type { AnnotationLabel, AnnotationStatus } from './annotation';
 import type { ErrorInfo } from './errors';
 import type { DisplayWindow, ImageFormat } from './image';
 import type { Region } from './regions';
@@ -66,8 +67,8 @@ export interface HeatmapData {
   bounds?: { x: number; y: number; width: number; height: number };
 }
 
-export type Label = 'normal' | 'anomalous';
-export type ReviewStatus = 'predicted' | 'accepted' | 'rejected' | 'corrected';
+export type Label = AnnotationLabel;
+export type ReviewStatus = AnnotationStatus;
 
 export interface ScoreInfo {
   raw: number;

@@ -10,8 +10,8 @@
  *
  * Types here are structural copies of the engine's (src/core/api) so src/shared stays import-free.
  */
+import type { AnnotationImage } from './annotation';
 import type { ErrorInfo } from './errors';
-import type { ImageFormat } from './image';
 import type { MethodOptions, PreprocessOptions } from './model';
 import type { ImageLoad, HeatmapData } from './protocol';
 import type { Region } from './regions';
@@ -76,15 +76,8 @@ export interface ModelSummary {
   device?: string;
 }
 
-/** Image facts for the annotation file; never DICOM metadata. */
-export interface ScannedImage {
-  sha256: string;
-  width: number;
-  height: number;
-  frame: number;
-  frameCount: number;
-  format: ImageFormat;
-}
+/** Image facts for the annotation file (all but its path); never DICOM metadata. */
+export type ScannedImage = Omit<AnnotationImage, 'path'>;
 
 export type ScanItem =
   | ({

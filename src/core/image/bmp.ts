@@ -5,7 +5,7 @@
 import bmp from 'bmp-js';
 import type { DecodedImage } from '../../shared/image';
 import type { DecodeOptions } from './decodeOptions';
-import { checkDimensions, decodeFailed, defaultWindow, truncated } from './sniff';
+import { checkDimensions, decodeFailed, singleFrameImage, truncated } from './sniff';
 
 interface BmpHeader {
   dataOffset: number;
@@ -114,17 +114,5 @@ export function decodeBmp(bytes: Uint8Array, opts: DecodeOptions): DecodedImage 
       data[o + 2] = abgr[s + 1];
     }
   }
-  return {
-    format: 'bmp',
-    width,
-    height,
-    channels,
-    bitDepth: 8,
-    frameCount: 1,
-    frames: [{ data }],
-    rescale: { slope: 1, intercept: 0 },
-    windows: [defaultWindow(data, channels, 8)],
-    invert: false,
-    meta: { rows: height, columns: width, bitsStored: 8 },
-  };
+  return singleFrameImage('bmp', width, height, channels, 8, data);
 }

@@ -3,7 +3,7 @@
 import jpeg from 'jpeg-js';
 import type { DecodedImage } from '../../shared/image';
 import type { DecodeOptions } from './decodeOptions';
-import { checkDimensions, decodeFailed, defaultWindow, truncated } from './sniff';
+import { checkDimensions, decodeFailed, singleFrameImage, truncated } from './sniff';
 
 interface JpegFrameHeader {
   width: number;
@@ -98,17 +98,5 @@ export function decodeJpeg(bytes: Uint8Array, opts: DecodeOptions): DecodedImage
     for (let p = 0, s = 0; p < pixels; p++, s += 3) gray[p] = data[s];
     data = gray;
   }
-  return {
-    format: 'jpeg',
-    width,
-    height,
-    channels,
-    bitDepth: 8,
-    frameCount: 1,
-    frames: [{ data }],
-    rescale: { slope: 1, intercept: 0 },
-    windows: [defaultWindow(data, channels, 8)],
-    invert: false,
-    meta: { rows: height, columns: width, bitsStored: 8 },
-  };
+  return singleFrameImage('jpeg', width, height, channels, 8, data);
 }

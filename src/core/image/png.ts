@@ -2,7 +2,7 @@
 import { PNG } from 'pngjs';
 import type { DecodedImage, SampleArray } from '../../shared/image';
 import type { DecodeOptions } from './decodeOptions';
-import { checkDimensions, decodeFailed, defaultWindow, truncated } from './sniff';
+import { checkDimensions, decodeFailed, singleFrameImage, truncated } from './sniff';
 
 interface PngHeader {
   width: number;
@@ -103,17 +103,5 @@ export function decodePng(bytes: Uint8Array, opts: DecodeOptions): DecodedImage 
       throw decodeFailed('PNG', opts, `colour type ${header.colorType} is not defined by the PNG standard`);
   }
   const bitDepth = header.colorType === 3 ? 8 : header.depth;
-  return {
-    format: 'png',
-    width,
-    height,
-    channels,
-    bitDepth,
-    frameCount: 1,
-    frames: [{ data }],
-    rescale: { slope: 1, intercept: 0 },
-    windows: [defaultWindow(data, channels, bitDepth)],
-    invert: false,
-    meta: { rows: height, columns: width, bitsStored: bitDepth },
-  };
+  return singleFrameImage('png', width, height, channels, bitDepth, data);
 }

@@ -1,7 +1,7 @@
 // Format detection from magic bytes only: file extensions lie, headers do not.
 import { AnomalyLensError } from '../../shared/errors';
 import type { DecodeOptions } from './decodeOptions';
-import type { DisplayWindow, SampleArray } from '../../shared/image';
+import type { DecodedImage, DisplayWindow, SampleArray } from '../../shared/image';
 
 export type SniffedFormat = 'png' | 'jpeg' | 'tiff' | 'bmp' | 'dicom';
 
@@ -93,4 +93,28 @@ export function defaultWindow(data: SampleArray, channels: number, bitDepth: num
   }
   if (!(hi >= lo)) return { center: 0.5, width: 1, label: 'min–max' };
   return { center: (lo + hi) / 2, width: Math.max(hi - lo, 1e-6), label: 'min–max' };
+}
+
+/** The decoded value for a plain single-frame image: identity rescale, default window, not inverted. */
+export function singleFrameImage(
+  format: DecodedImage['format'],
+  width: number,
+  height: number,
+  channels: DecodedImage['channels'],
+  bitDepth: number,
+  data: SampleArray,
+): DecodedImage {
+  return {
+    format,
+    width,
+    height,
+    channels,
+    bitDepth,
+    frameCount: 1,
+    frames: [{ data }],
+    rescale: { slope: 1, intercept: 0 },
+    windows: [defaultWindow(data, channels, bitDepth)],
+    invert: false,
+    meta: { rows: height, columns: width, bitsStored: bitDepth },
+  };
 }
