@@ -471,10 +471,10 @@ export class Session implements vscode.Disposable {
     );
     await this.setActiveModel(folder, dirName, summary);
     this.log.info(`model ${summary.id} is active (threshold ${summary.threshold.toPrecision(4)}, ${summary.thresholdMode})`);
-    const warning = fewShotThresholdWarning(normal.size, anomalies.length);
-    if (warning) {
-      this.log.warn(warning);
-      void vscode.window.showWarningMessage(warning);
+    const advice = fewShotThresholdWarning(normal.size, anomalies.length);
+    if (advice) {
+      this.log.warn(advice.text);
+      if (advice.level === 'warning') void vscode.window.showWarningMessage(advice.text);
     }
     return summary;
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RELIABLE_THRESHOLD_IMAGES, effectiveThreshold, fewShotThresholdWarning, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
+import { RELIABLE_THRESHOLD_IMAGES, TIGHT_THRESHOLD_IMAGES, effectiveThreshold, fewShotThresholdWarning, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
 import { reviewHtml } from '../../src/extension/webviewHtml';
 
 const model = { threshold: 2, spread: 0.5 };
@@ -34,10 +34,23 @@ test('an annotation written under another threshold is not up to date, so the ne
 
 test('training on fewer than 4 normal images without labelled anomalies warns that the threshold is a guess', () => {
   assert.equal(RELIABLE_THRESHOLD_IMAGES, 4);
-  assert.match(fewShotThresholdWarning(1, 0) ?? '', /^Trained on 1 normal image: too few to set the threshold/);
-  assert.match(fewShotThresholdWarning(3, 0) ?? '', /^Trained on 3 normal images:/);
-  assert.equal(fewShotThresholdWarning(4, 0), undefined);
+  const one = fewShotThresholdWarning(1, 0);
+  assert.equal(one?.level, 'warning');
+  assert.match(one?.text ?? '', /^Trained on 1 normal image: too few to set the threshold/);
+  assert.match(fewShotThresholdWarning(3, 0)?.text ?? '', /^Trained on 3 normal images:/);
+  assert.equal(fewShotThresholdWarning(3, 0)?.level, 'warning');
   assert.equal(fewShotThresholdWarning(1, 2), undefined, 'labelled anomalies give an F1 threshold');
+});
+
+test('training on 4 to 15 normal images notes the loose threshold in the log only, and 16 or more says nothing', () => {
+  assert.equal(TIGHT_THRESHOLD_IMAGES, 16);
+  for (const n of [4, 15]) {
+    const advice = fewShotThresholdWarning(n, 0);
+    assert.equal(advice?.level, 'log', `${n} images`);
+    assert.match(advice?.text ?? '', new RegExp(`^Trained on ${n} normal images: with fewer than 16 the threshold runs low`));
+  }
+  assert.equal(fewShotThresholdWarning(16, 0), undefined);
+  assert.equal(fewShotThresholdWarning(8, 1), undefined, 'labelled anomalies give an F1 threshold');
 });
 
 test('the review editor HTML has a strict CSP and only nonce-tagged scripts', () => {
