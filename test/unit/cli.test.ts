@@ -11,7 +11,7 @@ import { deps } from '../../src/cli/deps';
 import { createAnnotationValidator } from '../../src/shared/annotation';
 import { encodeSamplePng } from '../../src/core/samples/write';
 import { generateTexture } from '../../src/core/samples/textures';
-import { fakeDetector, memoryIo, openFakeScorer } from './cli-helpers';
+import { fakeDetector, fakeManifest, memoryIo, openFakeScorer } from './cli-helpers';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const original = { ...deps };
@@ -171,6 +171,36 @@ test('train writes the model through a temp folder and keeps the old model when 
   assert.match(io2.stderr, /^error: INTERNAL disk full/);
   assert.equal(readFileSync(path.join(dir, 'model', 'manifest.json'), 'utf8'), '{"v":1}', 'old model intact');
   assert.deepEqual(readdirSync(dir).sort(), ['good', 'model'], 'no temp folders left');
+});
+
+test('train notes on stderr and in --json that a threshold from fewer than 16 normal images runs low', async () => {
+  const dir = tempDir();
+  mkdirSync(path.join(dir, 'good'));
+  writeFileSync(path.join(dir, 'good', 'a.png'), encodeSamplePng(generateTexture('woven', 1, 32)));
+  deps.saveDetector = async (_d, out) => {
+    mkdirSync(out, { recursive: true });
+  };
+  const trainedOn = (trainingImages: number, anomalyCount = 0) => {
+    deps.trainDetector = async () => {
+      const base = fakeManifest();
+      return { ...fakeDetector(), manifest: { ...base, trainingImages, calibration: { ...base.calibration, anomalyCount } } };
+    };
+  };
+  trainedOn(2);
+  const few = memoryIo(dir);
+  assert.equal(await runCli(['train', 'good', '--out', 'model', '--quiet'], few), 0, few.stderr);
+  assert.match(few.stderr, /^note: Trained on 2 normal images: too few to set the threshold.*--anomalies/m);
+  assert.doesNotMatch(few.stdout, /note:/, 'the note goes to stderr, not into the output');
+  trainedOn(8);
+  const some = memoryIo(dir);
+  assert.equal(await runCli(['train', 'good', '--out', 'model', '--json'], some), 0, some.stderr);
+  assert.match(JSON.parse(some.stdout).thresholdNote, /^Trained on 8 normal images: with fewer than 16 the threshold runs low/);
+  for (const [images, anomalies] of [[16, 0], [3, 2]]) {
+    trainedOn(images, anomalies);
+    const io = memoryIo(dir);
+    assert.equal(await runCli(['train', 'good', '--out', 'model', '--quiet'], io), 0, io.stderr);
+    assert.doesNotMatch(io.stderr, /note:/, `${images} images, ${anomalies} labelled anomalies`);
+  }
 });
 
 test('train passes --augment / --no-augment / --workers through and leaves unset options to the engine', async () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RELIABLE_THRESHOLD_IMAGES, TIGHT_THRESHOLD_IMAGES, effectiveThreshold, fewShotThresholdWarning, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
+import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
+import { RELIABLE_THRESHOLD_IMAGES, TIGHT_THRESHOLD_IMAGES, fewShotThresholdWarning } from '../../src/shared/thresholdAdvice';
 import { reviewHtml } from '../../src/extension/webviewHtml';
 
 const model = { threshold: 2, spread: 0.5 };

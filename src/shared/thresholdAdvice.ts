@@ -1,0 +1,48 @@
+/**
+ * What to tell a user about the threshold after training without labelled anomalies. Shared by
+ * the extension (a warning or an Output channel line) and the CLI (a note on stderr).
+ */
+
+/** Below this many normal images (and without labelled anomalies) the threshold is a rough guess. */
+export const RELIABLE_THRESHOLD_IMAGES = 4;
+
+/**
+ * Below this many the held-out threshold still runs low: the augmented few-shot head has seen
+ * every training image, so their leave-one-out scores sit under new normal images' scores.
+ */
+export const TIGHT_THRESHOLD_IMAGES = 16;
+
+/** The extension's way to a threshold from labels: the review decisions. */
+export const REVIEW_REMEDY = 'accept and reject a few findings and retrain to get a threshold from your decisions';
+/** The CLI's way: labelled anomalous images. */
+export const CLI_REMEDY = 'pass a few known anomalous images with --anomalies to get an F1 threshold';
+
+export interface ThresholdAdvice {
+  /** warning: shown to the user; log: written to the output channel only. */
+  level: 'warning' | 'log';
+  text: string;
+}
+
+/**
+ * What to tell the user after training without labelled anomalies, by the number of normal
+ * images. Measured in the benchmark sets (docs/method.md): with one image 94–97 % of new normal
+ * images scored above the threshold; with 2 to 8 images 29–60 %; from 16 images 4–12 %.
+ */
+export function fewShotThresholdWarning(normalImages: number, labelledAnomalies: number, remedy: string = REVIEW_REMEDY): ThresholdAdvice | undefined {
+  if (labelledAnomalies > 0 || normalImages >= TIGHT_THRESHOLD_IMAGES) return undefined;
+  const trained = `Trained on ${normalImages} normal image${normalImages === 1 ? '' : 's'}`;
+  if (normalImages < RELIABLE_THRESHOLD_IMAGES) {
+    return {
+      level: 'warning',
+      text:
+        `${trained}: too few to set the threshold, so many normal images will be flagged. ` +
+        `The ranking (most anomalous first) is still meaningful. Add more normal images, or ${remedy}.`,
+    };
+  }
+  return {
+    level: 'log',
+    text:
+      `${trained}: with fewer than ${TIGHT_THRESHOLD_IMAGES} the threshold runs low and some normal images will be flagged; ` +
+      `the ranking is unaffected. Add more normal images, or ${remedy}.`,
+  };
+}
