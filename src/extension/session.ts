@@ -34,7 +34,7 @@ import type { Logger } from './log';
 import { imageScoreMethod } from './imageScoreMode';
 import { readSettings, type Settings } from './settings';
 import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from './threshold';
-import { fewShotThresholdWarning } from '../shared/thresholdAdvice';
+import { REVIEW_REMEDY, thresholdAdvice } from '../shared/thresholdAdvice';
 import { isReviewed } from './treeModel';
 import { workspaceStoreFs } from './vscodeFs';
 import { WorkerClient } from './workerClient';
@@ -472,7 +472,7 @@ export class Session implements vscode.Disposable {
     );
     await this.setActiveModel(folder, dirName, summary);
     this.log.info(`model ${summary.id} is active (threshold ${summary.threshold.toPrecision(4)}, ${summary.thresholdMode})`);
-    const advice = fewShotThresholdWarning(normal.size, anomalies.length);
+    const advice = thresholdAdvice(normal.size, anomalies.length, REVIEW_REMEDY);
     if (advice) {
       this.log.warn(advice.text);
       if (advice.level === 'warning') void vscode.window.showWarningMessage(advice.text);

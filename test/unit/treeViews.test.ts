@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
-import { RELIABLE_THRESHOLD_IMAGES, TIGHT_THRESHOLD_IMAGES, fewShotThresholdWarning } from '../../src/shared/thresholdAdvice';
+import { FEW_SHOT_IMAGES } from '../../src/core/method/options';
+import { RELIABLE_THRESHOLD_IMAGES, REVIEW_REMEDY, TIGHT_THRESHOLD_IMAGES, thresholdAdvice } from '../../src/shared/thresholdAdvice';
 import { reviewHtml } from '../../src/extension/webviewHtml';
 
 const model = { threshold: 2, spread: 0.5 };
@@ -35,23 +36,24 @@ test('an annotation written under another threshold is not up to date, so the ne
 
 test('training on fewer than 4 normal images without labelled anomalies warns that the threshold is a guess', () => {
   assert.equal(RELIABLE_THRESHOLD_IMAGES, 4);
-  const one = fewShotThresholdWarning(1, 0);
+  const one = thresholdAdvice(1, 0, REVIEW_REMEDY);
   assert.equal(one?.level, 'warning');
   assert.match(one?.text ?? '', /^Trained on 1 normal image: too few to set the threshold/);
-  assert.match(fewShotThresholdWarning(3, 0)?.text ?? '', /^Trained on 3 normal images:/);
-  assert.equal(fewShotThresholdWarning(3, 0)?.level, 'warning');
-  assert.equal(fewShotThresholdWarning(1, 2), undefined, 'labelled anomalies give an F1 threshold');
+  assert.match(thresholdAdvice(3, 0, REVIEW_REMEDY)?.text ?? '', /^Trained on 3 normal images:/);
+  assert.equal(thresholdAdvice(3, 0, REVIEW_REMEDY)?.level, 'warning');
+  assert.equal(thresholdAdvice(1, 2, REVIEW_REMEDY), undefined, 'labelled anomalies give an F1 threshold');
 });
 
 test('training on 4 to 15 normal images notes the loose threshold in the log only, and 16 or more says nothing', () => {
   assert.equal(TIGHT_THRESHOLD_IMAGES, 16);
+  assert.equal(TIGHT_THRESHOLD_IMAGES, FEW_SHOT_IMAGES, 'the threshold tightens where augmentation stops');
   for (const n of [4, 15]) {
-    const advice = fewShotThresholdWarning(n, 0);
+    const advice = thresholdAdvice(n, 0, REVIEW_REMEDY);
     assert.equal(advice?.level, 'log', `${n} images`);
     assert.match(advice?.text ?? '', new RegExp(`^Trained on ${n} normal images: with fewer than 16 the threshold runs low`));
   }
-  assert.equal(fewShotThresholdWarning(16, 0), undefined);
-  assert.equal(fewShotThresholdWarning(8, 1), undefined, 'labelled anomalies give an F1 threshold');
+  assert.equal(thresholdAdvice(16, 0, REVIEW_REMEDY), undefined);
+  assert.equal(thresholdAdvice(8, 1, REVIEW_REMEDY), undefined, 'labelled anomalies give an F1 threshold');
 });
 
 test('the review editor HTML has a strict CSP and only nonce-tagged scripts', () => {

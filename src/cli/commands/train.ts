@@ -4,7 +4,7 @@ import type { ImageScore, ScanFailure } from '../../core/api';
 import type { FittedDetector } from '../../core/engine';
 import { deps } from '../deps';
 import { AnomalyLensError, describeError } from '../../shared/errors';
-import { CLI_REMEDY, fewShotThresholdWarning } from '../../shared/thresholdAdvice';
+import { CLI_REMEDY, thresholdAdvice } from '../../shared/thresholdAdvice';
 import { num, parse, required, str, strs, flag } from '../args';
 import { replaceDirAtomic } from '../../core/io/atomic';
 import { MAP_MEAN_WEIGHT } from '../../core/method/options';
@@ -75,7 +75,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   const m = detector.manifest;
   const seconds = (io.now() - started) / 1000;
   await detector.release();
-  const advice = fewShotThresholdWarning(m.trainingImages, m.calibration.anomalyCount, CLI_REMEDY);
+  const advice = thresholdAdvice(m.trainingImages, m.calibration.anomalyCount, CLI_REMEDY);
   const scores = (ranking ?? []).filter(isScore).sort((a, b) => b.score - a.score);
   const failures = (ranking ?? []).filter((r): r is ScanFailure => !isScore(r));
   if (json) {

@@ -1,4 +1,5 @@
-// Format detection from magic bytes only: file extensions lie, headers do not.
+// Format detection from magic bytes only (file extensions lie, headers do not), and the small
+// helpers every decoder shares: errors, dimension checks, the default window, the decoded value.
 import { AnomalyLensError } from '../../shared/errors';
 import type { DecodeOptions } from './decodeOptions';
 import type { DecodedImage, DisplayWindow, SampleArray } from '../../shared/image';
