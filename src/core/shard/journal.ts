@@ -26,7 +26,7 @@ export interface JournalScored<Row> {
   type: 'scored';
   name: string;
   row: Row;
-  /** Which run wrote it (pid.startTime), to tell resumed work from redone work. */
+  /** Which run wrote it (pid.startTime.sequence), to tell resumed work from redone work. */
   run: string;
 }
 
@@ -71,6 +71,8 @@ export function readJournal<Row>(file: string): JournalContents<Row> | undefined
   if (header.format > JOURNAL_FORMAT) throw new AnomalyLensError('DATASET_INVALID', `journal format ${header.format} is newer than this tool reads`, { file, hint: 'update Anomaly Lens' });
   return { header, entries: parsed.slice(1) as JournalEntry<Row>[], tornBytes: Buffer.byteLength(tail, 'utf8') };
 }
+
+let journalOpens = 0;
 
 export class ScanJournal<Row> {
   private constructor(
@@ -120,7 +122,8 @@ export class ScanJournal<Row> {
       fs.renameSync(tmp, file);
     }
     const fd = fs.openSync(file, 'a');
-    return new ScanJournal<Row>(file, fd, header, previous, `${process.pid}.${Date.now()}`);
+    // The sequence keeps two opens in one process and one millisecond apart.
+    return new ScanJournal<Row>(file, fd, header, previous, `${process.pid}.${Date.now()}.${++journalOpens}`);
   }
 
   has(name: string): boolean {
