@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { loadMvtec } from '../../src/core/bench/datasets';
 import { benchmarkMarkdown, lead, type Aggregate } from '../../src/core/bench/markdown';
 import { ABLATIONS, seedsFor, type BenchPlan } from '../../src/core/bench/plan';
-import { capTest, runBenchmark, shotSubset, shrinkMap, type BenchEngine } from '../../src/core/bench/runner';
+import { capTest, isDefaultMethod, runBenchmark, shotSubset, shrinkMap, type BenchEngine } from '../../src/core/bench/runner';
 import type { FeatureExtractor, FittedDetector, PatchFeatures } from '../../src/core/engine';
 import { writeTextureSet } from '../../src/core/samples/write';
 import { fakeManifest } from './cli-helpers';
@@ -63,7 +63,9 @@ const fakeFit: BenchEngine['fitFromFeatures'] = async (_ex, normal, opts) => {
       const map = new Float32Array(f.imageW * f.imageH);
       for (let y = 0; y < f.imageH; y++) for (let x = 0; x < f.imageW; x++) map[y * f.imageW + x] = cell[Math.floor((y * G) / f.imageH) * G + Math.floor((x * G) / f.imageW)];
       const score = Math.max(...cell);
-      return { name: f.name, width: f.imageW, height: f.imageH, score, normalized: 0.5, threshold: 1, anomalous: false, map, parts: { patch: score } };
+      // Flags by name so the flagged-share bookkeeping has a known answer: every defect, no normal.
+      const anomalous = !/(^|\/)good\//.test(f.name);
+      return { name: f.name, width: f.imageW, height: f.imageH, score, normalized: 0.5, threshold: 1, anomalous, map, parts: { patch: score } };
     },
     scoreImage: async () => {
       throw new Error('unused');
@@ -120,12 +122,16 @@ test('runner fits every variant, shot and seed on cached features and scores def
   assert.ok(full.pixelAuroc !== undefined && full.pixelAuroc > 0.6, `pixel AUROC ${full.pixelAuroc}`);
   assert.ok(full.pro !== undefined && full.pro >= 0 && full.pro <= 1);
   assert.ok(r.runs.filter((x) => x.shot === 1).every((x) => x.trainImages === 1));
+  assert.equal(full.flaggedNormal, 0, 'no normal test image flagged');
+  assert.equal(full.flaggedAnomalous, 1, 'every defect flagged');
   assert.equal(existsSync(path.join(workDir, 'features', 'tex', 'fake')), false, 'feature cache removed after use');
 
   const { markdown, svgs } = benchmarkMarkdown(r);
   assert.match(markdown, /\| shot \| GP-MLP image AUROC \| PatchCore 1 % \| PatchCore 10 % \| lead \(points\) \| ratio vs PC 1 %/);
   assert.match(markdown, /Seeds 0, 1 \(shots up to 4: seeds 0–2\)/);
   assert.match(markdown, /\| all \(5\) \| /);
+  assert.match(markdown, /flagged at threshold, normal \/ anomalous % \(ours\)/);
+  assert.match(markdown, /\| all \(5\) \|.*\| 0 \/ 100 \| \d+ \|$/m, 'flagged shares in percent, before peak RSS');
   assert.match(markdown, /## Ablations/);
   assert.match(markdown, /α = 0 \(k-center selector\)/);
   assert.ok(svgs['tex.svg']?.startsWith('<svg'), 'ROC curve per set');
@@ -181,4 +187,12 @@ test('a child process reports its own peak RSS, not the peak inherited from a bi
   const { own, rusage } = JSON.parse(r.stdout) as { own: number; rusage: number };
   assert.ok(hold[1] === 1 && rusage > 400, `getrusage in the child carries the parent's peak (${rusage.toFixed(0)} MB)`);
   assert.ok(own < 300, `the child's own peak is small (${own.toFixed(0)} MB)`);
+});
+
+test('an ablation is the default run only when every resolved option matches, the training-set rules included', () => {
+  const v = (method: Record<string, unknown>) => ({ id: 'x', label: 'x', method: { method: 'gpmlp' as const, ...method } });
+  assert.equal(isDefaultMethod(v({}), 4), true);
+  assert.equal(isDefaultMethod(v({ augment: true, calibrationView: true }), 4), true, 'what the 4-image rules pick anyway');
+  assert.equal(isDefaultMethod(v({ calibrationView: false }), 4), false);
+  assert.equal(isDefaultMethod(v({ augment: true }), 50), false, 'augmentation is not the default at 50 images');
 });

@@ -38,6 +38,9 @@ export interface RunResult {
   featureMsPerImage: number;
   peakRssMb: number;
   repositorySize: number;
+  /** Shares of normal and of anomalous test images above the model's automatic threshold. */
+  flaggedNormal?: number;
+  flaggedAnomalous?: number;
 }
 
 export interface ContaminatedResult {
@@ -84,7 +87,7 @@ export interface RunnerOptions {
 export function isDefaultMethod(v: Variant, images: number): boolean {
   const defaults = resolveMethod(forTrainingSet({}, images)) as unknown as Record<string, unknown>;
   const mine = resolveMethod(forTrainingSet(v.method, images)) as unknown as Record<string, unknown>;
-  return Object.keys(defaults).every((k) => JSON.stringify(defaults[k]) === JSON.stringify(mine[k]));
+  return [...new Set([...Object.keys(defaults), ...Object.keys(mine)])].every((k) => JSON.stringify(defaults[k]) === JSON.stringify(mine[k]));
 }
 
 
@@ -272,6 +275,7 @@ async function runOne(
   const trainSeconds = (performance.now() - t0) / 1000;
   normal.length = 0;
   const scores: number[] = [];
+  const flagged: boolean[] = [];
   const pixel = masks && masks.size ? createPixelMetrics() : undefined;
   let scoreMs = 0;
   try {
@@ -281,6 +285,7 @@ async function runOne(
       const s = await det.scoreFeatures(f);
       scoreMs += performance.now() - s0;
       scores.push(s.score);
+      flagged.push(s.anomalous);
       if (pixel) {
         const [w, h] = fitSide(s.width, s.height, plan.pixelSide);
         const m = masks?.get(t.name);
@@ -293,6 +298,10 @@ async function runOne(
   }
   const labels = test.map((t) => t.label);
   const px = pixel?.result();
+  const share = (label: number) => {
+    const of = labels.flatMap((l, i) => (l === label ? [flagged[i]] : []));
+    return of.length ? of.filter(Boolean).length / of.length : undefined;
+  };
   return {
     scores,
     result: {
@@ -311,6 +320,8 @@ async function runOne(
       featureMsPerImage: cache.extractMs,
       peakRssMb: peakRssMb(),
       repositorySize: det.manifest.repositorySize,
+      flaggedNormal: share(0),
+      flaggedAnomalous: share(1),
     },
   };
 }
