@@ -14,7 +14,7 @@ import { DEFAULT_MAX_PIXELS } from './image/decodeOptions';
 import { normalizeScore } from './method/calibrate';
 import { Detector } from './method/detector';
 import { OnnxFeatureExtractor } from './method/features';
-import { fitDetector, type FitInput } from './method/fit';
+import { fitDetector } from './method/fit';
 import { robustFolderScores } from './method/robust';
 import { DEFAULT_BACKBONE, forTrainingSet, resolveMethod, resolvePreprocess } from './method/options';
 import { extractTraining } from './method/trainingFeatures';
@@ -35,15 +35,13 @@ export interface PatchFeatures {
   imageW: number;
   imageH: number;
   crop: { x: number; y: number; width: number; height: number };
-  /** A view for calibration only: never in the repository or the head's training (MethodOptions.calibrationView). */
-  heldOut?: boolean;
 }
 
 export interface FeatureExtractor {
   readonly backboneId: string;
   readonly preprocess: PreprocessOptions;
-  /** `views` > 1: that many augmented views, the image itself first (see augmentedViews); `calibrationView` adds a held-out one last. */
-  extract(img: DecodedImage, name: string, frame?: number, views?: number, calibrationView?: boolean): Promise<PatchFeatures[]>;
+  /** `views` > 1: that many augmented views, the image itself first (see augmentedViews). */
+  extract(img: DecodedImage, name: string, frame?: number, views?: number): Promise<PatchFeatures[]>;
   release(): Promise<void>;
 }
 
@@ -98,18 +96,12 @@ function sourcesByName(views: PatchFeatures[]): number[] {
   });
 }
 
-/** Training views apart from the held-out calibration views that came with them. */
-function fitInput(views: PatchFeatures[], anomalies: PatchFeatures[]): FitInput {
-  const training = views.filter((v) => !v.heldOut);
-  return { views: training, source: sourcesByName(training), anomalies, calibration: views.filter((v) => v.heldOut) };
-}
-
 export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, normal, opts, ctx) => {
   const options = resolveMethod(forTrainingSet(opts.method ?? {}, new Set(normal.map((v) => v.name)).size));
   const ex = asOnnxExtractor(extractor);
   const { detector } = await fitDetector(
     ex,
-    fitInput(normal, opts.anomalies ?? []),
+    { views: normal, source: sourcesByName(normal), anomalies: opts.anomalies ?? [] },
     options,
     runtimeOf({}, ctx),
     DEFAULT_MAX_PIXELS,
@@ -129,7 +121,7 @@ async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: Ru
       throw new AnomalyLensError('TRAINING_SET_EMPTY', `no usable normal images${why}`, { hint: 'select readable PNG, JPEG, TIFF, BMP or DICOM images' });
     }
     throwIfCancelled(ctx);
-    const fit = await fitDetector(ex, fitInput(normal.views, anomalies), options, runtimeOf(opts, ctx), maxPixels, ctx, looAll);
+    const fit = await fitDetector(ex, { views: normal.views, source: sourcesByName(normal.views), anomalies }, options, runtimeOf(opts, ctx), maxPixels, ctx, looAll);
     return { ...fit, normal, extractor: ex };
   } catch (err) {
     await ex.release();
@@ -145,7 +137,7 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   const runtime = runtimeOf(opts, ctx);
   const first = await trainInternal(sources, opts, ctx, false);
   const names = [...new Set(first.normal.views.map((v) => v.name))];
-  const primary = names.map((n) => first.normal.views.find((v) => v.name === n && !v.heldOut)!);
+  const primary = names.map((n) => first.normal.views.find((v) => v.name === n)!);
   const q = Math.floor(contamination * names.length) + 1;
   const robust = await robustFolderScores(primary, first.detector.state.head, options, q, runtime);
   const order = names.map((_, i) => i).sort((a, b) => robust[b] - robust[a]);
@@ -155,7 +147,7 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   const keptViews = first.normal.views.filter((v) => !drop.has(v.name));
   const refit = await fitDetector(
     first.extractor,
-    fitInput(keptViews, []),
+    { views: keptViews, source: sourcesByName(keptViews), anomalies: [] },
     options,
     runtime,
     opts.maxPixels ?? DEFAULT_MAX_PIXELS,

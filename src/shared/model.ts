@@ -77,12 +77,6 @@ export interface MethodOptions {
    * saved before it existed read as 6.
    */
   augmentViews: number;
-  /**
-   * Calibrate on each training image moved by half a stride-16 cell (a view the head never
-   * trained on) instead of the image itself; extracts one more view per training image. Models
-   * saved before it existed read as false.
-   */
-  calibrationView: boolean;
   /** Quantile of held-out normal scores used as the default threshold. */
   thresholdQuantile: number;
   seed: number;

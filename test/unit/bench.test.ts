@@ -192,7 +192,8 @@ test('a child process reports its own peak RSS, not the peak inherited from a bi
 test('an ablation is the default run only when every resolved option matches, the training-set rules included', () => {
   const v = (method: Record<string, unknown>) => ({ id: 'x', label: 'x', method: { method: 'gpmlp' as const, ...method } });
   assert.equal(isDefaultMethod(v({}), 4), true);
-  assert.equal(isDefaultMethod(v({ augment: true, calibrationView: true }), 4), true, 'what the 4-image rules pick anyway');
-  assert.equal(isDefaultMethod(v({ calibrationView: false }), 4), false);
+  assert.equal(isDefaultMethod(v({ augment: true, augmentViews: 6 }), 4), true, 'what the 4-image rules pick anyway');
+  assert.equal(isDefaultMethod(v({ augment: false }), 4), false);
+  assert.equal(isDefaultMethod(v({ experimental: 1 }), 4), false, 'an option the defaults do not carry still counts');
   assert.equal(isDefaultMethod(v({ augment: true }), 50), false, 'augmentation is not the default at 50 images');
 });

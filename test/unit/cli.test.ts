@@ -203,7 +203,7 @@ test('train notes on stderr and in --json that a threshold from fewer than 16 no
   }
 });
 
-test('train passes --augment / --no-augment / --calibration-view / --workers through and leaves unset options to the engine', async () => {
+test('train passes --augment / --no-augment / --workers through and leaves unset options to the engine', async () => {
   const dir = tempDir();
   mkdirSync(path.join(dir, 'good'));
   writeFileSync(path.join(dir, 'good', 'a.png'), encodeSamplePng(generateTexture('woven', 1, 32)));
@@ -215,20 +215,16 @@ test('train passes --augment / --no-augment / --calibration-view / --workers thr
   deps.saveDetector = async (_d, out) => {
     mkdirSync(out, { recursive: true });
   };
-  for (const extra of [
-    [],
-    ['--no-augment', '--workers', '1', '--no-calibration-view'],
-    ['--augment', '--global-weight', '3', '--top-fraction', '1', '--map-mean-weight', '0.5', '--augment-views', '24', '--calibration-view'],
-  ]) {
+  for (const extra of [[], ['--no-augment', '--workers', '1'], ['--augment', '--global-weight', '3', '--top-fraction', '1', '--map-mean-weight', '0.5', '--augment-views', '24']]) {
     const io = memoryIo(dir);
     assert.equal(await runCli(['train', 'good', '--out', 'model', ...extra], io), 0, io.stderr);
   }
   assert.deepEqual(
-    seen.map((o) => [o.method?.augment, o.method?.globalWeight, o.workers, o.method?.topFraction, o.method?.mapMeanWeight, o.method?.augmentViews, o.method?.calibrationView]),
+    seen.map((o) => [o.method?.augment, o.method?.globalWeight, o.workers, o.method?.topFraction, o.method?.mapMeanWeight, o.method?.augmentViews]),
     [
-      [undefined, undefined, undefined, undefined, undefined, undefined, undefined],
-      [false, undefined, 1, undefined, undefined, undefined, false],
-      [true, 3, undefined, 1, 0.5, 24, true],
+      [undefined, undefined, undefined, undefined, undefined, undefined],
+      [false, undefined, 1, undefined, undefined, undefined],
+      [true, 3, undefined, 1, 0.5, 24],
     ],
   );
   const io = memoryIo(dir);

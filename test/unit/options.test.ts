@@ -48,18 +48,6 @@ test('training-set defaults: augmentation below 16 images, the whole-map term fr
   assert.equal(baseline.mapMeanWeight, 0);
 });
 
-test('the moved calibration view: on for 6-view augmented training (2 to 15 images), off otherwise, explicit choices kept', () => {
-  assert.equal(DEFAULT_METHOD.calibrationView, false);
-  for (const n of [2, 4, FEW_SHOT_IMAGES - 1]) assert.equal(resolveMethod(forTrainingSet({}, n)).calibrationView, true, `${n} images`);
-  assert.equal(resolveMethod(forTrainingSet({}, 1)).calibrationView, false, 'a single image’s 24 views already hold the moved view');
-  assert.equal(resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES)).calibrationView, false, 'no augmentation, no learned views to avoid');
-  assert.equal(resolveMethod(forTrainingSet({ augment: false }, 4)).calibrationView, false);
-  assert.equal(resolveMethod(forTrainingSet({ augmentViews: 24 }, 4)).calibrationView, false, '24 views contain the moved view');
-  assert.equal(resolveMethod(forTrainingSet({ calibrationView: false }, 4)).calibrationView, false);
-  assert.equal(resolveMethod(forTrainingSet({ calibrationView: true }, 50)).calibrationView, true);
-  assert.equal(resolveMethod(forTrainingSet({ method: 'patchcore' }, 4)).calibrationView, false, 'the PatchCore baseline stays plain');
-});
-
 test('image score: top 2 % mean by default, max for PatchCore, and 1 (the map mean) is allowed', () => {
   assert.equal(resolveMethod({}).topFraction, 0.02);
   assert.equal(resolveMethod({ method: 'patchcore' }).topFraction, 0);

@@ -34,8 +34,6 @@ export const METHOD_OPTIONS: Options = {
   augment: { type: 'boolean' },
   'no-augment': { type: 'boolean' },
   'augment-views': { type: 'string' },
-  'calibration-view': { type: 'boolean' },
-  'no-calibration-view': { type: 'boolean' },
   'threshold-quantile': { type: 'string' },
   resize: { type: 'string' },
   crop: { type: 'string' },
@@ -72,8 +70,6 @@ export function methodOf(v: Values): Partial<MethodOptions> {
     thresholdQuantile: num(v, 'threshold-quantile', fraction, 'a fraction in (0, 1]'),
     // Unset = by training-set size (on below 16 images); either flag overrides it.
     augment: flag(v, 'augment') ? true : flag(v, 'no-augment') ? false : undefined,
-    // Unset = on for 6-view augmented training (2 to 15 images); either flag overrides it.
-    calibrationView: flag(v, 'calibration-view') ? true : flag(v, 'no-calibration-view') ? false : undefined,
     augmentViews: num(v, 'augment-views', (n) => (AUGMENT_VIEW_COUNTS as readonly number[]).includes(n), `one of ${AUGMENT_VIEW_COUNTS.join(', ')}`),
   };
   return Object.fromEntries(Object.entries(m).filter(([, x]) => x !== undefined)) as Partial<MethodOptions>;

@@ -193,20 +193,17 @@ export async function runBenchmark(datasets: BenchDataset[], plan: BenchPlan, o:
   return results;
 }
 
-/**
- * Flipped and rotated views of few-shot training images (and their held-out calibration view),
- * extracted once per dataset and backbone.
- */
+/** Flipped and rotated views of few-shot training images, extracted once per dataset and backbone. */
 class AugmentedViews {
   private readonly views = new Map<string, PatchFeatures[]>();
   constructor(private readonly readFile: (file: string) => Promise<Uint8Array> = async (f) => new Uint8Array(await fs.readFile(f))) {}
 
-  async get(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, it: BenchItem, count: number, calibrationView: boolean): Promise<PatchFeatures[]> {
-    const key = `${count}:${calibrationView}:${it.name}`;
+  async get(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, it: BenchItem, count: number): Promise<PatchFeatures[]> {
+    const key = `${count}:${it.name}`;
     let v = this.views.get(key);
     if (!v) {
       const img = decodeImage(await this.readFile(it.file), { path: it.name, maxPixels: DEFAULT_MAX_PIXELS });
-      v = await extractor.extract(img, it.name, 0, count, calibrationView);
+      v = await extractor.extract(img, it.name, 0, count);
       this.views.set(key, v);
     }
     return v;
@@ -268,8 +265,7 @@ async function runOne(
   // The variant as the engine resolves it for this many images (few-shot augmentation included).
   const method = resolveMethod(forTrainingSet({ ...job.variant.method, seed: job.seed }, subset.length));
   const normal: PatchFeatures[] = [];
-  const views = method.augment ? method.augmentViews : 1;
-  for (const it of subset) normal.push(...(method.augment || method.calibrationView ? await augmented.get(extractor, it, views, method.calibrationView) : [await cache.get(it.name)]));
+  for (const it of subset) normal.push(...(method.augment ? await augmented.get(extractor, it, method.augmentViews) : [await cache.get(it.name)]));
   const t0 = performance.now();
   const det: FittedDetector = await o.engine.fitFromFeatures(extractor, normal, { method }, o.ctx);
   const trainSeconds = (performance.now() - t0) / 1000;

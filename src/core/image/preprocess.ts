@@ -308,21 +308,11 @@ export function viewSpecs(count: number): ViewSpec[] {
   throw new RangeError(`augmentation views must be one of ${AUGMENT_VIEW_COUNTS.join(', ')}, got ${count}`);
 }
 
-/**
- * The calibration view: the image moved by half a stride-16 cell down-right. No 6-view training
- * set contains it, so the head has not learned it (docs/method.md, "Calibrating on a moved view").
- */
-export const CALIBRATION_VIEW: ViewSpec = { turn: 'none', shiftX: 1, shiftY: 1 };
-
-/**
- * The training views of one preprocessed square input (see viewSpecs), the input itself first;
- * with `calibrationView`, CALIBRATION_VIEW follows them.
- */
-export function augmentedViews(input: Pick<ModelInput, 'data' | 'size'>, count: number, calibrationView = false): Float32Array[] {
+/** The training views of one preprocessed square input (see viewSpecs), the input itself first. */
+export function augmentedViews(input: Pick<ModelInput, 'data' | 'size'>, count: number): Float32Array[] {
   const step = Math.max(1, Math.round(input.size / 28));
   const turned = new Map<ViewSpec['turn'], Float32Array>([['none', input.data]]);
-  const specs = calibrationView ? [...viewSpecs(count), CALIBRATION_VIEW] : viewSpecs(count);
-  return specs.map((v) => {
+  return viewSpecs(count).map((v) => {
     let t = turned.get(v.turn);
     if (!t) turned.set(v.turn, (t = augmentations(input, [v.turn as Augmentation])[0].data)); // each symmetry once, moved copies reuse it
     return v.shiftX || v.shiftY ? shiftedInput(t, input.size, v.shiftX * step, v.shiftY * step) : t;

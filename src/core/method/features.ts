@@ -33,15 +33,12 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
     return new OnnxFeatureExtractor(backbone, session, preprocess, outputDim(spec), backboneRef);
   }
 
-  /**
-   * Features of the image, or of `views` augmented views of it (the image itself first); with
-   * `calibrationView`, one more view marked `heldOut` comes last (see CALIBRATION_VIEW).
-   */
-  async extract(img: DecodedImage, name: string, frame = 0, views = 1, calibrationView = false): Promise<PatchFeatures[]> {
+  /** Features of the image, or of `views` augmented views of it (the image itself first). */
+  async extract(img: DecodedImage, name: string, frame = 0, views = 1): Promise<PatchFeatures[]> {
     const input = toModelInput(img, frame, this.preprocess, this.backbone.manifest.scaling);
-    const inputs = augmentedViews(input, views, calibrationView);
+    const inputs = augmentedViews(input, views);
     const out: PatchFeatures[] = [];
-    for (const [i, view] of inputs.entries()) {
+    for (const view of inputs) {
       const { taps } = await this.backbone.run(view, [1, 3, input.size, input.size]);
       const feeds: Record<string, ort.Tensor> = {};
       taps.forEach((t, i) => (feeds[`tap${i}`] = new ort.Tensor('float32', t.data, t.dims)));
@@ -57,7 +54,6 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
         imageW: img.width,
         imageH: img.height,
         crop: input.crop,
-        ...(calibrationView && i === inputs.length - 1 ? { heldOut: true } : {}),
       });
     }
     return out;

@@ -26,8 +26,6 @@ export interface FitInput {
   views: PatchFeatures[];
   source: number[];
   anomalies: PatchFeatures[];
-  /** Held-out views (by image name) that calibration scores instead of the image itself. */
-  calibration?: PatchFeatures[];
 }
 
 export interface FitResult {
@@ -183,19 +181,14 @@ export async function fitDetector(
     const rng = new Rng(options.seed + 9);
     const chosen = looAll || sources.length <= MAX_CALIBRATION_IMAGES ? sources : Array.from(rng.permutation(sources.length).subarray(0, MAX_CALIBRATION_IMAGES), (i) => sources[i]);
     const single = sources.length === 1;
-    const heldOut = new Map(options.calibrationView ? (input.calibration ?? []).map((v) => [v.name, v]) : []);
-    let moved = 0;
     for (const src of chosen) {
       const vi = input.source.indexOf(src);
-      const own = heldOut.get(input.views[vi].name);
-      if (own) moved++;
-      const f = own ?? input.views[vi];
+      const f = input.views[vi];
       const penalty = single ? neighbourhoodPenalty(f, bankPos, state.bankRows) : imagePenalty(bankSource, src);
       const globalPenalty = state.globalRows > 0 ? Float32Array.from(input.source, (s) => (s === src && !single ? 1e30 : 0)) : undefined;
       const raw = await runScore(calSession, f, options, { ...penalty, global: globalPenalty });
       raws.push({ src, patch: raw.patch, mapMean: raw.mapMean, global: raw.global });
     }
-    if (options.calibrationView) ctx.log?.(`calibration: ${moved} of ${chosen.length} images scored on their moved view`);
   } finally {
     await calSession.release();
   }

@@ -39,7 +39,6 @@ export const DEFAULT_METHOD: MethodOptions = {
   mapMeanWeight: 0,
   augment: false,
   augmentViews: 6,
-  calibrationView: false,
   thresholdQuantile: 0.99,
   seed: 0,
 };
@@ -63,22 +62,15 @@ export const MAP_MEAN_WEIGHT = 5;
  * image score is the patch term alone; from
  * FEW_SHOT_IMAGES on, no augmentation and the whole-map term at MAP_MEAN_WEIGHT. The PatchCore
  * baseline stays plain PatchCore.
- *
- * Augmented 6-view training also calibrates on a moved view: the head has learned every training
- * view, so their own scores run low and the threshold flagged a third to a half of new normal
- * images; a single image's 24 views already contain the moved view, so it keeps its own rule.
  */
 export function forTrainingSet(partial: Partial<MethodOptions>, images: number): Partial<MethodOptions> {
   if (partial.method === 'patchcore') return partial;
   const few = images < FEW_SHOT_IMAGES;
-  const augment = partial.augment ?? few;
-  const augmentViews = partial.augmentViews ?? (images <= 1 ? SINGLE_IMAGE_VIEWS : DEFAULT_METHOD.augmentViews);
   return {
     ...partial,
-    augment,
-    augmentViews,
+    augment: partial.augment ?? few,
+    augmentViews: partial.augmentViews ?? (images <= 1 ? SINGLE_IMAGE_VIEWS : DEFAULT_METHOD.augmentViews),
     mapMeanWeight: partial.mapMeanWeight ?? (few ? 0 : MAP_MEAN_WEIGHT),
-    calibrationView: partial.calibrationView ?? (augment && augmentViews === DEFAULT_METHOD.augmentViews && images >= 2),
   };
 }
 

@@ -46,8 +46,7 @@ async function extractAll(extract: ExtractOne, concurrency: number, sources: Ima
   const failures: ScanFailure[] = [];
   let done = 0;
   for await (const r of orderedMap(sources, concurrency, extract, ctx?.signal)) {
-    // Held-out calibration views keep their own arrays so the training views stay back to back.
-    if (r.ok) views.push(...r.value.map((v) => (v.heldOut ? v : store.adopt(v))));
+    if (r.ok) views.push(...r.value.map((v) => store.adopt(v)));
     else if (isCancelled(r.error)) throw r.error;
     else {
       const error = toErrorInfo(r.error, r.item.name);
@@ -72,7 +71,7 @@ export async function extractTraining(
   ctx: RunContext | undefined,
   openExtractor: () => Promise<OnnxFeatureExtractor>,
 ): Promise<{ ex: OnnxFeatureExtractor; normal: Extracted; anomalies: PatchFeatures[] }> {
-  const trainViews = options.augment ? options.augmentViews : 1;
+  const perImage = options.augment ? options.augmentViews : 1;
   const anomalySources = opts.anomalies ?? [];
   const plan = planPool(opts.workers, sources.length + anomalySources.length, opts.threads ?? 0);
   const script = poolWorkerScript();
@@ -92,8 +91,8 @@ export async function extractTraining(
     let normal: Extracted;
     let anomalies: PatchFeatures[];
     try {
-      const via = (views: number, cal = false): ExtractOne => async (src) => pool.extract(await readSourceBytes(src), src.name, src.frame ?? 0, views, cal);
-      normal = await extractAll(via(trainViews, options.calibrationView), pool.size * 2, sources, trainViews, ctx);
+      const via = (views: number): ExtractOne => async (src) => pool.extract(await readSourceBytes(src), src.name, src.frame ?? 0, views);
+      normal = await extractAll(via(perImage), pool.size * 2, sources, perImage, ctx);
       anomalies = anomalySources.length ? (await extractAll(via(1), pool.size * 2, anomalySources, 1, ctx)).views : [];
     } finally {
       await pool.close();
@@ -102,8 +101,8 @@ export async function extractTraining(
   }
   const ex = await openExtractor();
   try {
-    const via = (views: number, cal = false): ExtractOne => async (src) => ex.extract(await decodeSource(src, maxPixels), src.name, src.frame ?? 0, views, cal);
-    const normal = await extractAll(via(trainViews, options.calibrationView), 1, sources, trainViews, ctx);
+    const via = (views: number): ExtractOne => async (src) => ex.extract(await decodeSource(src, maxPixels), src.name, src.frame ?? 0, views);
+    const normal = await extractAll(via(perImage), 1, sources, perImage, ctx);
     const anomalies = anomalySources.length ? (await extractAll(via(1), 1, anomalySources, 1, ctx)).views : [];
     return { ex, normal, anomalies };
   } catch (err) {

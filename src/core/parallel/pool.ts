@@ -141,8 +141,8 @@ export class EnginePool {
     });
   }
 
-  extract(bytes: Uint8Array, name: string, frame = 0, views = 1, calibrationView = false): Promise<PatchFeatures[]> {
-    return this.send({ op: 'extract', bytes, name, frame, views, calibrationView });
+  extract(bytes: Uint8Array, name: string, frame = 0, views = 1): Promise<PatchFeatures[]> {
+    return this.send({ op: 'extract', bytes, name, frame, views });
   }
 
   score(bytes: Uint8Array, name: string, frame = 0): Promise<PooledScore> {

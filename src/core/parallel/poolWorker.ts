@@ -32,7 +32,7 @@ function keepFrame(img: DecodedImage, frame: number): DecodedImage {
 async function handle(req: PoolRequest): Promise<PoolReply> {
   const { extractor, detector } = await ready;
   const img = await decodeSource({ name: req.name, frame: req.frame, read: async () => req.bytes }, init.maxPixels);
-  if (req.op === 'extract') return { kind: 'result', id: req.id, ok: true, value: await extractor.extract(img, req.name, req.frame, req.views, req.calibrationView) };
+  if (req.op === 'extract') return { kind: 'result', id: req.id, ok: true, value: await extractor.extract(img, req.name, req.frame, req.views) };
   if (!detector) throw new Error('this pool was opened without a detector');
   const score = await detector.scoreImage(img, req.name, req.frame);
   return { kind: 'result', id: req.id, ok: true, value: { score, image: keepFrame(img, req.frame) } };

@@ -18,7 +18,7 @@ export interface PoolInit {
 }
 
 export type PoolRequest =
-  | { id: number; op: 'extract'; bytes: Uint8Array; name: string; frame: number; views: number; calibrationView: boolean }
+  | { id: number; op: 'extract'; bytes: Uint8Array; name: string; frame: number; views: number }
   | { id: number; op: 'score'; bytes: Uint8Array; name: string; frame: number };
 
 /** A scored image and the image it came from (frames other than the scored one are emptied). */
