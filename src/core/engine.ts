@@ -47,7 +47,8 @@ export interface FeatureExtractor {
 
 export interface FittedDetector extends DetectorApi {
   /** Scores already-extracted features (the benchmark's fast path). */
-  scoreFeatures(f: PatchFeatures): Promise<ImageScore>;
+  /** One view, or an image's views in training-augmentation order (a model with test views needs them). */
+  scoreFeatures(views: PatchFeatures | readonly PatchFeatures[]): Promise<ImageScore>;
 }
 
 export interface EngineApi {
@@ -77,8 +78,14 @@ function runtimeOf(opts: { device?: TrainOptions['device']; threads?: number }, 
   return { device: opts.device ?? 'auto', threads: opts.threads ?? 0, log: ctx?.log };
 }
 
+// The extractor needs only the pooling options; the rest is checked once the training set's size is known.
 const openExtractor = (opts: TrainOptions, ctx?: RunContext) =>
-  OnnxFeatureExtractor.open(opts.backbone ?? DEFAULT_BACKBONE, resolvePreprocess(opts.preprocess), resolveMethod(opts.method), runtimeOf(opts, ctx));
+  OnnxFeatureExtractor.open(
+    opts.backbone ?? DEFAULT_BACKBONE,
+    resolvePreprocess(opts.preprocess),
+    resolveMethod({ channelPool: opts.method?.channelPool, featureDim: opts.method?.featureDim }),
+    runtimeOf(opts, ctx),
+  );
 
 export const createFeatureExtractor: EngineApi['createFeatureExtractor'] = (opts, ctx) => openExtractor(opts, ctx);
 
@@ -159,7 +166,7 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   const cal = refit.detector.manifest.calibration;
   const ranking: (ImageScore | ScanFailure)[] = [];
   for (const view of primary) {
-    const scored = await refit.detector.scoreFeatures(view);
+    const scored = await refit.detector.scoreFeatures(first.normal.views.filter((v) => v.name === view.name));
     const score = loo.get(view.name) ?? scored.score;
     ranking.push({ ...scored, score, normalized: normalizeScore(score, cal.threshold, cal.spread), anomalous: score > cal.threshold });
   }

@@ -1,4 +1,4 @@
-/** The `anomalyLens.imageScore` setting and the method options behind it (no vscode import: unit-tested). */
+/** The `anomalyLens.imageScore` and `anomalyLens.fewShotViews` settings and the method options behind them (no vscode import: unit-tested). */
 import type { MethodOptions } from '../shared/model';
 
 /** auto = the engine's defaults (top 2 %, plus the whole-map term from 16 images); local = top 2 % only; wholeImage = map mean only. */
@@ -13,4 +13,18 @@ export function imageScoreMethod(mode: ImageScoreMode): { method?: Partial<Metho
   if (mode === 'wholeImage') return { method: { topFraction: 1, mapMeanWeight: 0 } };
   if (mode === 'local') return { method: { mapMeanWeight: 0 } };
   return {};
+}
+
+/** auto = a few-shot model scores each image in its 6 training views (the engine's default); single = the image alone, faster scans. */
+export type FewShotViews = 'auto' | 'single';
+export const FEW_SHOT_VIEWS: readonly FewShotViews[] = ['auto', 'single'];
+
+export function parseFewShotViews(v: unknown): FewShotViews {
+  return FEW_SHOT_VIEWS.includes(v as FewShotViews) ? (v as FewShotViews) : 'auto';
+}
+
+/** Method options for new models from both settings. */
+export function scoringMethod(mode: ImageScoreMode, views: FewShotViews): { method?: Partial<MethodOptions> } {
+  const method = { ...imageScoreMethod(mode).method, ...(views === 'single' ? { testViews: 1 } : {}) };
+  return Object.keys(method).length ? { method } : {};
 }

@@ -31,7 +31,7 @@ import { annotationValidator } from './annotationValidator';
 import { Findings, errorFinding, findingFromAnnotation, type Entry } from './findings';
 import { ScanErrorMemo } from './scanErrors';
 import type { Logger } from './log';
-import { imageScoreMethod } from './imageScoreMode';
+import { scoringMethod } from './imageScoreMode';
 import { readSettings, type Settings } from './settings';
 import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from './threshold';
 import { REVIEW_REMEDY, thresholdAdvice } from '../shared/thresholdAdvice';
@@ -313,7 +313,7 @@ export class Session implements vscode.Disposable {
       maxPixels: s.maxImagePixels,
       // The whole image, as the engine's default: a centre crop would hide defects at the borders.
       preprocess: { crop, resize: crop },
-      ...imageScoreMethod(s.imageScore),
+      ...scoringMethod(s.imageScore, s.fewShotViews),
     };
   }
 
@@ -473,10 +473,10 @@ export class Session implements vscode.Disposable {
     await this.setActiveModel(folder, dirName, summary);
     this.log.info(`model ${summary.id} is active (threshold ${summary.threshold.toPrecision(4)}, ${summary.thresholdMode})`);
     const advice = thresholdAdvice(normal.size, anomalies.length, REVIEW_REMEDY);
-    if (advice) {
+    if (advice?.level === 'warning') {
       this.log.warn(advice.text);
-      if (advice.level === 'warning') void vscode.window.showWarningMessage(advice.text);
-    }
+      void vscode.window.showWarningMessage(advice.text);
+    } else if (advice) this.log.info(advice.text);
     return summary;
   }
 

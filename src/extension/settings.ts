@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Device } from '../shared/workerProtocol';
 import type { ThresholdMode } from '../shared/model';
 import { DEFAULT_BACKBONE } from '../core/method/options';
-import { parseImageScoreMode, type ImageScoreMode } from './imageScoreMode';
+import { parseFewShotViews, parseImageScoreMode, type FewShotViews, type ImageScoreMode } from './imageScoreMode';
 
 export type AutoFlagMode = 'ask' | 'always' | 'never';
 
@@ -14,6 +14,7 @@ export interface Settings {
    * plus the whole-map term from 16 images), local = top 2 % only, wholeImage = map mean only.
    */
   imageScore: ImageScoreMode;
+  fewShotViews: FewShotViews;
   device: Device;
   inputSize: number;
   thresholdMode: ThresholdMode;
@@ -48,6 +49,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   return {
     backbone: c.get<string>('backbone', DEFAULT_BACKBONE) || DEFAULT_BACKBONE,
     imageScore: parseImageScoreMode(c.get<string>('imageScore', 'auto')),
+    fewShotViews: parseFewShotViews(c.get<string>('fewShotViews', 'auto')),
     device: c.get<Device>('device', 'auto'),
     inputSize: num('inputSize', 224),
     thresholdMode: c.get<ThresholdMode>('thresholdMode', 'f1'),

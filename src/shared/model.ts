@@ -77,6 +77,13 @@ export interface MethodOptions {
    * saved before it existed read as 6.
    */
   augmentViews: number;
+  /**
+   * Views each image is scored in, their score grids turned back and averaged: 1 (the image
+   * alone), 6 (the image, two flips, three rotations) or 8 (the 8 symmetries of the square).
+   * More than 1 needs a model trained on those views (augment, augmentViews ≥ testViews).
+   * Models saved before it existed read as 1.
+   */
+  testViews: number;
   /** Quantile of held-out normal scores used as the default threshold. */
   thresholdQuantile: number;
   seed: number;

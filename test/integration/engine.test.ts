@@ -9,6 +9,9 @@ import { generateTexture } from '../../src/core/samples/textures';
 import { encodeSamplePng } from '../../src/core/samples/write';
 import { AnomalyLensError } from '../../src/shared/errors';
 import { readModelManifest } from '../../src/core/model/modelFile';
+import { Detector } from '../../src/core/method/detector';
+import { decodeImage } from '../../src/core/image/decode';
+import { gridFromView, testViewTurns } from '../../src/core/image/preprocess';
 
 const SIZE = 160;
 const fast = { maxEpochs: 8, patience: 3, seed: 3 };
@@ -135,13 +138,14 @@ test('loading refuses a model from another backbone or a newer format, with spec
   });
 });
 
-test('a model saved before the whole-map term and view counts existed loads and scores by its patch term', async () => {
+test('a model saved before the whole-map term, view counts and test views existed loads and scores by its patch term', async () => {
   const dir = path.join(tmp, 'b');
   const manifestFile = path.join(dir, 'model.json');
   await restoringFile(manifestFile, async (original) => {
     const m = JSON.parse(original);
     delete m.options.mapMeanWeight;
     delete m.options.augmentViews;
+    delete m.options.testViews;
     delete m.calibration.mapMeanStats;
     m.options.globalWeight = 0;
     fs.writeFileSync(manifestFile, JSON.stringify(m));
@@ -149,6 +153,7 @@ test('a model saved before the whole-map term and view counts existed loads and 
     try {
       assert.equal(legacy.manifest.options.mapMeanWeight, 0);
       assert.equal(legacy.manifest.options.augmentViews, 6, 'older models were augmented with 6 views');
+      assert.equal(legacy.manifest.options.testViews, 1, 'and scored the image alone');
       const r = await legacy.scoreSource(bad[0].src);
       assert.equal(r.score, r.parts.patch);
     } finally {
@@ -174,6 +179,37 @@ test('a single training image is augmented to 24 views by default, 6 when asked,
   } finally {
     await dflt.release();
     await six.release();
+  }
+});
+
+test('a few-shot model scores an image in its 6 training views: the map is their turned-back mean, and one view is refused', async () => {
+  const det = await trainDetector(train.slice(0, 3).map((s) => s.src), { method: fast, ...runtime });
+  const d = det as Detector;
+  const single = await Detector.create({ ...d.manifest, options: { ...d.manifest.options, testViews: 1 } }, d.state, d.extractor, { device: 'cpu', threads: 2 }, 1e8);
+  try {
+    assert.equal(det.manifest.options.testViews, 6);
+    const img = decodeImage(await bad[0].src.read(), { path: bad[0].src.name, maxPixels: 1e8 });
+    const views = await d.extractor.extract(img, bad[0].src.name, 0, 6);
+    const tta = await det.scoreImage(img, bad[0].src.name);
+    assert.deepEqual(Array.from((await det.scoreFeatures(views)).map), Array.from(tta.map), 'scoreImage extracts the same 6 views');
+    // Each view scored alone, its map turned back: resize, blur and the map's upsampling all commute with the square's symmetries.
+    const mean = new Float32Array(tta.map.length);
+    const turns = testViewTurns(6);
+    for (let v = 0; v < 6; v++) {
+      const m = (await single.scoreFeatures(views[v])).map;
+      const back = gridFromView(turns[v], m, SIZE);
+      for (let i = 0; i < mean.length; i++) mean[i] += back[i] / 6;
+    }
+    let worst = 0;
+    for (let i = 0; i < mean.length; i++) worst = Math.max(worst, Math.abs(mean[i] - tta.map[i]));
+    const peak = Math.max(...tta.map);
+    assert.ok(worst <= 1e-4 * peak, `map differs from the mean of the turned-back views by ${worst} (peak ${peak})`);
+    const alone = await single.scoreFeatures(views[0]);
+    assert.notEqual(alone.score, tta.score, 'the views change the score');
+    await assert.rejects(det.scoreFeatures(views[0]), (e: unknown) => e instanceof AnomalyLensError && /scores 6 views/.test(e.message));
+  } finally {
+    await single.releaseScoring();
+    await det.release();
   }
 });
 

@@ -20,7 +20,7 @@ const G = 8;
 const fakeExtractor = (): FeatureExtractor => ({
   backboneId: 'fake',
   preprocess: { resize: 64, crop: 64, intensity: 'auto' },
-  async extract(img, name) {
+  async extract(img, name, _frame = 0, views = 1) {
     const d = img.frames[0].data;
     const patches = new Float32Array(G * G * 2);
     const bw = img.width / G;
@@ -42,7 +42,8 @@ const fakeExtractor = (): FeatureExtractor => ({
         patches[(gy * G + gx) * 2 + 1] = Math.sqrt(Math.max(0, s2 / n - m * m));
       }
     const f: PatchFeatures = { name, gridH: G, gridW: G, dim: 2, patches, global: new Float32Array([0]), imageW: img.width, imageH: img.height, crop: { x: 0, y: 0, width: img.width, height: img.height } };
-    return [f];
+    // Views as copies: enough for the runner's bookkeeping of augmented and test views.
+    return Array.from({ length: views }, () => f);
   },
   release: async () => undefined,
 });
@@ -53,7 +54,8 @@ const fakeFit: BenchEngine['fitFromFeatures'] = async (_ex, normal, opts) => {
   const manifest = { ...fakeManifest(), repositorySize: bank.length, options: { ...fakeManifest().options, ...opts.method } };
   const det: FittedDetector = {
     manifest,
-    async scoreFeatures(f) {
+    async scoreFeatures(views) {
+      const f = Array.isArray(views) ? (views as readonly PatchFeatures[])[0] : (views as PatchFeatures);
       const cell = new Float32Array(G * G);
       for (let i = 0; i < G * G; i++) {
         let best = Infinity;

@@ -215,21 +215,24 @@ test('train passes --augment / --no-augment / --workers through and leaves unset
   deps.saveDetector = async (_d, out) => {
     mkdirSync(out, { recursive: true });
   };
-  for (const extra of [[], ['--no-augment', '--workers', '1'], ['--augment', '--global-weight', '3', '--top-fraction', '1', '--map-mean-weight', '0.5', '--augment-views', '24']]) {
+  for (const extra of [[], ['--no-augment', '--workers', '1'], ['--augment', '--global-weight', '3', '--top-fraction', '1', '--map-mean-weight', '0.5', '--augment-views', '24', '--test-views', '8']]) {
     const io = memoryIo(dir);
     assert.equal(await runCli(['train', 'good', '--out', 'model', ...extra], io), 0, io.stderr);
   }
   assert.deepEqual(
-    seen.map((o) => [o.method?.augment, o.method?.globalWeight, o.workers, o.method?.topFraction, o.method?.mapMeanWeight, o.method?.augmentViews]),
+    seen.map((o) => [o.method?.augment, o.method?.globalWeight, o.workers, o.method?.topFraction, o.method?.mapMeanWeight, o.method?.augmentViews, o.method?.testViews]),
     [
-      [undefined, undefined, undefined, undefined, undefined, undefined],
-      [false, undefined, 1, undefined, undefined, undefined],
-      [true, 3, undefined, 1, 0.5, 24],
+      [undefined, undefined, undefined, undefined, undefined, undefined, undefined],
+      [false, undefined, 1, undefined, undefined, undefined, undefined],
+      [true, 3, undefined, 1, 0.5, 24, 8],
     ],
   );
   const io = memoryIo(dir);
   assert.equal(await runCli(['train', 'good', '--out', 'model', '--augment-views', '12'], io), 2, 'a view count the engine does not offer is a usage error');
   assert.match(io.stderr, /augment-views.*one of 1, 6, 24/);
+  const io2 = memoryIo(dir);
+  assert.equal(await runCli(['train', 'good', '--out', 'model', '--test-views', '24'], io2), 2, 'moved views are not test views');
+  assert.match(io2.stderr, /test-views.*one of 1, 6, 8/);
 });
 
 test('the real process exits with the documented codes', () => {

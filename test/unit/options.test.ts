@@ -63,3 +63,21 @@ test('the extension setting defaults to the engine default backbone, a bundled o
   assert.ok((BUNDLED_BACKBONE_IDS as readonly string[]).includes(DEFAULT_BACKBONE));
   assert.match(setting.markdownDescription, new RegExp('`' + DEFAULT_BACKBONE + '`'));
 });
+
+test('test views: a few-shot model scores its unmoved training views (6, or 8 for one image); from 16 images or for PatchCore one; a view it never trained on is refused', () => {
+  for (const images of [2, 4, FEW_SHOT_IMAGES - 1]) assert.equal(resolveMethod(forTrainingSet({}, images)).testViews, 6, `${images} images`);
+  assert.equal(resolveMethod(forTrainingSet({}, 1)).testViews, 8, 'one image: 24 training views, the 8 symmetries unmoved');
+  assert.equal(resolveMethod(forTrainingSet({ augmentViews: 6 }, 1)).testViews, 6, 'follows an explicit training view count');
+  assert.equal(resolveMethod(forTrainingSet({ augmentViews: 24 }, 4)).testViews, 8);
+  assert.equal(resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES)).testViews, 1, 'no augmentation, no test views');
+  assert.equal(resolveMethod(forTrainingSet({ augment: false }, 4)).testViews, 1, 'augmentation turned off turns them off');
+  assert.equal(resolveMethod(forTrainingSet({ method: 'patchcore' }, 4)).testViews, 1, 'PatchCore stays plain');
+  assert.equal(resolveMethod(forTrainingSet({ testViews: 1 }, 4)).testViews, 1, 'an explicit choice is kept');
+  assert.equal(resolveMethod(forTrainingSet({ testViews: 6 }, 1)).testViews, 6);
+  assert.equal(DEFAULT_METHOD.testViews, 1, 'a saved model without the option scores one view');
+  const refused = (o: object, why: RegExp) =>
+    assert.throws(() => resolveMethod(o), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT' && why.test(e.message), JSON.stringify(o));
+  refused({ augment: true, augmentViews: 6, testViews: 8 }, /needs a model trained on those views/);
+  refused({ augment: false, testViews: 6 }, /needs a model trained on those views/);
+  refused({ augment: true, testViews: 3 }, /testViews must be one of 1, 6, 8/);
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import type { DecodedImage, SampleArray } from '../../src/shared/image';
 import { decodeImage } from '../../src/core/image/decode';
-import { IMAGENET_MEAN, IMAGENET_STD, augmentations, augmentedViews, cropGeometry, shiftedInput, viewSpecs, intensityTransform, toModelInput } from '../../src/core/image/preprocess';
+import { IMAGENET_MEAN, IMAGENET_STD, augmentations, augmentedViews, cropGeometry, gridFromView, shiftedInput, testViewTurns, viewSpecs, intensityTransform, toModelInput } from '../../src/core/image/preprocess';
 
 const close = (a: number, b: number, eps = 1e-5) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 
@@ -161,3 +161,19 @@ test('a 512×512 RGB PNG becomes one 3×224×224 model input with ImageNet scali
 });
 
 
+
+test('test views are the training views without moves, and each score grid turns back onto the image', () => {
+  assert.deepEqual(testViewTurns(1), ['none']);
+  assert.deepEqual(testViewTurns(6), viewSpecs(6).map((v) => v.turn), 'the 6 training views');
+  assert.deepEqual(testViewTurns(8), viewSpecs(24).slice(0, 8).map((v) => v.turn), 'the unmoved 8 symmetries of the 24 training views');
+  assert.equal(new Set(testViewTurns(8)).size, 8);
+  assert.throws(() => testViewTurns(24), RangeError, 'moved views are for training only');
+  const n = 5; // odd: the centre row and column must stay put too
+  const grid = Float32Array.from({ length: n * n }, (_, i) => i * 1.5 + (i % 3));
+  for (const turn of testViewTurns(8)) {
+    // A grid seen through the view (as the backbone's patch grid would be), then turned back.
+    const viewed = turn === 'none' ? grid : augmentations({ data: grid, size: n }, [turn])[0].data;
+    assert.deepEqual(Array.from(gridFromView(turn, viewed, n)), Array.from(grid), `${turn} turns back`);
+    if (turn !== 'none') assert.notDeepEqual(Array.from(viewed), Array.from(grid), `${turn} moves cells`);
+  }
+});

@@ -11,7 +11,7 @@ import { benchmarkMarkdown } from '../../core/bench/markdown';
 import { ABLATIONS, PRESETS, type BenchPlan, type Shot } from '../../core/bench/plan';
 import { runBenchmark, type BenchResults } from '../../core/bench/runner';
 import { readFile } from 'node:fs/promises';
-import { runSpeed, runSpeedTask, type SpeedResults, type SpeedMethod, type SpeedTask, type SpeedTaskResult } from '../../core/bench/speed';
+import { runSpeed, runSpeedTask, SPEED_TASKS, type SpeedResults, type SpeedMethod, type SpeedTask, type SpeedTaskResult } from '../../core/bench/speed';
 import { AnomalyLensError } from '../../shared/errors';
 import { flag, num, oneOf, parse, positiveInt, str, UsageError } from '../args';
 import { writeFileAtomic } from '../../core/io/atomic';
@@ -94,7 +94,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   }
   const threads = num(v, 'threads', positiveInt, 'a positive integer');
   // Child side of the speed section: one task, JSON on stdout.
-  const task = oneOf(v, 'speed-task', ['train200', 'train4', 'scan'] as const);
+  const task = oneOf(v, 'speed-task', SPEED_TASKS);
   if (task) {
     const r = await runSpeedTask(engine, task, str(v, 'speed-dir') ?? '', { backbone: str(v, 'speed-backbone') ?? 'mobilenetv2', threads, method: oneOf(v, 'speed-method', ['gpmlp', 'patchcore'] as const) });
     io.out(`${JSON.stringify(r)}\n`);

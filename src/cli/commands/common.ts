@@ -2,7 +2,7 @@
 import type { TrainOptions } from '../../core/api';
 import type { MethodOptions } from '../../shared/model';
 import { DEFAULT_MAX_PIXELS } from '../../core/image/decodeOptions';
-import { AUGMENT_VIEW_COUNTS } from '../../core/image/preprocess';
+import { AUGMENT_VIEW_COUNTS, TEST_VIEW_COUNTS } from '../../core/image/preprocess';
 import { flag, fraction, nonNegative, num, oneOf, positiveInt, str, type Options, type Values } from '../args';
 
 export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
@@ -34,6 +34,7 @@ export const METHOD_OPTIONS: Options = {
   augment: { type: 'boolean' },
   'no-augment': { type: 'boolean' },
   'augment-views': { type: 'string' },
+  'test-views': { type: 'string' },
   'threshold-quantile': { type: 'string' },
   resize: { type: 'string' },
   crop: { type: 'string' },
@@ -71,6 +72,7 @@ export function methodOf(v: Values): Partial<MethodOptions> {
     // Unset = by training-set size (on below 16 images); either flag overrides it.
     augment: flag(v, 'augment') ? true : flag(v, 'no-augment') ? false : undefined,
     augmentViews: num(v, 'augment-views', (n) => (AUGMENT_VIEW_COUNTS as readonly number[]).includes(n), `one of ${AUGMENT_VIEW_COUNTS.join(', ')}`),
+    testViews: num(v, 'test-views', (n) => (TEST_VIEW_COUNTS as readonly number[]).includes(n), `one of ${TEST_VIEW_COUNTS.join(', ')}`),
   };
   return Object.fromEntries(Object.entries(m).filter(([, x]) => x !== undefined)) as Partial<MethodOptions>;
 }

@@ -208,6 +208,19 @@ class AugmentedViews {
     }
     return v;
   }
+
+  /** A test image's views for a model with test views: extracted once, kept in the on-disk cache (80 images × 6 views would not fit memory for long). */
+  async testViews(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, cache: FeatureCache, it: BenchItem, count: number): Promise<PatchFeatures[]> {
+    const key = (i: number) => `${it.name}#views${count}-${i}`;
+    if (!cache.has(key(0))) {
+      const img = decodeImage(await this.readFile(it.file), { path: it.name, maxPixels: DEFAULT_MAX_PIXELS });
+      const views = await extractor.extract(img, it.name, 0, count);
+      for (let i = 0; i < views.length; i++) await cache.put(views[i], key(i));
+    }
+    const out: PatchFeatures[] = [];
+    for (let i = 0; i < count; i++) out.push(await cache.get(key(i)));
+    return out;
+  }
 }
 
 type Masks = Map<string, { width: number; height: number; data: Uint8Array }>;
@@ -276,7 +289,7 @@ async function runOne(
   let scoreMs = 0;
   try {
     for (const t of test) {
-      const f = await cache.get(t.name);
+      const f = method.testViews > 1 ? await augmented.testViews(extractor, cache, t, method.testViews) : await cache.get(t.name);
       const s0 = performance.now();
       const s = await det.scoreFeatures(f);
       scoreMs += performance.now() - s0;

@@ -11,6 +11,7 @@
 import type { MethodOptions, ModelManifest } from '../../shared/model';
 import { gaussianKernel } from '../image/ops';
 import { buildFeatureGraph, type FeatureGraphSpec } from '../method/featureGraph';
+import { testViewTurns } from '../image/preprocess';
 import { buildDetectorScoreGraph, fusedTerms, SCORE_CANVAS, type DetectorState } from '../method/detector';
 import { attr, GraphBuilder, IR_VERSION, OPSET, type Value } from '../onnx/builder';
 import { DataType } from '../onnx/proto';
@@ -74,6 +75,34 @@ function imageScore(g: GraphBuilder, canvas: Value, topFraction: number): Value 
   return g.reduceMean(top, [1], false);
 }
 
+type Turn = ReturnType<typeof testViewTurns>[number];
+
+/** Reverses one axis (Slice with step −1; an end far below −dim clamps to "before the first"). */
+function reverse(g: GraphBuilder, x: Value, axis: number): Value {
+  return g.op('Slice', [x, g.constInt64([-1]), g.constInt64([-(2 ** 40)]), g.constInt64([axis]), g.constInt64([-1])]);
+}
+
+/**
+ * A view of [.., .., S, S] as preprocess.augmentations makes it (out(x, y) = in(source(x, y))):
+ * flips reverse an axis; the others transpose the last two axes first.
+ */
+function turnView(g: GraphBuilder, x: Value, turn: Turn): Value {
+  const t = () => g.op('Transpose', [x], { perm: attr.ints([0, 1, 3, 2]) });
+  switch (turn) {
+    case 'none': return x;
+    case 'hflip': return reverse(g, x, 3);
+    case 'vflip': return reverse(g, x, 2);
+    case 'rot180': return reverse(g, reverse(g, x, 2), 3);
+    case 'rot90': return reverse(g, t(), 2);
+    case 'rot270': return reverse(g, t(), 3);
+    case 'transpose': return t();
+    case 'antitranspose': return reverse(g, reverse(g, t(), 2), 3);
+  }
+}
+
+/** The turn that undoes `turn` (rotations by 90° swap; the rest undo themselves). */
+const undo = (turn: Turn): Turn => (turn === 'rot90' ? 'rot270' : turn === 'rot270' ? 'rot90' : turn);
+
 function scalar(g: GraphBuilder, v: number): Value {
   return g.constFloat([v], [1]);
 }
@@ -85,9 +114,13 @@ export function buildDetectorGraph(spec: DetectorGraphSpec): Uint8Array {
   const g = new GraphBuilder('anomaly_lens_detector');
   const N = spec.batch;
   const image = g.input(OUTPUT_NAMES.image, [N, 3, 'H', 'W']);
+  // Test views (few-shot models): the turned copies go through the backbone as one batch [V·N, …].
+  const turns = testViewTurns(o.testViews);
+  const V = turns.length;
+  const viewed = V > 1 ? g.op('Concat', turns.map((t) => turnView(g, image, t)), { axis: attr.int(0) }) : image;
 
-  // Backbone, renamed under bb/ and fed by `image`.
-  const bb = inlineGraph(g, spec.backbone.graph, 'bb/', { [spec.backboneInput]: image });
+  // Backbone, renamed under bb/ and fed by the image (or its views).
+  const bb = inlineGraph(g, spec.backbone.graph, 'bb/', { [spec.backboneInput]: viewed });
   const taps = spec.tapNames.map((t) => {
     const v = bb.outputs[t];
     if (!v) throw new Error(`backbone has no output '${t}'`);
@@ -116,7 +149,14 @@ export function buildDetectorGraph(spec: DetectorGraphSpec): Uint8Array {
 
   // Grid [N,1,h,w] from the finest tap's spatial size (pooling keeps it).
   const hw = g.op('Shape', [taps[0]], { start: attr.int(2), end: attr.int(4) });
-  const grid = g.op('Reshape', [patchScores, g.op('Concat', [g.constInt64([-1, 1]), hw], { axis: attr.int(0) })]);
+  let grid = g.op('Reshape', [patchScores, g.op('Concat', [g.constInt64([-1, 1]), hw], { axis: attr.int(0) })]);
+  if (V > 1) {
+    // [V, N, h, w]: each view's grid turned back, then their mean, as the engine's runScore.
+    const perView = g.op('Reshape', [grid, g.op('Concat', [g.constInt64([V, -1]), hw], { axis: attr.int(0) })]);
+    const back = turns.map((t, v) => turnView(g, g.op('Slice', [perView, g.constInt64([v]), g.constInt64([v + 1]), g.constInt64([0])]), undo(t)));
+    const sum = back.reduce((a, b) => g.add(a, b));
+    grid = g.op('Transpose', [g.mul(sum, scalar(g, 1 / V))], { perm: attr.ints([1, 0, 2, 3]) });
+  }
   const nc = g.op('Shape', [grid], { start: attr.int(0), end: attr.int(2) });
   const canvasSize = g.op('Concat', [nc, g.constInt64([SCORE_CANVAS, SCORE_CANVAS])], { axis: attr.int(0) });
   const resizeAttrs = { mode: attr.string('linear'), coordinate_transformation_mode: attr.string('half_pixel') };
@@ -131,7 +171,10 @@ export function buildDetectorGraph(spec: DetectorGraphSpec): Uint8Array {
   const globalTerm = score.outputs.global_nn !== undefined ? terms.global : undefined;
   if (globalTerm || terms.mapMean) {
     let fused = z(s, cal.patchStats);
-    if (globalTerm) fused = g.add(fused, g.mul(scalar(g, globalTerm.weight), z(g.op('Reshape', [score.outputs.global_nn, g.constInt64([-1])]), globalTerm.stats)));
+    if (globalTerm) {
+      const perImage = g.reduceMean(g.op('Reshape', [score.outputs.global_nn, g.constInt64([V, -1])]), [0], false); // mean over views
+      fused = g.add(fused, g.mul(scalar(g, globalTerm.weight), z(perImage, globalTerm.stats)));
+    }
     if (terms.mapMean) fused = g.add(fused, g.mul(scalar(g, terms.mapMean.weight), z(imageScore(g, canvas, 1), terms.mapMean.stats)));
     s = fused;
   }

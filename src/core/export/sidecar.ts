@@ -3,6 +3,7 @@
  * mean, threshold and normalisation, backbone and model identity, opset/IR. The same JSON is
  * stored in the ONNX metadata_props under SIDECAR_KEY so the two cannot drift apart.
  */
+import { testViewTurns } from '../image/preprocess';
 import type { ModelManifest } from '../../shared/model';
 import { scalingAffine, type BackboneScaling } from '../backbone/manifest';
 import { IR_VERSION, OPSET } from '../onnx/builder';
@@ -32,6 +33,8 @@ export interface ExportSidecar {
     steps: string[];
   };
   scoring: {
+    /** Views each image is scored in inside the graph (turned copies batched through the backbone; maps turned back and averaged). */
+    testViews: { count: number; turns: string[] };
     canvas: number;
     blurSigmaCanvasPx: number;
     imageScore: string;
@@ -80,6 +83,7 @@ export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'd
       ],
     },
     scoring: {
+      testViews: { count: opts.testViews, turns: testViewTurns(opts.testViews) },
       canvas: SCORE_CANVAS,
       blurSigmaCanvasPx: (opts.blurSigma * SCORE_CANVAS) / 224,
       imageScore:

@@ -301,11 +301,32 @@ export function viewSpecs(count: number): ViewSpec[] {
   const turned = (kinds: readonly Augmentation[]): ViewSpec[] => [{ turn: 'none', shiftX: 0, shiftY: 0 }, ...kinds.map((turn) => ({ turn, shiftX: 0, shiftY: 0 }))];
   if (count === 1) return turned([]);
   if (count === 6) return turned(DEFAULT_AUGMENTATIONS);
+  if (count === 8) return turned(SQUARE_SYMMETRIES); // test views only
   if (count === 24) {
     const t = turned(SQUARE_SYMMETRIES);
     return [...t, ...t.map((v) => ({ ...v, shiftX: 1, shiftY: 1 })), ...t.map((v) => ({ ...v, shiftX: -1, shiftY: 1 }))];
   }
   throw new RangeError(`augmentation views must be one of ${AUGMENT_VIEW_COUNTS.join(', ')}, got ${count}`);
+}
+
+/** Views an image can be scored in: itself, the 6 training views, or the 8 symmetries (no moves). */
+export const TEST_VIEW_COUNTS = [1, 6, 8] as const;
+
+/** The turns behind each test-view count: the first views of the training augmentation. */
+export function testViewTurns(count: number): ViewSpec['turn'][] {
+  if (!(TEST_VIEW_COUNTS as readonly number[]).includes(count)) throw new RangeError(`test views must be one of ${TEST_VIEW_COUNTS.join(', ')}, got ${count}`);
+  return viewSpecs(count).map((v) => v.turn);
+}
+
+/**
+ * A square score grid of a turned view, turned back to the image's own orientation: the value at
+ * view position (x, y) belongs to the image position the view took it from.
+ */
+export function gridFromView(turn: ViewSpec['turn'], grid: Float32Array, n: number): Float32Array {
+  if (turn === 'none') return grid;
+  const out = new Float32Array(n * n);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) out[sourceIndex(turn, x, y, n)] = grid[y * n + x];
+  return out;
 }
 
 /** The training views of one preprocessed square input (see viewSpecs), the input itself first. */

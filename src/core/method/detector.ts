@@ -6,6 +6,7 @@ import type { ImageScore, ImageSource } from '../api';
 import type { FittedDetector, PatchFeatures } from '../engine';
 import { decodeImage } from '../image/decode';
 import { gaussianBlur, mapToImage, resizeBilinear } from '../image/ops';
+import { gridFromView, testViewTurns } from '../image/preprocess';
 import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
 import { normalizeScore } from './calibrate';
 import type { OnnxFeatureExtractor } from './features';
@@ -57,29 +58,57 @@ export interface RawScore {
   global?: number;
 }
 
-/** Runs a score graph on one image's features; `penalty` excludes repository rows (calibration). */
+/**
+ * Runs a score graph on one image's features: one view, or the model's test views (in
+ * testViewTurns order), whose score grids are turned back and averaged. `penalty` excludes
+ * repository rows (calibration) and applies to every view.
+ */
 export async function runScore(
   session: Session,
-  f: PatchFeatures,
+  views: PatchFeatures | readonly PatchFeatures[],
   options: MethodOptions,
   penalty?: { rows: Float32Array; dims: number[]; global?: Float32Array },
 ): Promise<RawScore> {
-  const P = f.gridH * f.gridW;
-  const feeds: Record<string, ort.Tensor> = { patches: new ort.Tensor('float32', f.patches, [P, f.dim]) };
-  if (session.inputNames.includes('global')) feeds.global = new ort.Tensor('float32', f.global, [1, f.dim]);
-  if (penalty) {
-    feeds.penalty = new ort.Tensor('float32', penalty.rows, penalty.dims);
-    if (session.inputNames.includes('global_penalty') && penalty.global) {
-      feeds.global_penalty = new ort.Tensor('float32', penalty.global, [1, penalty.global.length]);
+  const list = Array.isArray(views) ? (views as readonly PatchFeatures[]) : [views as PatchFeatures];
+  const turns = testViewTurns(list.length);
+  const f0 = list[0];
+  const P = f0.gridH * f0.gridW;
+  const grid = new Float32Array(P);
+  let globalSum = 0;
+  let hasGlobal = false;
+  for (let v = 0; v < list.length; v++) {
+    const f = list[v];
+    if (f.gridH !== f0.gridH || f.gridW !== f0.gridW || (turns[v] !== 'none' && f.gridH !== f.gridW)) {
+      throw new AnomalyLensError('BAD_ARGUMENT', `test views of ${f.name} must share one square patch grid (got ${f.gridW}×${f.gridH})`);
+    }
+    const feeds: Record<string, ort.Tensor> = { patches: new ort.Tensor('float32', f.patches, [P, f.dim]) };
+    if (session.inputNames.includes('global')) feeds.global = new ort.Tensor('float32', f.global, [1, f.dim]);
+    if (penalty) {
+      feeds.penalty = new ort.Tensor('float32', penalty.rows, penalty.dims);
+      if (session.inputNames.includes('global_penalty') && penalty.global) {
+        feeds.global_penalty = new ort.Tensor('float32', penalty.global, [1, penalty.global.length]);
+      }
+    }
+    const res = await session.run(feeds);
+    const nn = res.nn.data as Float32Array;
+    const own = gridFromView(turns[v], reduceNeighbours(nn, P, nn.length / P), f0.gridW);
+    for (let i = 0; i < P; i++) grid[i] += own[i] / list.length;
+    if (res.global_nn) {
+      globalSum += (res.global_nn.data as Float32Array)[0];
+      hasGlobal = true;
     }
   }
-  const res = await session.run(feeds);
-  const nn = res.nn.data as Float32Array;
-  const kEff = nn.length / P;
-  const canvas = scoreCanvas(reduceNeighbours(nn, P, kEff), f.gridW, f.gridH, options);
+  const canvas = scoreCanvas(grid, f0.gridW, f0.gridH, options);
   const patch = imageScoreFromCanvas(canvas, options.topFraction);
-  const global = res.global_nn ? (res.global_nn.data as Float32Array)[0] : undefined;
-  return { canvas, patch, mapMean: imageScoreFromCanvas(canvas, 1), global };
+  return { canvas, patch, mapMean: imageScoreFromCanvas(canvas, 1), global: hasGlobal ? globalSum / list.length : undefined };
+}
+
+/** The model's test views of one image, from views in training-augmentation order (the image itself first). */
+export function testViewsOf(views: readonly PatchFeatures[], options: Pick<MethodOptions, 'testViews'>): PatchFeatures[] {
+  if (views.length < options.testViews) {
+    throw new AnomalyLensError('BAD_ARGUMENT', `the model scores ${options.testViews} views of each image, but ${views[0]?.name ?? 'an image'} has ${views.length}`);
+  }
+  return views.slice(0, options.testViews);
 }
 
 /**
@@ -171,8 +200,11 @@ export class Detector implements FittedDetector {
     return new Detector(manifest, state, extractor, session, maxPixels);
   }
 
-  async scoreFeatures(f: PatchFeatures): Promise<ImageScore> {
-    const raw = await runScore(this.session, f, this.manifest.options);
+  /** Scores one image from its features: a single view, or its views in training-augmentation order (the model's test views are used). */
+  async scoreFeatures(views: PatchFeatures | readonly PatchFeatures[]): Promise<ImageScore> {
+    const list = Array.isArray(views) ? (views as readonly PatchFeatures[]) : [views as PatchFeatures];
+    const raw = await runScore(this.session, testViewsOf(list, this.manifest.options), this.manifest.options);
+    const f = list[0];
     const cal = this.manifest.calibration;
     const score = fuseScore(raw, this.manifest.options, cal);
     return {
@@ -189,8 +221,7 @@ export class Detector implements FittedDetector {
   }
 
   async scoreImage(img: DecodedImage, name: string, frame = 0): Promise<ImageScore> {
-    const [f] = await this.extractor.extract(img, name, frame);
-    return this.scoreFeatures(f);
+    return this.scoreFeatures(await this.extractor.extract(img, name, frame, this.manifest.options.testViews));
   }
 
   async scoreSource(src: ImageSource): Promise<ImageScore> {

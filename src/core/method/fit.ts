@@ -5,7 +5,7 @@ import type { RunContext } from '../api';
 import type { PatchFeatures } from '../engine';
 import { createSession, RuntimeOptions } from '../onnx/runtime';
 import { calibrate, meanStd } from './calibrate';
-import { buildDetectorScoreGraph, Detector, DetectorState, fuseScore, runScore } from './detector';
+import { buildDetectorScoreGraph, Detector, DetectorState, fuseScore, runScore, testViewsOf } from './detector';
 import type { OnnxFeatureExtractor } from './features';
 import { initMlp } from './head';
 import { matmulRows } from './linalg';
@@ -182,11 +182,11 @@ export async function fitDetector(
     const chosen = looAll || sources.length <= MAX_CALIBRATION_IMAGES ? sources : Array.from(rng.permutation(sources.length).subarray(0, MAX_CALIBRATION_IMAGES), (i) => sources[i]);
     const single = sources.length === 1;
     for (const src of chosen) {
-      const vi = input.source.indexOf(src);
-      const f = input.views[vi];
+      const own = input.views.filter((_, i) => input.source[i] === src);
+      const f = own[0];
       const penalty = single ? neighbourhoodPenalty(f, bankPos, state.bankRows) : imagePenalty(bankSource, src);
       const globalPenalty = state.globalRows > 0 ? Float32Array.from(input.source, (s) => (s === src && !single ? 1e30 : 0)) : undefined;
-      const raw = await runScore(calSession, f, options, { ...penalty, global: globalPenalty });
+      const raw = await runScore(calSession, testViewsOf(own, options), options, { ...penalty, global: globalPenalty });
       raws.push({ src, patch: raw.patch, mapMean: raw.mapMean, global: raw.global });
     }
   } finally {
@@ -203,7 +203,7 @@ export async function fitDetector(
   let detector = await Detector.create(provisional, state, extractor, runtime, maxPixels);
   if (input.anomalies.length > 0) {
     const anomalyScores: number[] = [];
-    for (const a of input.anomalies) anomalyScores.push((await detector.scoreFeatures(a)).score);
+    for (const views of viewsByImage(input.anomalies, options.testViews)) anomalyScores.push((await detector.scoreFeatures(views)).score);
     const calibration = calibrate(normalScores, anomalyScores, options.thresholdQuantile, stats);
     detector = detector.withCalibration(calibration);
   }
@@ -211,6 +211,12 @@ export async function fitDetector(
   const looScores = new Map<number, number>();
   raws.forEach((r, i) => looScores.set(r.src, normalScores[i]));
   return { detector, looScores };
+}
+
+/** Views of consecutive images, `per` each (features arrive image by image, views in training order). */
+function viewsByImage(views: readonly PatchFeatures[], per: number): PatchFeatures[][] {
+  if (views.length % per !== 0) throw new AnomalyLensError('BAD_ARGUMENT', `labelled anomalies need ${per} views each (the model's test views), got ${views.length} views`);
+  return Array.from({ length: views.length / per }, (_, i) => views.slice(i * per, (i + 1) * per));
 }
 
 /** Root-mean-square distance of rows to their mean: the scale that makes two spaces comparable. */

@@ -1,6 +1,6 @@
 import type { MethodOptions, PreprocessOptions } from '../../shared/model';
 import { AnomalyLensError } from '../../shared/errors';
-import { AUGMENT_VIEW_COUNTS } from '../image/preprocess';
+import { AUGMENT_VIEW_COUNTS, TEST_VIEW_COUNTS } from '../image/preprocess';
 
 /** The bundled backbone new models use (chosen by the benchmark's backbone table, docs/backbones.md). */
 export const DEFAULT_BACKBONE = 'inceptionv3-int8';
@@ -39,6 +39,7 @@ export const DEFAULT_METHOD: MethodOptions = {
   mapMeanWeight: 0,
   augment: false,
   augmentViews: 6,
+  testViews: 1,
   thresholdQuantile: 0.99,
   seed: 0,
 };
@@ -51,6 +52,15 @@ export const FEW_SHOT_IMAGES = 16;
  * moved by half a patch, led 6 views by 1.3–5 points at k = 1 but lost at k = 2 (docs/method.md).
  */
 export const SINGLE_IMAGE_VIEWS = 24;
+
+/**
+ * Views a few-shot model scores each image in: the unmoved views it was trained on (6 training
+ * views → 6; 24 → the 8 symmetries). Averaging their turned-back maps led scoring the image alone
+ * by 0.4–3.6 points at 1, 2 and 4 images on every benchmark set (docs/method.md, "Test views").
+ */
+export function unmovedViews(augmentViews: number): number {
+  return augmentViews >= SINGLE_IMAGE_VIEWS ? 8 : augmentViews;
+}
 
 /** Weight of the whole-map term from FEW_SHOT_IMAGES training images on (docs/method.md). */
 export const MAP_MEAN_WEIGHT = 5;
@@ -66,11 +76,14 @@ export const MAP_MEAN_WEIGHT = 5;
 export function forTrainingSet(partial: Partial<MethodOptions>, images: number): Partial<MethodOptions> {
   if (partial.method === 'patchcore') return partial;
   const few = images < FEW_SHOT_IMAGES;
+  const augment = partial.augment ?? few;
+  const augmentViews = partial.augmentViews ?? (images <= 1 ? SINGLE_IMAGE_VIEWS : DEFAULT_METHOD.augmentViews);
   return {
     ...partial,
-    augment: partial.augment ?? few,
-    augmentViews: partial.augmentViews ?? (images <= 1 ? SINGLE_IMAGE_VIEWS : DEFAULT_METHOD.augmentViews),
+    augment,
+    augmentViews,
     mapMeanWeight: partial.mapMeanWeight ?? (few ? 0 : MAP_MEAN_WEIGHT),
+    testViews: partial.testViews ?? (augment ? unmovedViews(augmentViews) : 1),
   };
 }
 
@@ -95,6 +108,10 @@ export function resolveMethod(partial: Partial<MethodOptions> = {}): MethodOptio
   if (!(o.thresholdQuantile > 0 && o.thresholdQuantile <= 1)) bad('thresholdQuantile must be in (0, 1]');
   if (!(o.mapMeanWeight >= 0)) bad(`mapMeanWeight must be ≥ 0, got ${o.mapMeanWeight}`);
   if (!(AUGMENT_VIEW_COUNTS as readonly number[]).includes(o.augmentViews)) bad(`augmentViews must be one of ${AUGMENT_VIEW_COUNTS.join(', ')}, got ${o.augmentViews}`);
+  if (!(TEST_VIEW_COUNTS as readonly number[]).includes(o.testViews)) bad(`testViews must be one of ${TEST_VIEW_COUNTS.join(', ')}, got ${o.testViews}`);
+  if (o.testViews > 1 && !(o.augment && o.augmentViews >= o.testViews)) {
+    bad(`testViews ${o.testViews} needs a model trained on those views (augment on, augmentViews ≥ ${o.testViews}); use testViews 1`);
+  }
   if (!(o.topFraction >= 0 && o.topFraction <= 1)) bad('topFraction must be in [0, 1] (0 = max of the map, 1 = its mean)');
   return o;
 }

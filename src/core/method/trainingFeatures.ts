@@ -93,7 +93,7 @@ export async function extractTraining(
     try {
       const via = (views: number): ExtractOne => async (src) => pool.extract(await readSourceBytes(src), src.name, src.frame ?? 0, views);
       normal = await extractAll(via(perImage), pool.size * 2, sources, perImage, ctx);
-      anomalies = anomalySources.length ? (await extractAll(via(1), pool.size * 2, anomalySources, 1, ctx)).views : [];
+      anomalies = anomalySources.length ? (await extractAll(via(options.testViews), pool.size * 2, anomalySources, options.testViews, ctx)).views : [];
     } finally {
       await pool.close();
     }
@@ -103,7 +103,7 @@ export async function extractTraining(
   try {
     const via = (views: number): ExtractOne => async (src) => ex.extract(await decodeSource(src, maxPixels), src.name, src.frame ?? 0, views);
     const normal = await extractAll(via(perImage), 1, sources, perImage, ctx);
-    const anomalies = anomalySources.length ? (await extractAll(via(1), 1, anomalySources, 1, ctx)).views : [];
+    const anomalies = anomalySources.length ? (await extractAll(via(options.testViews), 1, anomalySources, options.testViews, ctx)).views : [];
     return { ex, normal, anomalies };
   } catch (err) {
     await ex.release();

@@ -93,6 +93,7 @@ function validateManifest(json: unknown, file: string): ModelManifest {
   // Models saved before the whole-map term and view counts existed read as they were made.
   if (m.options && m.options.mapMeanWeight === undefined) m.options.mapMeanWeight = 0;
   if (m.options && m.options.augmentViews === undefined) m.options.augmentViews = 6;
+  if (m.options && m.options.testViews === undefined) m.options.testViews = 1;
   if (m.options && !(m.options.mapMeanWeight >= 0)) bad('options.mapMeanWeight must be ≥ 0');
   return m as ModelManifest;
 }
