@@ -110,7 +110,11 @@ export function resolveMethod(partial: Partial<MethodOptions> = {}): MethodOptio
   if (!(AUGMENT_VIEW_COUNTS as readonly number[]).includes(o.augmentViews)) bad(`augmentViews must be one of ${AUGMENT_VIEW_COUNTS.join(', ')}, got ${o.augmentViews}`);
   if (!(TEST_VIEW_COUNTS as readonly number[]).includes(o.testViews)) bad(`testViews must be one of ${TEST_VIEW_COUNTS.join(', ')}, got ${o.testViews}`);
   if (o.testViews > 1 && !(o.augment && o.augmentViews >= o.testViews)) {
-    bad(`testViews ${o.testViews} needs a model trained on those views (augment on, augmentViews ≥ ${o.testViews}); use testViews 1`);
+    bad(
+      `testViews ${o.testViews} needs a model trained on those views: augmentation on` +
+        (o.testViews > 6 ? ' with augmentViews 24 (CLI --augment-views 24)' : '') +
+        ` (got augment ${o.augment}, augmentViews ${o.augmentViews}); otherwise use testViews 1`,
+    );
   }
   if (!(o.topFraction >= 0 && o.topFraction <= 1)) bad('topFraction must be in [0, 1] (0 = max of the map, 1 = its mean)');
   return o;
