@@ -143,8 +143,14 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   const options = resolveMethod(forTrainingSet(opts.method ?? {}, sources.length));
   const runtime = runtimeOf(opts, ctx);
   const first = await trainInternal(sources, opts, ctx, false);
-  const names = [...new Set(first.normal.views.map((v) => v.name))];
-  const primary = names.map((n) => first.normal.views.find((v) => v.name === n)!);
+  const viewsByName = new Map<string, PatchFeatures[]>();
+  for (const v of first.normal.views) {
+    const list = viewsByName.get(v.name);
+    if (list) list.push(v);
+    else viewsByName.set(v.name, [v]);
+  }
+  const names = [...viewsByName.keys()];
+  const primary = names.map((n) => viewsByName.get(n)![0]);
   const q = Math.floor(contamination * names.length) + 1;
   const robust = await robustFolderScores(primary, first.detector.state.head, options, q, runtime);
   const order = names.map((_, i) => i).sort((a, b) => robust[b] - robust[a]);
@@ -166,7 +172,7 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   const cal = refit.detector.manifest.calibration;
   const ranking: (ImageScore | ScanFailure)[] = [];
   for (const view of primary) {
-    const scored = await refit.detector.scoreFeatures(first.normal.views.filter((v) => v.name === view.name));
+    const scored = await refit.detector.scoreFeatures(viewsByName.get(view.name)!);
     const score = loo.get(view.name) ?? scored.score;
     ranking.push({ ...scored, score, normalized: normalizeScore(score, cal.threshold, cal.spread), anomalous: score > cal.threshold });
   }

@@ -202,19 +202,22 @@ class AugmentedViews {
     const key = `${count}:${it.name}`;
     let v = this.views.get(key);
     if (!v) {
-      const img = decodeImage(await this.readFile(it.file), { path: it.name, maxPixels: DEFAULT_MAX_PIXELS });
-      v = await extractor.extract(img, it.name, 0, count);
+      v = await this.extract(extractor, it, count);
       this.views.set(key, v);
     }
     return v;
+  }
+
+  private async extract(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, it: BenchItem, count: number): Promise<PatchFeatures[]> {
+    const img = decodeImage(await this.readFile(it.file), { path: it.name, maxPixels: DEFAULT_MAX_PIXELS });
+    return extractor.extract(img, it.name, 0, count);
   }
 
   /** A test image's views for a model with test views: extracted once, kept in the on-disk cache (80 images × 6 views would not fit memory for long). */
   async testViews(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, cache: FeatureCache, it: BenchItem, count: number): Promise<PatchFeatures[]> {
     const key = (i: number) => `${it.name}#views${count}-${i}`;
     if (!cache.has(key(0))) {
-      const img = decodeImage(await this.readFile(it.file), { path: it.name, maxPixels: DEFAULT_MAX_PIXELS });
-      const views = await extractor.extract(img, it.name, 0, count);
+      const views = await this.extract(extractor, it, count);
       for (let i = 0; i < views.length; i++) await cache.put(views[i], key(i));
     }
     const out: PatchFeatures[] = [];

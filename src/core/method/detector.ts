@@ -65,11 +65,10 @@ export interface RawScore {
  */
 export async function runScore(
   session: Session,
-  views: PatchFeatures | readonly PatchFeatures[],
+  list: readonly PatchFeatures[],
   options: MethodOptions,
   penalty?: { rows: Float32Array; dims: number[]; global?: Float32Array },
 ): Promise<RawScore> {
-  const list = Array.isArray(views) ? (views as readonly PatchFeatures[]) : [views as PatchFeatures];
   const turns = testViewTurns(list.length);
   const f0 = list[0];
   const P = f0.gridH * f0.gridW;
@@ -202,7 +201,7 @@ export class Detector implements FittedDetector {
 
   /** Scores one image from its features: a single view, or its views in training-augmentation order (the model's test views are used). */
   async scoreFeatures(views: PatchFeatures | readonly PatchFeatures[]): Promise<ImageScore> {
-    const list = Array.isArray(views) ? (views as readonly PatchFeatures[]) : [views as PatchFeatures];
+    const list: readonly PatchFeatures[] = Array.isArray(views) ? views : [views as PatchFeatures];
     const raw = await runScore(this.session, testViewsOf(list, this.manifest.options), this.manifest.options);
     const f = list[0];
     const cal = this.manifest.calibration;

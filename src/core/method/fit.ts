@@ -181,8 +181,14 @@ export async function fitDetector(
     const rng = new Rng(options.seed + 9);
     const chosen = looAll || sources.length <= MAX_CALIBRATION_IMAGES ? sources : Array.from(rng.permutation(sources.length).subarray(0, MAX_CALIBRATION_IMAGES), (i) => sources[i]);
     const single = sources.length === 1;
+    const viewsOf = new Map<number, PatchFeatures[]>();
+    input.views.forEach((v, i) => {
+      const list = viewsOf.get(input.source[i]);
+      if (list) list.push(v);
+      else viewsOf.set(input.source[i], [v]);
+    });
     for (const src of chosen) {
-      const own = input.views.filter((_, i) => input.source[i] === src);
+      const own = viewsOf.get(src)!;
       const f = own[0];
       const penalty = single ? neighbourhoodPenalty(f, bankPos, state.bankRows) : imagePenalty(bankSource, src);
       const globalPenalty = state.globalRows > 0 ? Float32Array.from(input.source, (s) => (s === src && !single ? 1e30 : 0)) : undefined;
