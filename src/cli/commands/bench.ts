@@ -25,7 +25,7 @@ export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options
   --backbones <ids>    comma-separated backbones; the first is the main one (default: inceptionv3-int8, inceptionv3, mobilenetv2 + the example MobileNetV1 manifest if its weights exist)
   --seeds <list>  --shots <list>  --max-test <n>  --max-train <n>
   --ablations <ids|none>  subset of: ${ABLATIONS.map((a) => a.id).join(', ')}   --no-contaminated
-  --no-speed           skip the speed section     --scan-count <n>  images scanned for speed (quick 200, full 1000)
+  --no-speed           skip the speed section     --scan-count <n>  images scanned for speed (1000; the few-shot scan 200)
   --speed-only         re-measure speed only (keeps the stored quality results)
   --speed-backbones <ids>  backbones timed (default: the bundled ones in --backbones)
   --out <dir>          where benchmarks.md/json and bench/*.svg go (default docs)
@@ -128,7 +128,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   // Speed for every bundled backbone in the plan (a user manifest is a path, measured on request only).
   const speedBackbones = list(str(v, 'speed-backbones')) ?? plan.backbones.filter((b) => !b.endsWith('.json'));
   const measureSpeed = async (): Promise<SpeedResults[]> => {
-    const scanCount = num(v, 'scan-count', positiveInt, 'a positive integer') ?? (plan.preset === 'quick' ? 200 : 1000);
+    const scanCount = num(v, 'scan-count', positiveInt, 'a positive integer') ?? 1000;
     const speedDir = path.join(workDir, 'speed');
     const out: SpeedResults[] = [];
     for (const b of speedBackbones) out.push(await runSpeed(speedDir, scanCount, (t, m) => spawnSpeedTask(t, m, speedDir, b, threads), { backbone: b, log }));
