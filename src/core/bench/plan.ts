@@ -78,7 +78,7 @@ export const PRESETS: Record<'quick' | 'full', BenchPlan> = {
     preset: 'quick',
     seeds: [0, 1, 2],
     fewShotSeeds: TEN_SEEDS,
-    shots: [1, 2, 4, 'all'],
+    shots: [1, 2, 4, 8, 16, 'all'],
     maxTrain: 50,
     maxTest: 80,
     defaultBackbone: DEFAULT_BACKBONE,
