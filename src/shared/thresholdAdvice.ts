@@ -9,9 +9,9 @@ export const RELIABLE_THRESHOLD_IMAGES = 4;
 /**
  * Below this many the held-out threshold still runs low: the augmented few-shot head has seen
  * every training image, so their leave-one-out scores sit under new normal images' scores.
- * Equal to the engine's FEW_SHOT_IMAGES, where augmentation stops (a test keeps them together).
+ * Equal to the engine's AUGMENT_IMAGES, where augmentation stops (a test keeps them together).
  */
-export const TIGHT_THRESHOLD_IMAGES = 16;
+export const TIGHT_THRESHOLD_IMAGES = 32;
 
 /** The extension's way to a threshold from labels: the review decisions. */
 export const REVIEW_REMEDY = 'accept and reject a few findings and retrain to get a threshold from your decisions';
@@ -27,7 +27,8 @@ export interface ThresholdAdvice {
 /**
  * What to tell the user after training without labelled anomalies, by the number of normal
  * images. Measured in the benchmark sets (docs/method.md): with one image 94–97 % of new normal
- * images scored above the threshold; with 2 to 8 images 29–60 %; from 16 images 4–12 %.
+ * images scored above the threshold; with 2 to 8 images 29–60 %; without augmentation (from 32
+ * images; 16 before session 9) 4–12 % at 16 images.
  */
 export function thresholdAdvice(normalImages: number, labelledAnomalies: number, remedy: string): ThresholdAdvice | undefined {
   if (labelledAnomalies > 0 || normalImages >= TIGHT_THRESHOLD_IMAGES) return undefined;

@@ -173,7 +173,7 @@ test('train writes the model through a temp folder and keeps the old model when 
   assert.deepEqual(readdirSync(dir).sort(), ['good', 'model'], 'no temp folders left');
 });
 
-test('train notes on stderr and in --json that a threshold from fewer than 16 normal images runs low', async () => {
+test('train notes on stderr and in --json that a threshold from fewer than 32 normal images runs low', async () => {
   const dir = tempDir();
   mkdirSync(path.join(dir, 'good'));
   writeFileSync(path.join(dir, 'good', 'a.png'), encodeSamplePng(generateTexture('woven', 1, 32)));
@@ -194,8 +194,8 @@ test('train notes on stderr and in --json that a threshold from fewer than 16 no
   trainedOn(8);
   const some = memoryIo(dir);
   assert.equal(await runCli(['train', 'good', '--out', 'model', '--json'], some), 0, some.stderr);
-  assert.match(JSON.parse(some.stdout).thresholdNote, /^Trained on 8 normal images: with fewer than 16 the threshold runs low/);
-  for (const [images, anomalies] of [[16, 0], [3, 2]]) {
+  assert.match(JSON.parse(some.stdout).thresholdNote, /^Trained on 8 normal images: with fewer than 32 the threshold runs low/);
+  for (const [images, anomalies] of [[32, 0], [3, 2]]) {
     trainedOn(images, anomalies);
     const io = memoryIo(dir);
     assert.equal(await runCli(['train', 'good', '--out', 'model', '--quiet'], io), 0, io.stderr);

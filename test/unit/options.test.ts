@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, FEW_SHOT_IMAGES, MAP_MEAN_WEIGHT, SINGLE_IMAGE_VIEWS } from '../../src/core/method/options';
+import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, AUGMENT_IMAGES, FEW_SHOT_IMAGES, MAP_MEAN_WEIGHT, SINGLE_IMAGE_VIEWS } from '../../src/core/method/options';
 import { BUNDLED_BACKBONE_IDS } from '../../src/core/backbone/backbone';
 import { AnomalyLensError } from '../../src/shared/errors';
 
@@ -23,7 +23,7 @@ test('undefined fields keep their defaults; invalid options are BAD_ARGUMENT err
   assert.throws(() => resolvePreprocess({ resize: 200, crop: 224 }), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT');
 });
 
-test('training-set defaults: augmentation below 16 images, the whole-map term from 16, explicit choices kept', () => {
+test('training-set defaults: augmentation below 32 images, the whole-map term from 16, explicit choices kept', () => {
   const few = resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES - 1));
   assert.equal(few.augment, true);
   assert.equal(few.augmentViews, 6);
@@ -32,7 +32,13 @@ test('training-set defaults: augmentation below 16 images, the whole-map term fr
   assert.equal(resolveMethod(forTrainingSet({ augmentViews: 6 }, 1)).augmentViews, 6, 'an explicit view count is kept');
   assert.equal(few.mapMeanWeight, 0);
   assert.equal(few.globalWeight, 0);
-  const many = resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES));
+  const sixteen = resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES));
+  assert.equal(sixteen.augment, true, 'augmentation goes on past the whole-map term’s start');
+  assert.equal(sixteen.testViews, 6);
+  assert.equal(sixteen.mapMeanWeight, MAP_MEAN_WEIGHT);
+  assert.ok(FEW_SHOT_IMAGES < AUGMENT_IMAGES);
+  assert.equal(resolveMethod(forTrainingSet({}, AUGMENT_IMAGES - 1)).augment, true);
+  const many = resolveMethod(forTrainingSet({}, AUGMENT_IMAGES));
   assert.equal(many.augment, false);
   assert.equal(many.mapMeanWeight, MAP_MEAN_WEIGHT);
   assert.ok(MAP_MEAN_WEIGHT > 0);
@@ -64,12 +70,12 @@ test('the extension setting defaults to the engine default backbone, a bundled o
   assert.match(setting.markdownDescription, new RegExp('`' + DEFAULT_BACKBONE + '`'));
 });
 
-test('test views: a few-shot model scores its unmoved training views (6, or 8 for one image); from 16 images or for PatchCore one; a view it never trained on is refused', () => {
-  for (const images of [2, 4, FEW_SHOT_IMAGES - 1]) assert.equal(resolveMethod(forTrainingSet({}, images)).testViews, 6, `${images} images`);
+test('test views: a model trained on augmented views scores its unmoved training views (6, or 8 for one image); from 32 images or for PatchCore one; a view it never trained on is refused', () => {
+  for (const images of [2, 4, FEW_SHOT_IMAGES, AUGMENT_IMAGES - 1]) assert.equal(resolveMethod(forTrainingSet({}, images)).testViews, 6, `${images} images`);
   assert.equal(resolveMethod(forTrainingSet({}, 1)).testViews, 8, 'one image: 24 training views, the 8 symmetries unmoved');
   assert.equal(resolveMethod(forTrainingSet({ augmentViews: 6 }, 1)).testViews, 6, 'follows an explicit training view count');
   assert.equal(resolveMethod(forTrainingSet({ augmentViews: 24 }, 4)).testViews, 8);
-  assert.equal(resolveMethod(forTrainingSet({}, FEW_SHOT_IMAGES)).testViews, 1, 'no augmentation, no test views');
+  assert.equal(resolveMethod(forTrainingSet({}, AUGMENT_IMAGES)).testViews, 1, 'no augmentation, no test views');
   assert.equal(resolveMethod(forTrainingSet({ augment: false }, 4)).testViews, 1, 'augmentation turned off turns them off');
   assert.equal(resolveMethod(forTrainingSet({ method: 'patchcore' }, 4)).testViews, 1, 'PatchCore stays plain');
   assert.equal(resolveMethod(forTrainingSet({ testViews: 1 }, 4)).testViews, 1, 'an explicit choice is kept');

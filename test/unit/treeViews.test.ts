@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
-import { FEW_SHOT_IMAGES } from '../../src/core/method/options';
+import { AUGMENT_IMAGES } from '../../src/core/method/options';
 import { RELIABLE_THRESHOLD_IMAGES, REVIEW_REMEDY, TIGHT_THRESHOLD_IMAGES, thresholdAdvice } from '../../src/shared/thresholdAdvice';
 import { reviewHtml } from '../../src/extension/webviewHtml';
 
@@ -44,15 +44,15 @@ test('training on fewer than 4 normal images without labelled anomalies warns th
   assert.equal(thresholdAdvice(1, 2, REVIEW_REMEDY), undefined, 'labelled anomalies give an F1 threshold');
 });
 
-test('training on 4 to 15 normal images notes the loose threshold in the log only, and 16 or more says nothing', () => {
-  assert.equal(TIGHT_THRESHOLD_IMAGES, 16);
-  assert.equal(TIGHT_THRESHOLD_IMAGES, FEW_SHOT_IMAGES, 'the threshold tightens where augmentation stops');
-  for (const n of [4, 15]) {
+test('training on 4 to 31 normal images notes the loose threshold in the log only, and 32 or more says nothing', () => {
+  assert.equal(TIGHT_THRESHOLD_IMAGES, 32);
+  assert.equal(TIGHT_THRESHOLD_IMAGES, AUGMENT_IMAGES, 'the threshold tightens where augmentation stops');
+  for (const n of [4, 15, 16, 31]) {
     const advice = thresholdAdvice(n, 0, REVIEW_REMEDY);
     assert.equal(advice?.level, 'log', `${n} images`);
-    assert.match(advice?.text ?? '', new RegExp(`^Trained on ${n} normal images: with fewer than 16 the threshold runs low`));
+    assert.match(advice?.text ?? '', new RegExp(`^Trained on ${n} normal images: with fewer than 32 the threshold runs low`));
   }
-  assert.equal(thresholdAdvice(16, 0, REVIEW_REMEDY), undefined);
+  assert.equal(thresholdAdvice(32, 0, REVIEW_REMEDY), undefined);
   assert.equal(thresholdAdvice(8, 1, REVIEW_REMEDY), undefined, 'labelled anomalies give an F1 threshold');
 });
 

@@ -69,7 +69,7 @@ export function methodOf(v: Values): Partial<MethodOptions> {
     k: num(v, 'k', positiveInt, 'a positive integer'),
     maxEpochs: num(v, 'epochs', positiveInt, 'a positive integer'),
     thresholdQuantile: num(v, 'threshold-quantile', fraction, 'a fraction in (0, 1]'),
-    // Unset = by training-set size (on below 16 images); either flag overrides it.
+    // Unset = by training-set size (on below 32 images); either flag overrides it.
     augment: flag(v, 'augment') ? true : flag(v, 'no-augment') ? false : undefined,
     augmentViews: num(v, 'augment-views', (n) => (AUGMENT_VIEW_COUNTS as readonly number[]).includes(n), `one of ${AUGMENT_VIEW_COUNTS.join(', ')}`),
     testViews: num(v, 'test-views', (n) => (TEST_VIEW_COUNTS as readonly number[]).includes(n), `one of ${TEST_VIEW_COUNTS.join(', ')}`),
