@@ -49,9 +49,9 @@ export const FEW_SHOT_IMAGES = 16;
 
 /**
  * Below this many training images flips and rotations augment them (and images are scored in
- * those views). At 16 images augmentation still led none by 4.1 points on magnetic-tile and 0.5
- * on mpdd (head-ct −1.7; docs/method.md, "Sixteen images"); from 32 the real images vary enough,
- * and 6 views of each would cost training time.
+ * those views). At 16 images augmentation still led none by 2.9 points on magnetic-tile and 0.4
+ * on mpdd over 10 seeds (head-ct −1.8; docs/method.md, "Sixteen images"); from 32 the real
+ * images vary enough, and 6 views of each would cost training time.
  */
 export const AUGMENT_IMAGES = 32;
 
