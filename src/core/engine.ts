@@ -22,6 +22,7 @@ import { loadModelDetector } from './model/loadDetector';
 import { openScorer, scanStream } from './parallel/scorer';
 import { readModelManifest, writeModel } from './model/modelFile';
 import type { RuntimeOptions } from './onnx/runtime';
+import { groupBy } from './collections';
 
 /** Patch features of one image (row-major grid, `dim` floats per patch) plus a pooled global vector. */
 export interface PatchFeatures {
@@ -143,12 +144,7 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   const options = resolveMethod(forTrainingSet(opts.method ?? {}, sources.length));
   const runtime = runtimeOf(opts, ctx);
   const first = await trainInternal(sources, opts, ctx, false);
-  const viewsByName = new Map<string, PatchFeatures[]>();
-  for (const v of first.normal.views) {
-    const list = viewsByName.get(v.name);
-    if (list) list.push(v);
-    else viewsByName.set(v.name, [v]);
-  }
+  const viewsByName = groupBy(first.normal.views, (v) => v.name);
   const names = [...viewsByName.keys()];
   const primary = names.map((n) => viewsByName.get(n)![0]);
   const q = Math.floor(contamination * names.length) + 1;

@@ -27,8 +27,8 @@ export interface ThresholdAdvice {
 /**
  * What to tell the user after training without labelled anomalies, by the number of normal
  * images. Measured in the benchmark sets (docs/method.md): with one image 94–97 % of new normal
- * images scored above the threshold; with 2 to 8 images 29–60 %; without augmentation (from 32
- * images; 16 before session 9) 4–12 % at 16 images.
+ * images scored above the threshold; with 2 to 8 images 29–60 %; at 16 images 10–25 % (augmented,
+ * session 9) where it was 4–12 % without augmentation.
  */
 export function thresholdAdvice(normalImages: number, labelledAnomalies: number, remedy: string): ThresholdAdvice | undefined {
   if (labelledAnomalies > 0 || normalImages >= TIGHT_THRESHOLD_IMAGES) return undefined;

@@ -10,6 +10,7 @@ import type { OnnxFeatureExtractor } from './features';
 import { initMlp } from './head';
 import { matmulRows } from './linalg';
 import { Rng } from '../rng';
+import { groupBy } from '../collections';
 import { projectionMatrix, selectRepository } from './selector';
 import { meanRows, Probe, trainHead } from './train';
 
@@ -181,12 +182,7 @@ export async function fitDetector(
     const rng = new Rng(options.seed + 9);
     const chosen = looAll || sources.length <= MAX_CALIBRATION_IMAGES ? sources : Array.from(rng.permutation(sources.length).subarray(0, MAX_CALIBRATION_IMAGES), (i) => sources[i]);
     const single = sources.length === 1;
-    const viewsOf = new Map<number, PatchFeatures[]>();
-    input.views.forEach((v, i) => {
-      const list = viewsOf.get(input.source[i]);
-      if (list) list.push(v);
-      else viewsOf.set(input.source[i], [v]);
-    });
+    const viewsOf = groupBy(input.views, (_, i) => input.source[i]);
     for (const src of chosen) {
       const own = viewsOf.get(src)!;
       const f = own[0];

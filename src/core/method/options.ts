@@ -45,7 +45,7 @@ export const DEFAULT_METHOD: MethodOptions = {
 };
 
 /** Below this many training images the image score is the patch term alone (METHOD §5); from it on the whole-map term joins. */
-export const FEW_SHOT_IMAGES = 16;
+export const WHOLE_MAP_IMAGES = 16;
 
 /**
  * Below this many training images flips and rotations augment them (and images are scored in
@@ -70,26 +70,25 @@ export function unmovedViews(augmentViews: number): number {
   return augmentViews >= SINGLE_IMAGE_VIEWS ? 8 : augmentViews;
 }
 
-/** Weight of the whole-map term from FEW_SHOT_IMAGES training images on (docs/method.md). */
+/** Weight of the whole-map term from WHOLE_MAP_IMAGES training images on (docs/method.md). */
 export const MAP_MEAN_WEIGHT = 5;
 
 /**
  * Defaults that depend on the training set's size, filled only where the caller left them
  * unset (measured in docs/method.md): with fewer than AUGMENT_IMAGES images, flips and 90°
  * rotations augment the training images (SINGLE_IMAGE_VIEWS views for a single image) and images
- * are scored in those views; below FEW_SHOT_IMAGES the image score is the patch term alone, from
+ * are scored in those views; below WHOLE_MAP_IMAGES the image score is the patch term alone, from
  * it on the whole-map term joins at MAP_MEAN_WEIGHT. The PatchCore baseline stays plain PatchCore.
  */
 export function forTrainingSet(partial: Partial<MethodOptions>, images: number): Partial<MethodOptions> {
   if (partial.method === 'patchcore') return partial;
-  const few = images < FEW_SHOT_IMAGES;
   const augment = partial.augment ?? images < AUGMENT_IMAGES;
   const augmentViews = partial.augmentViews ?? (images <= 1 ? SINGLE_IMAGE_VIEWS : DEFAULT_METHOD.augmentViews);
   return {
     ...partial,
     augment,
     augmentViews,
-    mapMeanWeight: partial.mapMeanWeight ?? (few ? 0 : MAP_MEAN_WEIGHT),
+    mapMeanWeight: partial.mapMeanWeight ?? (images < WHOLE_MAP_IMAGES ? 0 : MAP_MEAN_WEIGHT),
     testViews: partial.testViews ?? (augment ? unmovedViews(augmentViews) : 1),
   };
 }
