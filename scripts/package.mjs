@@ -38,3 +38,15 @@ execFileSync(process.execPath, [
 ], { cwd: root, stdio: 'inherit', env: { ...process.env, VSCE_TELEMETRY: 'off' } });
 const mb = statSync(out).size / 1024 / 1024;
 console.log(`package: ${path.relative(root, out)} (${mb.toFixed(1)} MB)`);
+
+// Run what was packaged: the engine worker from the unpacked VSIX trains, scans and decodes.
+if (!args.includes('--no-verify') && target === `${process.platform === 'win32' ? 'win32' : process.platform}-${process.arch}`) {
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', '--test', 'test/package/vsix.test.ts'], {
+      cwd: root, stdio: 'inherit', env: { ...process.env, ANOMALY_LENS_VSIX: out },
+    });
+  } catch {
+    console.error(`package: ${path.relative(root, out)} does not run (see above); fix .vscodeignore`);
+    process.exit(1);
+  }
+}

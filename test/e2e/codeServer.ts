@@ -1,9 +1,10 @@
 /**
- * Starts code-server (installed by scripts/e2e/install-code-server.sh) with the built extension
- * on 127.0.0.1 and a free port, and opens it in Debian's Chromium through playwright-core.
+ * Starts code-server (installed by scripts/e2e/install-code-server.sh) with the built VSIX
+ * installed the way users install it, on 127.0.0.1 and a free port, and opens it in Debian's
+ * Chromium through playwright-core.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,43 +14,49 @@ export const codeServerDir = process.env.ANOMALY_LENS_CODE_SERVER_DIR ?? path.jo
 export const codeServerEntry = path.join(codeServerDir, 'node_modules/code-server/out/node/entry.js');
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** The VSIX the suite installs: ANOMALY_LENS_VSIX, else the newest dist/*.vsix. */
+export function builtVsix(): string | undefined {
+  if (process.env.ANOMALY_LENS_VSIX) return path.resolve(process.env.ANOMALY_LENS_VSIX);
+  const dist = path.join(repoRoot, 'dist');
+  if (!existsSync(dist)) return undefined;
+  return readdirSync(dist)
+    .filter((f) => f.endsWith('.vsix'))
+    .map((f) => path.join(dist, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+}
+
 /** Why the suite cannot run here, or undefined when it can. */
 export function e2eMissing(): string | undefined {
   if (!existsSync(codeServerEntry)) return `code-server is not installed (run: bash scripts/e2e/install-code-server.sh)`;
   if (!existsSync(chromiumPath)) return `chromium not found at ${chromiumPath} (apt-get install chromium)`;
-  if (!existsSync(path.join(repoRoot, 'dist/extension.js'))) return 'the extension is not built (run: npm run build)';
   return undefined;
 }
 
-/** Packages dist/*.js load at run time (the rest is bundled); the VSIX ships the same list. */
-export const RUNTIME_PACKAGES = [
-  'onnxruntime-node',
-  'onnxruntime-common',
-  '@cornerstonejs/codec-charls',
-  '@cornerstonejs/codec-libjpeg-turbo-8bit',
-  '@cornerstonejs/codec-openjpeg',
-  '@cornerstonejs/codec-openjph',
-  '@cornerstonejs/jpeg-lossless-decoder-js',
-  'dcmjs-codecs',
-];
-
-const EXTENSION_FOLDER = 'anomaly-lens.anomaly-lens-0.1.0';
-
 /**
- * The extension folder as VS Code loads it. package.json and dist/ are copied: VS Code maps a
- * module that requires 'vscode' to its extension by the module's real path, so a symlinked bundle
- * would get the API of no extension. Data folders and the runtime packages are symlinked.
+ * The VSIX to test, or an error when there is none or it is older than the build: the suite runs
+ * what users install, so a stale package would test old code.
  */
-export function linkExtension(extensionsDir: string): string {
-  const dir = path.join(extensionsDir, EXTENSION_FOLDER);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.join(dir, 'node_modules/@cornerstonejs'), { recursive: true });
-  for (const f of ['package.json', 'dist']) cpSync(path.join(repoRoot, f), path.join(dir, f), { recursive: true });
-  for (const f of ['media', 'models', 'schemas', 'README.md', 'LICENSE']) {
-    if (existsSync(path.join(repoRoot, f))) symlinkSync(path.join(repoRoot, f), path.join(dir, f));
+export function vsixUnderTest(): string {
+  const vsix = builtVsix();
+  if (!vsix || !existsSync(vsix)) throw new Error('no dist/*.vsix: run npm run build && npm run package');
+  const built = path.join(repoRoot, 'dist/extension.js');
+  if (!process.env.ANOMALY_LENS_VSIX && existsSync(built) && statSync(built).mtimeMs > statSync(vsix).mtimeMs) {
+    throw new Error(`${path.relative(repoRoot, vsix)} is older than dist/extension.js: run npm run package`);
   }
-  for (const p of RUNTIME_PACKAGES) symlinkSync(path.join(repoRoot, 'node_modules', p), path.join(dir, 'node_modules', p));
-  return dir;
+  return vsix;
+}
+
+/** Installs the VSIX into `extensionsDir` as a user would (code-server --install-extension). */
+export function installVsix(vsix: string, extensionsDir: string, userDataDir: string): void {
+  const r = spawnSync(process.execPath, [codeServerEntry, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix, '--force'], {
+    encoding: 'utf8',
+    env: { ...process.env, VSCODE_PROXY_URI: '' },
+    timeout: 120_000,
+  });
+  const installed = existsSync(extensionsDir) && readdirSync(extensionsDir).some((d) => d.startsWith('anomaly-lens.anomaly-lens-'));
+  if (r.status !== 0 || !installed) {
+    throw new Error(`installing ${vsix} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
 }
 
 export type Theme = 'light' | 'dark';
@@ -104,7 +111,7 @@ export async function startCodeServer(opts: { stateDir: string; workspace: strin
   const userDataDir = path.join(opts.stateDir, 'user-data');
   mkdirSync(extensionsDir, { recursive: true });
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-  linkExtension(extensionsDir);
+  installVsix(vsixUnderTest(), extensionsDir, userDataDir);
   const settingsFile = path.join(userDataDir, 'User/settings.json');
   const setTheme = (theme: Theme) => writeFileSync(settingsFile, `${JSON.stringify(userSettings(theme), null, 2)}\n`);
   setTheme(opts.theme ?? 'light');

@@ -2,40 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import jpeg from 'jpeg-js';
 import { decodeDicom } from '../../src/core/image/dicom/index';
-import { loadCodecModule } from '../../src/core/image/dicom/wasm';
+import { encodeWith } from './codecEncoders';
 import { TS, imageElements, rng, writeDicom } from './dicomWriter';
-
-// Compressed fixtures are made by the encoders shipped in the same codec packages.
-interface FrameInfo {
-  width: number;
-  height: number;
-  bitsPerSample: number;
-  componentCount: number;
-  isSigned: boolean;
-  isUsingColorTransform?: boolean;
-}
-interface WasmEncoder {
-  getDecodedBuffer(info: FrameInfo): Uint8Array;
-  getEncodedBuffer(): Uint8Array;
-  encode(): void;
-  setDecompositions?(n: number): void;
-  delete(): void;
-}
-
-function encodeWith(pkg: string, js: string, wasm: string, cls: string, info: FrameInfo, samples: Uint8Array | Uint16Array | Int16Array): Uint8Array {
-  const mod = loadCodecModule(`${pkg}/wasmjs`, js, `${pkg}/wasm`, wasm);
-  const Ctor = mod[cls] as new () => WasmEncoder;
-  const enc = new Ctor();
-  try {
-    const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
-    enc.getDecodedBuffer(info).set(bytes);
-    if (enc.setDecompositions) enc.setDecompositions(2);
-    enc.encode();
-    return enc.getEncodedBuffer().slice();
-  } finally {
-    enc.delete();
-  }
-}
 
 const opts = { path: 'codec.dcm', maxPixels: 10_000_000 };
 const W = 64;
