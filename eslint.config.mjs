@@ -1,5 +1,6 @@
 // Layer rules: shared imports nothing; core never sees vscode or the DOM;
-// webview only sees shared; worker sees core+shared; extension sees everything but webview.
+// webview only sees shared; worker sees core+shared; extension sees everything but webview;
+// the benchmark (src/bench) and the build-time converter (tools/) drive core and nothing outer.
 import tseslint from 'typescript-eslint';
 
 const noVscode = { name: 'vscode', message: 'Only src/extension may import vscode.' };
@@ -22,7 +23,13 @@ export default tseslint.config(
     { group: ['../*', '!../shared/*'], message: 'src/shared imports nothing outside itself.' },
   ], [noVscode]),
   layer(['src/core/**/*.ts'], [
-    { group: ['**/extension/**', '**/worker/**', '**/webview/**', '**/cli/**'], message: 'src/core must not depend on outer layers.' },
+    { group: ['**/extension/**', '**/worker/**', '**/webview/**', '**/cli/**', '**/bench/**', '**/tools/**'], message: 'src/core must not depend on outer layers, the benchmark or build-time tools.' },
+  ], [noVscode]),
+  layer(['src/bench/**/*.ts'], [
+    { group: ['**/extension/**', '**/worker/**', '**/webview/**', '**/cli/**'], message: 'The benchmark drives core only.' },
+  ], [noVscode]),
+  layer(['tools/**/*.ts'], [
+    { group: ['**/extension/**', '**/worker/**', '**/webview/**', '**/cli/**', '**/bench/**'], message: 'Build-time tools drive core only.' },
   ], [noVscode]),
   layer(['src/worker/**/*.ts'], [
     { group: ['**/extension/**', '**/webview/**', '**/cli/**'], message: 'src/worker runs core only.' },
@@ -35,7 +42,7 @@ export default tseslint.config(
   ], [noVscode]),
   {
     // The engine runs in Node (CLI, worker): no DOM.
-    files: ['src/core/**/*.ts', 'src/worker/**/*.ts', 'src/shared/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/worker/**/*.ts', 'src/shared/**/*.ts', 'src/bench/**/*.ts'],
     rules: { 'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'HTMLElement', 'HTMLCanvasElement', 'requestAnimationFrame', 'localStorage'] },
   },
   layer(['src/extension/**/*.ts'], [

@@ -4,7 +4,7 @@
  * the same source hash and converter version and whose ONNX file still matches its sha256.
  *
  * The int8 variants (QUANTIZED_BACKBONES) are then derived from their float base with the
- * committed calibration ranges (src/core/backbone/convert/ranges/); `--calibrate` re-measures
+ * committed calibration ranges (tools/convert/ranges/); `--calibrate` re-measures
  * those ranges on generated images and rewrites the file (needed when the float model changes).
  *
  *   npx tsx scripts/convert-models.ts [--force] [--only <id>] [--out <dir>] [--calibrate]
@@ -21,13 +21,13 @@ import {
   QUANTIZED_BACKBONES,
   QuantizedBackboneSpec,
   StoredRanges,
-} from '../src/core/backbone/convert/nsfwjs';
-import { calibrateRanges, calibrationInputs, roundRanges } from '../src/core/backbone/convert/calibrate';
-import { DEFAULT_QUANTIZE, quantisedTensors, quantizeConvGraph } from '../src/core/backbone/convert/quantize';
+} from '../tools/convert/nsfwjs';
+import { calibrateRanges, calibrationInputs, roundRanges } from '../tools/convert/calibrate';
+import { DEFAULT_QUANTIZE, quantisedTensors, quantizeConvGraph } from '../tools/convert/quantize';
 import { IR_VERSION, OPSET } from '../src/core/onnx/builder';
 import { encodeModel } from '../src/core/onnx/proto';
 import { decodeModel } from '../src/core/onnx/reader';
-import { CONVERTER_VERSION } from '../src/core/backbone/convert/version';
+import { CONVERTER_VERSION } from '../tools/convert/version';
 import { BackboneManifest, scalingRange } from '../src/core/backbone/manifest';
 import { createSession, tensor } from '../src/core/onnx/runtime';
 import { writeFileAtomic } from '../src/core/io/atomic';
@@ -44,7 +44,7 @@ const LICENCE = (version: string, modelDir: string): string =>
   '(MIT License, Copyright (c) 2019 Infinite Red, Inc.; https://github.com/infinitered/nsfwjs). ' +
   'Converted to ONNX by Anomaly Lens (scripts/convert-models.ts); only the feature layers up to the taps are kept.';
 
-const RANGES_DIR = path.join(root, 'src', 'core', 'backbone', 'convert', 'ranges');
+const RANGES_DIR = path.join(root, 'tools', 'convert', 'ranges');
 
 function upToDate(outDir: string, spec: { id: string; file: string }, sourceHash: string): boolean {
   const mf = path.join(outDir, `${spec.id}.manifest.json`);

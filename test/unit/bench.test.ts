@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { loadMvtec } from '../../src/core/bench/datasets';
-import { benchmarkMarkdown, lead, type Aggregate } from '../../src/core/bench/markdown';
-import { ABLATIONS, seedsFor, type BenchPlan } from '../../src/core/bench/plan';
-import { capTest, isDefaultMethod, runBenchmark, shotSubset, shrinkMap, type BenchEngine } from '../../src/core/bench/runner';
+import { loadMvtec } from '../../src/bench/datasets';
+import { benchmarkMarkdown, lead, type Aggregate } from '../../src/bench/markdown';
+import { ABLATIONS, seedsFor, type BenchPlan } from '../../src/bench/plan';
+import { capTest, isDefaultMethod, runBenchmark, shotSubset, shrinkMap, type BenchEngine } from '../../src/bench/runner';
 import type { FeatureExtractor, FittedDetector, PatchFeatures } from '../../src/core/engine';
 import { writeTextureSet } from '../../src/core/samples/write';
 import { fakeManifest } from './cli-helpers';
@@ -181,7 +181,7 @@ test('a child process reports its own peak RSS, not the peak inherited from a bi
   const hold = new Float64Array(64e6).fill(1); // ~512 MB resident in this (parent) process
   const dir = mkdtempSync(path.join(tmpdir(), 'al-rss-'));
   const probe = path.join(dir, 'probe.ts');
-  const module = path.resolve(__dirname, '../../src/core/bench/peakRss.ts');
+  const module = path.resolve(__dirname, '../../src/bench/peakRss.ts');
   writeFileSync(probe, `import { peakRssMb } from ${JSON.stringify(module)};\nconsole.log(JSON.stringify({ own: peakRssMb(), rusage: process.resourceUsage().maxRSS / 1024 }));\n`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', probe], { encoding: 'utf8' });
   rmSync(dir, { recursive: true, force: true });

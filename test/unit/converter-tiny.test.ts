@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { convertGraphModel, TfGraphModelJson, TfNode } from '../../src/core/backbone/convert/graphModel';
-import { convertLayersModel, KerasLayer, TfLayersModelJson } from '../../src/core/backbone/convert/layersModel';
-import { decodeWeights, TfjsWeightSpec } from '../../src/core/backbone/convert/weights';
+import { convertGraphModel, TfGraphModelJson, TfNode } from '../../tools/convert/graphModel';
+import { convertLayersModel, KerasLayer, TfLayersModelJson } from '../../tools/convert/layersModel';
+import { decodeWeights, TfjsWeightSpec } from '../../tools/convert/weights';
 import { createSession, tensor } from '../../src/core/onnx/runtime';
 import { mulberry32 } from '../../src/core/rng';
 

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BUNDLED_BACKBONES, convertBundled, nsfwjsPackageDir } from '../../src/core/backbone/convert/nsfwjs';
+import { BUNDLED_BACKBONES, convertBundled, nsfwjsPackageDir } from '../../tools/convert/nsfwjs';
 import { createSession, tensor } from '../../src/core/onnx/runtime';
 import { builtinSamples, compareTaps, loadTfjsReference, repoRoot } from '../../scripts/verify-backbones';
 import type { TapOutput } from '../../src/core/backbone/backbone';

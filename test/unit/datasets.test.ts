@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import jpeg from 'jpeg-js';
-import { discoverDatasets, loadHeadCt, loadMagneticTile, loadMpdd, loadMvtec, detectKind } from '../../src/core/bench/datasets';
+import { discoverDatasets, loadHeadCt, loadMagneticTile, loadMpdd, loadMvtec, detectKind } from '../../src/bench/datasets';
 import { encodeMaskPng, encodeSamplePng, writeTextureSet } from '../../src/core/samples/write';
 import { generateTexture } from '../../src/core/samples/textures';
 

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { calibrateRanges, roundRanges } from '../../src/core/backbone/convert/calibrate';
-import { QUANTIZED_BACKBONES, StoredRanges } from '../../src/core/backbone/convert/nsfwjs';
-import { activationParams, featureAgreement, quantisedTensors, quantizeConvGraph, quantizeWeights, Range } from '../../src/core/backbone/convert/quantize';
+import { calibrateRanges, roundRanges } from '../../tools/convert/calibrate';
+import { QUANTIZED_BACKBONES, StoredRanges } from '../../tools/convert/nsfwjs';
+import { activationParams, featureAgreement, quantisedTensors, quantizeConvGraph, quantizeWeights, Range } from '../../tools/convert/quantize';
 import { attr, GraphBuilder, IR_VERSION, OPSET } from '../../src/core/onnx/builder';
 import { encodeModel, GraphProtoInit } from '../../src/core/onnx/proto';
 import { decodeModel } from '../../src/core/onnx/reader';
@@ -139,7 +139,7 @@ const built = fs.existsSync(path.join(repoRoot, 'models', 'inceptionv3-int8.onnx
 
 test('the committed ranges belong to the built inceptionv3 and cover every quantised tensor', { skip: !built && 'models/ not built (npm run build)' }, () => {
   const spec = QUANTIZED_BACKBONES.find((s) => s.id === 'inceptionv3-int8')!;
-  const stored = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src/core/backbone/convert/ranges', spec.rangesFile), 'utf8')) as StoredRanges;
+  const stored = JSON.parse(fs.readFileSync(path.join(repoRoot, 'tools/convert/ranges', spec.rangesFile), 'utf8')) as StoredRanges;
   const baseBytes = fs.readFileSync(path.join(repoRoot, 'models', 'inceptionv3.onnx'));
   assert.equal(stored.baseSha256, createHash('sha256').update(baseBytes).digest('hex'), 'recalibrate: npx tsx scripts/convert-models.ts --calibrate');
   const needed = quantisedTensors(decodeModel(new Uint8Array(baseBytes)).graph);

@@ -1,17 +1,17 @@
 /**
- * `anomaly-lens bench [--data root] [--quick]`: runs the benchmark (src/core/bench) and writes
+ * `anomaly-lens bench [--data root] [--quick]`: runs the benchmark (src/bench) and writes
  * docs/benchmarks.md, docs/benchmarks.json and docs/bench/*.svg.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as engine from '../../core/engine';
-import { discoverDatasets } from '../../core/bench/datasets';
-import { benchmarkMarkdown } from '../../core/bench/markdown';
-import { ABLATIONS, PRESETS, type BenchPlan, type Shot } from '../../core/bench/plan';
-import { runBenchmark, type BenchResults } from '../../core/bench/runner';
+import { discoverDatasets } from '../../bench/datasets';
+import { benchmarkMarkdown } from '../../bench/markdown';
+import { ABLATIONS, PRESETS, type BenchPlan, type Shot } from '../../bench/plan';
+import { runBenchmark, type BenchResults } from '../../bench/runner';
 import { readFile } from 'node:fs/promises';
-import { runSpeed, runSpeedTask, SPEED_TASKS, type SpeedResults, type SpeedMethod, type SpeedTask, type SpeedTaskResult } from '../../core/bench/speed';
+import { runSpeed, runSpeedTask, SPEED_TASKS, type SpeedResults, type SpeedMethod, type SpeedTask, type SpeedTaskResult } from '../../bench/speed';
 import { AnomalyLensError } from '../../shared/errors';
 import { flag, num, oneOf, parse, positiveInt, str, UsageError } from '../args';
 import { writeFileAtomic } from '../../core/io/atomic';

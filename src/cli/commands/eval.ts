@@ -1,9 +1,9 @@
 /** `anomaly-lens eval <dataset root> --model <dir>`: image AUROC, pixel AUROC and PRO on a labelled set. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset, readMask, resizeMask, type DatasetKind } from '../../core/bench/datasets';
-import { createPixelMetrics, imageAuroc } from '../../core/bench/metrics';
-import { shrinkMap } from '../../core/bench/runner';
+import { loadDataset, readMask, resizeMask, type DatasetKind } from '../../bench/datasets';
+import { createPixelMetrics, imageAuroc } from '../../bench/metrics';
+import { shrinkMap } from '../../bench/runner';
 import { scanStream } from '../../core/engine';
 import { toSource } from '../sources';
 import { AnomalyLensError, describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { convertGraphModel, TfGraphModelJson } from './graphModel';
 import { convertLayersModel, TfLayersModelJson } from './layersModel';
 import { decodeWeights, TfjsWeightGroup, WeightMap } from './weights';
-import type { BackboneScaling } from '../manifest';
+import type { BackboneScaling } from '../../src/core/backbone/manifest';
 
 export interface BundledTap {
   /** Node (graph model) or layer (layers model) in the TF.js model. */

@@ -2,15 +2,15 @@
  * Calibration for int8 quantisation: runs the float backbone on generated images (textures with
  * and without defects, MNIST digits; no downloaded data) and records each needed tensor's range.
  */
-import { decodeImage } from '../../image/decode';
-import { toModelInput } from '../../image/preprocess';
-import { GraphProtoInit, encodeModel, DataType } from '../../onnx/proto';
-import { IR_VERSION, OPSET } from '../../onnx/builder';
-import { createSession, tensor } from '../../onnx/runtime';
-import { mnistDigit } from '../../samples/mnist';
-import { DEFECT_KINDS, generateTexture, TEXTURE_KINDS } from '../../samples/textures';
-import { encodeSamplePng } from '../../samples/write';
-import type { BackboneScaling } from '../manifest';
+import { decodeImage } from '../../src/core/image/decode';
+import { toModelInput } from '../../src/core/image/preprocess';
+import { GraphProtoInit, encodeModel, DataType } from '../../src/core/onnx/proto';
+import { IR_VERSION, OPSET } from '../../src/core/onnx/builder';
+import { createSession, tensor } from '../../src/core/onnx/runtime';
+import { mnistDigit } from '../../src/core/samples/mnist';
+import { DEFECT_KINDS, generateTexture, TEXTURE_KINDS } from '../../src/core/samples/textures';
+import { encodeSamplePng } from '../../src/core/samples/write';
+import type { BackboneScaling } from '../../src/core/backbone/manifest';
 import type { Range } from './quantize';
 
 /** Model inputs [1, 3, size, size] for calibration, through the same decode and preprocessing as user images. */

@@ -4,9 +4,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { FeatureExtractor, PatchFeatures } from '../engine';
-import { decodeImage } from '../image/decode';
-import { DEFAULT_MAX_PIXELS } from '../image/decodeOptions';
+import type { FeatureExtractor, PatchFeatures } from '../core/engine';
+import { decodeImage } from '../core/image/decode';
+import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';
 import type { BenchItem } from './datasets';
 
 interface Meta {

@@ -1,6 +1,6 @@
 /** What a benchmark run measures: presets, method variants, ablations. */
-import type { MethodOptions } from '../../shared/model';
-import { DEFAULT_BACKBONE, MAP_MEAN_WEIGHT } from '../method/options';
+import type { MethodOptions } from '../shared/model';
+import { DEFAULT_BACKBONE, MAP_MEAN_WEIGHT } from '../core/method/options';
 
 export type Shot = number | 'all';
 

@@ -8,7 +8,7 @@
  * Activation ranges come from a calibration pass (calibrate.ts) and are stored beside the
  * converter so that every machine builds the same bytes.
  */
-import { DataType, GraphProtoInit, NodeProtoInit, TensorProtoInit } from '../../onnx/proto';
+import { DataType, GraphProtoInit, NodeProtoInit, TensorProtoInit } from '../../src/core/onnx/proto';
 
 /** [min, max] of a float tensor over the calibration images. */
 export type Range = [number, number];

@@ -6,10 +6,10 @@
 import { peakRssMb } from './peakRss';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { ImageSource } from '../api';
-import type { EngineApi } from '../engine';
-import type { openScorer, scanStream } from '../parallel/scorer';
-import { writeTextureSet } from '../samples/write';
+import type { ImageSource } from '../core/api';
+import type { EngineApi } from '../core/engine';
+import type { openScorer, scanStream } from '../core/parallel/scorer';
+import { writeTextureSet } from '../core/samples/write';
 
 export type SpeedTask = 'train200' | 'train4' | 'scan' | 'scan4';
 export const SPEED_TASKS: readonly SpeedTask[] = ['train200', 'train4', 'scan', 'scan4'];

@@ -5,10 +5,10 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AnomalyLensError } from '../../shared/errors';
-import { decodeImage } from '../image/decode';
-import { DEFAULT_MAX_PIXELS } from '../image/decodeOptions';
-import { rngFor, shuffled } from '../rng';
+import { AnomalyLensError } from '../shared/errors';
+import { decodeImage } from '../core/image/decode';
+import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';
+import { rngFor, shuffled } from '../core/rng';
 
 export type DatasetKind = 'mvtec' | 'mpdd' | 'magnetic-tile' | 'head-ct';
 

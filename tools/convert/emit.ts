@@ -2,8 +2,8 @@
  * ONNX emitters shared by the graph-model and layers-model converters. Tensors flow in NCHW;
  * weights arrive in TensorFlow layout (HWIO for convolutions, HW·C·multiplier for depthwise).
  */
-import { attr, GraphBuilder, Value } from '../../onnx/builder';
-import type { AttributeValue } from '../../onnx/proto';
+import { attr, GraphBuilder, Value } from '../../src/core/onnx/builder';
+import type { AttributeValue } from '../../src/core/onnx/proto';
 
 export type TfPadding = 'SAME' | 'VALID';
 

@@ -1,5 +1,5 @@
 /** The metric calls the benchmark makes, on top of src/core/metrics. */
-import { auroc, PixelMetrics } from '../metrics';
+import { auroc, PixelMetrics } from '../core/metrics';
 
 export function imageAuroc(scores: number[], labels: (0 | 1)[]): number {
   return auroc(scores, labels);

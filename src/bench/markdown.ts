@@ -1,5 +1,5 @@
 /** docs/benchmarks.md from benchmark results: quality and speed side by side with PatchCore. */
-import { rocCurve, rocSvg } from '../metrics';
+import { rocCurve, rocSvg } from '../core/metrics';
 import { ABLATIONS, FEW_SHOT_MAX, MAIN_VARIANTS, type Shot } from './plan';
 import type { BenchResults, RunResult } from './runner';
 import type { SpeedResults } from './speed';

@@ -4,7 +4,7 @@
  * input `[N, 3, H, W]` with dynamic N/H/W, so per-channel constants, paddings and concat axes
  * are permuted on the way.
  */
-import { GraphBuilder, Value, attr } from '../../onnx/builder';
+import { GraphBuilder, Value, attr } from '../../src/core/onnx/builder';
 import { depthwiseToOihw, emitActivation, emitConv, emitPool, hwioToOihw, sanitiseName, TfPadding, Weight } from './emit';
 import type { WeightMap } from './weights';
 

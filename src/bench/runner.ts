@@ -6,12 +6,12 @@
 import { peakRssMb } from './peakRss';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import type { EngineApi, FittedDetector, PatchFeatures } from '../engine';
-import type { ImageSource, RunContext } from '../api';
-import { decodeImage } from '../image/decode';
-import { DEFAULT_MAX_PIXELS } from '../image/decodeOptions';
-import { forTrainingSet, resolveMethod } from '../method/options';
-import { rngFor, shuffled } from '../rng';
+import type { EngineApi, FittedDetector, PatchFeatures } from '../core/engine';
+import type { ImageSource, RunContext } from '../core/api';
+import { decodeImage } from '../core/image/decode';
+import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';
+import { forTrainingSet, resolveMethod } from '../core/method/options';
+import { rngFor, shuffled } from '../core/rng';
 import { readMask, resizeMask, type BenchDataset, type BenchItem } from './datasets';
 import { FeatureCache } from './featureCache';
 import { createPixelMetrics, imageAuroc } from './metrics';

@@ -4,7 +4,7 @@
  * so 'valid' convolutions simply shrink whatever map they get. BatchNormalization that
  * directly follows a convolution (its only consumer) is folded into that convolution.
  */
-import { attr, GraphBuilder, Value } from '../../onnx/builder';
+import { attr, GraphBuilder, Value } from '../../src/core/onnx/builder';
 import { depthwiseToOihw, emitActivation, emitConv, emitPool, hwioToOihw, TfPadding, Weight } from './emit';
 import { tapShape } from './graphModel';
 import type { WeightMap } from './weights';
