@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { FeatureExtractor, PatchFeatures } from '../core/engine';
+import type { FeatureExtractor, PatchFeatures } from '../core/api';
 import { decodeImage } from '../core/image/decode';
 import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';
 import type { BenchItem } from './datasets';

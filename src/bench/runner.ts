@@ -6,7 +6,7 @@
 import { peakRssMb } from './peakRss';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import type { EngineApi, FittedDetector, PatchFeatures } from '../core/engine';
+import type { EngineApi, FittedDetector, PatchFeatures } from '../core/api';
 import type { ImageSource, RunContext } from '../core/api';
 import { decodeImage } from '../core/image/decode';
 import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';

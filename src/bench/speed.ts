@@ -7,7 +7,7 @@ import { peakRssMb } from './peakRss';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageSource } from '../core/api';
-import type { EngineApi } from '../core/engine';
+import type { EngineApi } from '../core/api';
 import type { openScorer, scanStream } from '../core/parallel/scorer';
 import { writeTextureSet } from '../core/samples/write';
 

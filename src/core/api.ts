@@ -1,5 +1,7 @@
 /**
- * The engine's public surface: what the CLI, the worker and the benchmark call.
+ * The engine's types: what the CLI, the worker and the benchmark call, and what the engine's
+ * own modules (method/, model/, parallel/) share. This module imports only src/shared, so every
+ * engine module can depend on it without a cycle; src/core/engine.ts implements EngineApi.
  * Byte-based on purpose: the extension host reads files through vscode.workspace.fs and
  * hands bytes to the worker; the CLI reads them with node:fs.
  */
@@ -72,7 +74,7 @@ export interface TrainOptions {
   maxPixels?: number;
 }
 
-/** A trained detector, ready to score. Implemented in src/core/detector.ts. */
+/** A trained detector, ready to score. Implemented by `Detector` in src/core/method/detector.ts. */
 export interface Detector {
   readonly manifest: ModelManifest;
   /** Scores a decoded image (frame 0 unless given). */
@@ -80,4 +82,57 @@ export interface Detector {
   /** Decodes and scores; decoding errors come back as typed AnomalyLensError. */
   scoreSource(src: ImageSource): Promise<ImageScore>;
   release(): Promise<void>;
+}
+
+/** Patch features of one image (row-major grid, `dim` floats per patch) plus a pooled global vector. */
+export interface PatchFeatures {
+  name: string;
+  gridH: number;
+  gridW: number;
+  dim: number;
+  patches: Float32Array;
+  global: Float32Array;
+  /** Original image size and where the crop sits, to map scores back. */
+  imageW: number;
+  imageH: number;
+  crop: { x: number; y: number; width: number; height: number };
+}
+
+export interface FeatureExtractor {
+  readonly backboneId: string;
+  readonly preprocess: PreprocessOptions;
+  /** `views` > 1: that many augmented views, the image itself first (see views.ts). */
+  extract(img: DecodedImage, name: string, frame?: number, views?: number): Promise<PatchFeatures[]>;
+  release(): Promise<void>;
+}
+
+export interface FittedDetector extends Detector {
+  /**
+   * Scores already-extracted features (the benchmark's fast path): one view, or an image's
+   * views in training-augmentation order (a model with test views needs them).
+   */
+  scoreFeatures(views: PatchFeatures | readonly PatchFeatures[]): Promise<ImageScore>;
+}
+
+/** What src/core/engine.ts exports. */
+export interface EngineApi {
+  createFeatureExtractor(opts: TrainOptions, ctx?: RunContext): Promise<FeatureExtractor>;
+  /** Fits the method (or the PatchCore baseline, per options.method) on normal features. */
+  fitFromFeatures(
+    extractor: FeatureExtractor,
+    normal: PatchFeatures[],
+    opts: { method?: Partial<MethodOptions>; anomalies?: PatchFeatures[] },
+    ctx?: RunContext,
+  ): Promise<FittedDetector>;
+  trainDetector(sources: ImageSource[], opts: TrainOptions, ctx?: RunContext): Promise<FittedDetector>;
+  /** Trains on a folder that may hold anomalies; returns the detector and the folder's own ranking. */
+  fitContaminated(
+    sources: ImageSource[],
+    opts: TrainOptions & { contamination?: number },
+    ctx?: RunContext,
+  ): Promise<{ detector: FittedDetector; ranking: (ImageScore | ScanFailure)[] }>;
+  scanSources(detector: Detector, sources: ImageSource[], ctx?: RunContext): AsyncGenerator<ImageScore | ScanFailure>;
+  saveDetector(detector: FittedDetector, dir: string): Promise<void>;
+  loadDetector(dir: string, runtime?: { device?: TrainOptions['device']; threads?: number; log?: (l: string) => void }): Promise<FittedDetector>;
+  readManifest(dir: string): Promise<ModelManifest>;
 }

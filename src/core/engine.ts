@@ -6,9 +6,7 @@
  * fitFromFeatures, Detector.scoreFeatures.
  */
 import { throwIfCancelled } from './cancel';
-import type { DecodedImage } from '../shared/image';
-import type { ModelManifest, MethodOptions, PreprocessOptions } from '../shared/model';
-import type { Detector as DetectorApi, ImageScore, ImageSource, RunContext, ScanFailure, TrainOptions } from './api';
+import type { EngineApi, FeatureExtractor, ImageScore, ImageSource, PatchFeatures, RunContext, ScanFailure, TrainOptions } from './api';
 import { AnomalyLensError, describeError } from '../shared/errors';
 import { DEFAULT_MAX_PIXELS } from './image/decodeOptions';
 import { normalizeScore } from './method/calibrate';
@@ -23,57 +21,6 @@ import { openScorer, scanStream } from './parallel/scorer';
 import { readModelManifest, writeModel } from './model/modelFile';
 import type { RuntimeOptions } from './onnx/runtime';
 import { groupBy } from './collections';
-
-/** Patch features of one image (row-major grid, `dim` floats per patch) plus a pooled global vector. */
-export interface PatchFeatures {
-  name: string;
-  gridH: number;
-  gridW: number;
-  dim: number;
-  patches: Float32Array;
-  global: Float32Array;
-  /** Original image size and where the crop sits, to map scores back. */
-  imageW: number;
-  imageH: number;
-  crop: { x: number; y: number; width: number; height: number };
-}
-
-export interface FeatureExtractor {
-  readonly backboneId: string;
-  readonly preprocess: PreprocessOptions;
-  /** `views` > 1: that many augmented views, the image itself first (see augmentedViews). */
-  extract(img: DecodedImage, name: string, frame?: number, views?: number): Promise<PatchFeatures[]>;
-  release(): Promise<void>;
-}
-
-export interface FittedDetector extends DetectorApi {
-  /** Scores already-extracted features (the benchmark's fast path). */
-  /** One view, or an image's views in training-augmentation order (a model with test views needs them). */
-  scoreFeatures(views: PatchFeatures | readonly PatchFeatures[]): Promise<ImageScore>;
-}
-
-export interface EngineApi {
-  createFeatureExtractor(opts: TrainOptions, ctx?: RunContext): Promise<FeatureExtractor>;
-  /** Fits the method (or the PatchCore baseline, per options.method) on normal features. */
-  fitFromFeatures(
-    extractor: FeatureExtractor,
-    normal: PatchFeatures[],
-    opts: { method?: Partial<MethodOptions>; anomalies?: PatchFeatures[] },
-    ctx?: RunContext,
-  ): Promise<FittedDetector>;
-  trainDetector(sources: ImageSource[], opts: TrainOptions, ctx?: RunContext): Promise<FittedDetector>;
-  /** Trains on a folder that may hold anomalies; returns the detector and the folder's own ranking. */
-  fitContaminated(
-    sources: ImageSource[],
-    opts: TrainOptions & { contamination?: number },
-    ctx?: RunContext,
-  ): Promise<{ detector: FittedDetector; ranking: (ImageScore | ScanFailure)[] }>;
-  scanSources(detector: DetectorApi, sources: ImageSource[], ctx?: RunContext): AsyncGenerator<ImageScore | ScanFailure>;
-  saveDetector(detector: FittedDetector, dir: string): Promise<void>;
-  loadDetector(dir: string, runtime?: { device?: TrainOptions['device']; threads?: number; log?: (l: string) => void }): Promise<FittedDetector>;
-  readManifest(dir: string): Promise<ModelManifest>;
-}
-
 
 function runtimeOf(opts: { device?: TrainOptions['device']; threads?: number }, ctx?: RunContext): RuntimeOptions {
   return { device: opts.device ?? 'auto', threads: opts.threads ?? 0, log: ctx?.log };

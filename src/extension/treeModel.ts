@@ -21,7 +21,7 @@ export const GROUP_LABELS: Record<GroupId, string> = {
 };
 
 export interface Finding {
-  /** Workspace-relative path (unique key). */
+  /** The image's URI as a string (`uri.toString()`): the unique key and the sort tie-breaker. */
   path: string;
   status: AnnotationStatus | 'error';
   label?: AnnotationLabel;

@@ -4,7 +4,7 @@
  * results into protocol values (scan items with predicted regions, reduced heatmaps, pixels).
  */
 import { createHash } from 'node:crypto';
-import type { FittedDetector } from '../core/engine';
+import type { FittedDetector } from '../core/api';
 import type { ImageScore, ImageSource, RunContext } from '../core/api';
 import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';
 import { AnomalyLensError, toErrorInfo, isCancelled } from '../shared/errors';

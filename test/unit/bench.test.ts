@@ -8,7 +8,7 @@ import { loadMvtec } from '../../src/bench/datasets';
 import { benchmarkMarkdown, lead, type Aggregate } from '../../src/bench/markdown';
 import { ABLATIONS, seedsFor, type BenchPlan } from '../../src/bench/plan';
 import { capTest, isDefaultMethod, runBenchmark, shotSubset, shrinkMap, type BenchEngine } from '../../src/bench/runner';
-import type { FeatureExtractor, FittedDetector, PatchFeatures } from '../../src/core/engine';
+import type { FeatureExtractor, FittedDetector, PatchFeatures } from '../../src/core/api';
 import { writeTextureSet } from '../../src/core/samples/write';
 import { fakeManifest } from './cli-helpers';
 

@@ -1,7 +1,7 @@
 /** Helpers for CLI tests: an in-memory CliIo and a fake detector (no engine, no models). */
 import { openScorer } from '../../src/core/engine';
 import type { CliIo } from '../../src/cli/io';
-import type { FittedDetector } from '../../src/core/engine';
+import type { FittedDetector } from '../../src/core/api';
 import type { ImageScore } from '../../src/core/api';
 import type { DecodedImage } from '../../src/shared/image';
 import type { ModelManifest } from '../../src/shared/model';

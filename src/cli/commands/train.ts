@@ -1,7 +1,7 @@
 /** `anomaly-lens train <normal images|folders|lists…> --out <model dir>` (or `--contaminated <folder>`). */
 import * as path from 'node:path';
 import type { ImageScore, ScanFailure } from '../../core/api';
-import type { FittedDetector } from '../../core/engine';
+import type { FittedDetector } from '../../core/api';
 import { deps } from '../deps';
 import { AnomalyLensError, describeError } from '../../shared/errors';
 import { CLI_REMEDY, thresholdAdvice } from '../../shared/thresholdAdvice';

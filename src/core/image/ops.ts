@@ -1,6 +1,13 @@
 // Plane operations on Float32 images: antialiased bilinear resampling, Gaussian blur, and
 // mapping a patch-score grid back onto the original image.
-import type { CropBox } from './preprocess';
+
+/** Where the model's crop sits in original image pixels (fractional; used to map scores back). */
+export interface CropBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /**
  * Precomputed 1-D resampling taps (triangle filter). When shrinking by a factor s > 1 the

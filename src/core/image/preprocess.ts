@@ -3,17 +3,9 @@
 import { AnomalyLensError } from '../../shared/errors';
 import type { DecodedImage, SampleArray } from '../../shared/image';
 import type { IntensityMapping, PreprocessOptions } from '../../shared/model';
-import { buildTaps, resamplePlane, resampleStrided, type ResampleSource } from './ops';
+import { buildTaps, resamplePlane, resampleStrided, type CropBox, type ResampleSource } from './ops';
 
 export type Scaling = 'unit' | 'symmetric' | 'imagenet';
-
-/** Where the model's crop sits in original image pixels (fractional; used to map scores back). */
-export interface CropBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 export interface ModelInput {
   /** NCHW [1, 3, size, size]. */

@@ -3,7 +3,7 @@ import { AnomalyLensError } from '../../shared/errors';
 import type { DecodedImage } from '../../shared/image';
 import type { CalibrationStats, MethodOptions, ModelManifest } from '../../shared/model';
 import type { ImageScore, ImageSource } from '../api';
-import type { FittedDetector, PatchFeatures } from '../engine';
+import type { FittedDetector, PatchFeatures } from '../api';
 import { decodeImage } from '../image/decode';
 import { gaussianBlur, mapToImage, resizeBilinear } from '../image/ops';
 import { gridFromView, testViewTurns } from '../image/preprocess';

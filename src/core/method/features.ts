@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { DecodedImage } from '../../shared/image';
 import type { PreprocessOptions } from '../../shared/model';
 import { Backbone, loadBackbone } from '../backbone/backbone';
-import type { FeatureExtractor, PatchFeatures } from '../engine';
+import type { FeatureExtractor, PatchFeatures } from '../api';
 import { augmentedViews, toModelInput } from '../image/preprocess';
 import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
 import { buildFeatureGraph, outputDim } from './featureGraph';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AnomalyLensError } from '../../shared/errors';
 import { MODEL_FORMAT_VERSION, MethodOptions, ModelManifest } from '../../shared/model';
 import type { RunContext } from '../api';
-import type { PatchFeatures } from '../engine';
+import type { PatchFeatures } from '../api';
 import { createSession, RuntimeOptions } from '../onnx/runtime';
 import { calibrate, meanStd } from './calibrate';
 import { buildDetectorScoreGraph, Detector, DetectorState, fuseScore, runScore, testViewsOf } from './detector';

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/builder';
 import { createSession, RuntimeOptions } from '../onnx/runtime';
-import type { PatchFeatures } from '../engine';
+import type { PatchFeatures } from '../api';
 import type { MethodOptions } from '../../shared/model';
 import type { MlpParams } from './head';
 import { imageScoreFromGrid } from './detector';

@@ -6,7 +6,7 @@ import { throwIfCancelled } from '../cancel';
 import type { MethodOptions } from '../../shared/model';
 import { describeError, isCancelled, toErrorInfo } from '../../shared/errors';
 import type { ImageSource, RunContext, ScanFailure, TrainOptions } from '../api';
-import type { PatchFeatures } from '../engine';
+import type { PatchFeatures } from '../api';
 import { orderedMap } from '../parallel/orderedMap';
 import { EnginePool, planPool, poolWorkerScript } from '../parallel/pool';
 import { decodeSource, readSourceBytes } from './detector';

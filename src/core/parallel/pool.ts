@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AnomalyLensError, type ErrorInfo } from '../../shared/errors';
-import type { PatchFeatures } from '../engine';
+import type { PatchFeatures } from '../api';
 import type { PoolInit, PoolReply, PooledScore, PoolRequest } from './protocol';
 
 /** Below this many images a pool's start-up (one backbone per worker) costs more than it saves. */

@@ -3,7 +3,7 @@ import type { ErrorInfo } from '../../shared/errors';
 import type { DecodedImage } from '../../shared/image';
 import type { ModelManifest, PreprocessOptions } from '../../shared/model';
 import type { ImageScore } from '../api';
-import type { PatchFeatures } from '../engine';
+import type { PatchFeatures } from '../api';
 import type { DetectorState } from '../method/detector';
 import type { RuntimeOptions } from '../onnx/runtime';
 
