@@ -8,7 +8,7 @@ import { predictedRegions } from '../shared/regions';
 import type { DecodedImage } from '../shared/image';
 import type { ImageScore } from '../core/api';
 import type { ModelManifest } from '../shared/model';
-import { TOOL_VERSION } from './version';
+import { TOOL_VERSION } from '../core/version';
 
 
 export function annotationJson(

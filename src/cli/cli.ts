@@ -12,7 +12,7 @@ import { mergeCommand, MERGE_HELP } from './commands/merge';
 import { scanCommand, SCAN_HELP } from './commands/scan';
 import { trainCommand, TRAIN_HELP } from './commands/train';
 import { processIo, type CliIo } from './io';
-import { TOOL_VERSION } from './version';
+import { TOOL_VERSION } from '../core/version';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 

@@ -6,16 +6,17 @@
  * fitFromFeatures, Detector.scoreFeatures.
  */
 import { throwIfCancelled } from './cancel';
-import type { EngineApi, FeatureExtractor, ImageScore, ImageSource, PatchFeatures, RunContext, ScanFailure, TrainOptions } from './api';
+import type { EngineApi, FeatureExtractor, ImageScore, ImageSource, RunContext, ScanFailure, TrainOptions } from './api';
 import { AnomalyLensError, describeError } from '../shared/errors';
 import { DEFAULT_MAX_PIXELS } from './image/decodeOptions';
 import { normalizeScore } from './method/calibrate';
 import { Detector } from './method/detector';
 import { OnnxFeatureExtractor } from './method/features';
-import { fitDetector } from './method/fit';
+import { fitDetector } from './method/fit/fitDetector';
 import { robustFolderScores } from './method/robust';
 import { DEFAULT_BACKBONE, forTrainingSet, resolveMethod, resolvePreprocess } from './method/options';
 import { extractTraining } from './method/trainingFeatures';
+import { imageIndexOfViews } from './method/views';
 import { loadModelDetector } from './model/loadDetector';
 import { openScorer, scanStream } from './parallel/scorer';
 import { readModelManifest, writeModel } from './model/modelFile';
@@ -42,21 +43,12 @@ function asOnnxExtractor(e: FeatureExtractor): OnnxFeatureExtractor {
   return e;
 }
 
-/** Views with the same name come from the same image (augmentations). */
-function sourcesByName(views: PatchFeatures[]): number[] {
-  const ids = new Map<string, number>();
-  return views.map((v) => {
-    if (!ids.has(v.name)) ids.set(v.name, ids.size);
-    return ids.get(v.name)!;
-  });
-}
-
 export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, normal, opts, ctx) => {
   const options = resolveMethod(forTrainingSet(opts.method ?? {}, new Set(normal.map((v) => v.name)).size));
   const ex = asOnnxExtractor(extractor);
   const { detector } = await fitDetector(
     ex,
-    { views: normal, source: sourcesByName(normal), anomalies: opts.anomalies ?? [] },
+    { views: normal, source: imageIndexOfViews(normal), anomalies: opts.anomalies ?? [] },
     options,
     runtimeOf({}, ctx),
     DEFAULT_MAX_PIXELS,
@@ -76,7 +68,7 @@ async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: Ru
       throw new AnomalyLensError('TRAINING_SET_EMPTY', `no usable normal images${why}`, { hint: 'select readable PNG, JPEG, TIFF, BMP or DICOM images' });
     }
     throwIfCancelled(ctx);
-    const fit = await fitDetector(ex, { views: normal.views, source: sourcesByName(normal.views), anomalies }, options, runtimeOf(opts, ctx), maxPixels, ctx, looAll);
+    const fit = await fitDetector(ex, { views: normal.views, source: imageIndexOfViews(normal.views), anomalies }, options, runtimeOf(opts, ctx), maxPixels, ctx, looAll);
     return { ...fit, normal, extractor: ex };
   } catch (err) {
     await ex.release();
@@ -103,7 +95,7 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   const keptViews = first.normal.views.filter((v) => !drop.has(v.name));
   const refit = await fitDetector(
     first.extractor,
-    { views: keptViews, source: sourcesByName(keptViews), anomalies: [] },
+    { views: keptViews, source: imageIndexOfViews(keptViews), anomalies: [] },
     options,
     runtime,
     opts.maxPixels ?? DEFAULT_MAX_PIXELS,

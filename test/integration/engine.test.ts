@@ -11,7 +11,7 @@ import { AnomalyLensError } from '../../src/shared/errors';
 import { readModelManifest } from '../../src/core/model/modelFile';
 import { Detector } from '../../src/core/method/detector';
 import { decodeImage } from '../../src/core/image/decode';
-import { gridFromView, testViewTurns } from '../../src/core/image/preprocess';
+import { gridFromView, testViewTurns } from '../../src/core/method/views';
 
 const SIZE = 160;
 const fast = { maxEpochs: 8, patience: 3, seed: 3 };

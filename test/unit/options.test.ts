@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, AUGMENT_IMAGES, WHOLE_MAP_IMAGES, MAP_MEAN_WEIGHT, SINGLE_IMAGE_VIEWS } from '../../src/core/method/options';
+import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, WHOLE_MAP_IMAGES, MAP_MEAN_WEIGHT } from '../../src/core/method/options';
+import { AUGMENT_IMAGES, SINGLE_IMAGE_VIEWS } from '../../src/core/method/views';
 import { BUNDLED_BACKBONE_IDS } from '../../src/core/backbone/backbone';
 import { AnomalyLensError } from '../../src/shared/errors';
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import type { DecodedImage, SampleArray } from '../../src/shared/image';
 import { decodeImage } from '../../src/core/image/decode';
-import { IMAGENET_MEAN, IMAGENET_STD, augmentations, augmentedViews, cropGeometry, gridFromView, shiftedInput, testViewTurns, viewSpecs, intensityTransform, toModelInput } from '../../src/core/image/preprocess';
+import { IMAGENET_MEAN, IMAGENET_STD, cropGeometry, intensityTransform, toModelInput } from '../../src/core/image/preprocess';
+import { augmentations, augmentedViews, gridFromView, shiftedInput, testViewTurns, viewSpecs } from '../../src/core/method/views';
 
 const close = (a: number, b: number, eps = 1e-5) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 

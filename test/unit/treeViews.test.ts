@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { effectiveThreshold, renormalize, thresholdOverride, thresholdUpToDate } from '../../src/extension/threshold';
-import { AUGMENT_IMAGES } from '../../src/core/method/options';
+import { AUGMENT_IMAGES } from '../../src/core/method/views';
 import { RELIABLE_THRESHOLD_IMAGES, REVIEW_REMEDY, TIGHT_THRESHOLD_IMAGES, thresholdAdvice } from '../../src/shared/thresholdAdvice';
 import { reviewHtml } from '../../src/extension/webviewHtml';
 

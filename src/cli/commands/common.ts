@@ -2,7 +2,7 @@
 import type { TrainOptions } from '../../core/api';
 import type { MethodOptions } from '../../shared/model';
 import { DEFAULT_MAX_PIXELS } from '../../core/image/decodeOptions';
-import { AUGMENT_VIEW_COUNTS, TEST_VIEW_COUNTS } from '../../core/image/preprocess';
+import { AUGMENT_VIEW_COUNTS, TEST_VIEW_COUNTS } from '../../core/method/views';
 import { flag, fraction, nonNegative, num, oneOf, positiveInt, str, type Options, type Values } from '../args';
 
 export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;

@@ -11,7 +11,7 @@
 import type { MethodOptions, ModelManifest } from '../../shared/model';
 import { gaussianKernel } from '../image/ops';
 import { buildFeatureGraph, type FeatureGraphSpec } from '../method/featureGraph';
-import { testViewTurns } from '../image/preprocess';
+import { testViewTurns } from '../method/views';
 import { buildDetectorScoreGraph, fusedTerms, SCORE_CANVAS, type DetectorState } from '../method/detector';
 import { attr, GraphBuilder, IR_VERSION, OPSET, type Value } from '../onnx/builder';
 import { DataType } from '../onnx/proto';

@@ -3,7 +3,7 @@
  * mean, threshold and normalisation, backbone and model identity, opset/IR. The same JSON is
  * stored in the ONNX metadata_props under SIDECAR_KEY so the two cannot drift apart.
  */
-import { testViewTurns } from '../image/preprocess';
+import { testViewTurns } from '../method/views';
 import type { ModelManifest } from '../../shared/model';
 import { scalingAffine, type BackboneScaling } from '../backbone/manifest';
 import { IR_VERSION, OPSET } from '../onnx/builder';

@@ -2,16 +2,15 @@ import * as ort from 'onnxruntime-node';
 import { AnomalyLensError } from '../../shared/errors';
 import type { DecodedImage } from '../../shared/image';
 import type { CalibrationStats, MethodOptions, ModelManifest } from '../../shared/model';
-import type { ImageScore, ImageSource } from '../api';
-import type { FittedDetector, PatchFeatures } from '../api';
-import { decodeImage } from '../image/decode';
+import type { FittedDetector, ImageScore, ImageSource, PatchFeatures } from '../api';
+import { decodeSource } from '../io/source';
 import { gaussianBlur, mapToImage, resizeBilinear } from '../image/ops';
-import { gridFromView, testViewTurns } from '../image/preprocess';
 import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
 import { normalizeScore } from './calibrate';
 import type { OnnxFeatureExtractor } from './features';
 import type { MlpParams } from './head';
 import { buildScoreGraph, reduceNeighbours } from './scoreGraph';
+import { gridFromView, testViewsOf, testViewTurns } from './views';
 
 /** Everything a trained detector needs to score, besides the backbone. */
 export interface DetectorState {
@@ -100,14 +99,6 @@ export async function runScore(
   const canvas = scoreCanvas(grid, f0.gridW, f0.gridH, options);
   const patch = imageScoreFromCanvas(canvas, options.topFraction);
   return { canvas, patch, mapMean: imageScoreFromCanvas(canvas, 1), global: hasGlobal ? globalSum / list.length : undefined };
-}
-
-/** The model's test views of one image, from views in training-augmentation order (the image itself first). */
-export function testViewsOf(views: readonly PatchFeatures[], options: Pick<MethodOptions, 'testViews'>): PatchFeatures[] {
-  if (views.length < options.testViews) {
-    throw new AnomalyLensError('BAD_ARGUMENT', `the model scores ${options.testViews} views of each image, but ${views[0]?.name ?? 'an image'} has ${views.length}`);
-  }
-  return views.slice(0, options.testViews);
 }
 
 /**
@@ -252,25 +243,4 @@ export function checkBackbone(manifest: ModelManifest, extractor: OnnxFeatureExt
     `model was trained with backbone ${manifest.backbone.id} ${manifest.backbone.sha256.slice(0, 12)}…, but the installed one is ${extractor.backbone.sha256.slice(0, 12)}…`,
     { file: modelDir, hint: 'retrain the model with the current backbone' },
   );
-}
-
-/** Reads a source's bytes; a failure names the file. */
-export async function readSourceBytes(src: ImageSource): Promise<Uint8Array> {
-  try {
-    return await src.read();
-  } catch (err) {
-    if (err instanceof AnomalyLensError) throw err.withFile(src.name);
-    throw new AnomalyLensError('FILE_UNREADABLE', `cannot read the file: ${(err as Error).message}`, { file: src.name, cause: err });
-  }
-}
-
-/** Reads and decodes a source; every failure names the file. */
-export async function decodeSource(src: ImageSource, maxPixels: number): Promise<DecodedImage> {
-  const bytes = await readSourceBytes(src);
-  try {
-    return await decodeImage(bytes, { path: src.name, maxPixels });
-  } catch (err) {
-    if (err instanceof AnomalyLensError) throw err.withFile(src.name);
-    throw new AnomalyLensError('DECODE_FAILED', `cannot decode the image: ${(err as Error).message}`, { file: src.name, cause: err });
-  }
 }

@@ -3,7 +3,8 @@ import type { DecodedImage } from '../../shared/image';
 import type { PreprocessOptions } from '../../shared/model';
 import { Backbone, loadBackbone } from '../backbone/backbone';
 import type { FeatureExtractor, PatchFeatures } from '../api';
-import { augmentedViews, toModelInput } from '../image/preprocess';
+import { toModelInput } from '../image/preprocess';
+import { augmentedViews } from './views';
 import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
 import { buildFeatureGraph, outputDim } from './featureGraph';
 

@@ -1,6 +1,6 @@
 import type { MethodOptions, PreprocessOptions } from '../../shared/model';
 import { AnomalyLensError } from '../../shared/errors';
-import { AUGMENT_VIEW_COUNTS, TEST_VIEW_COUNTS } from '../image/preprocess';
+import { AUGMENT_VIEW_COUNTS, DEFAULT_AUGMENT_VIEWS, TEST_VIEW_COUNTS, viewDefaults } from './views';
 
 /** The bundled backbone new models use (chosen by the benchmark's backbone table, docs/backbones.md). */
 export const DEFAULT_BACKBONE = 'inceptionv3-int8';
@@ -31,14 +31,14 @@ export const DEFAULT_METHOD: MethodOptions = {
   rawProjection: 128,
   k: 1,
   blurSigma: 4,
-  // Mean of the hottest 2 % of the map (about a 32-px square at 224) rather than its max: in the
-  // few-shot sweep this led the max by 1–14 points at 1 and 4 shots (docs/method.md).
+  // Mean of the hottest 2 % of the map (about a 32-px square at 224) rather than its max: one
+  // noisy patch of a few-shot model then cannot decide the image score (docs/method.md).
   topFraction: 0.02,
-  // The image-level (global feature) term lost to the whole-map term at every size measured (docs/method.md).
+  // Off: the whole-map term carries the image-level signal better (docs/method.md).
   globalWeight: 0,
   mapMeanWeight: 0,
   augment: false,
-  augmentViews: 6,
+  augmentViews: DEFAULT_AUGMENT_VIEWS,
   testViews: 1,
   thresholdQuantile: 0.99,
   seed: 0,
@@ -47,49 +47,24 @@ export const DEFAULT_METHOD: MethodOptions = {
 /** Below this many training images the image score is the patch term alone (METHOD §5); from it on the whole-map term joins. */
 export const WHOLE_MAP_IMAGES = 16;
 
-/**
- * Below this many training images flips and rotations augment them (and images are scored in
- * those views). At 16 images augmentation still led none by 2.9 points on magnetic-tile and 0.4
- * on mpdd over 10 seeds (head-ct −1.8; docs/method.md, "Sixteen images"); from 32 the real
- * images vary enough, and 6 views of each would cost training time.
- */
-export const AUGMENT_IMAGES = 32;
-
-/**
- * Views per image when a single image is the whole training set: the 8 symmetries, each also
- * moved by half a patch, led 6 views by 1.3–5 points at k = 1 but lost at k = 2 (docs/method.md).
- */
-export const SINGLE_IMAGE_VIEWS = 24;
-
-/**
- * Views a few-shot model scores each image in: the unmoved views it was trained on (6 training
- * views → 6; 24 → the 8 symmetries). Averaging their turned-back maps led scoring the image alone
- * by 0.4–3.6 points at 1, 2 and 4 images on every benchmark set (docs/method.md, "Test views").
- */
-export function unmovedViews(augmentViews: number): number {
-  return augmentViews >= SINGLE_IMAGE_VIEWS ? 8 : augmentViews;
-}
-
 /** Weight of the whole-map term from WHOLE_MAP_IMAGES training images on (docs/method.md). */
 export const MAP_MEAN_WEIGHT = 5;
 
 /**
  * Defaults that depend on the training set's size, filled only where the caller left them
- * unset (measured in docs/method.md): with fewer than AUGMENT_IMAGES images, flips and 90°
- * rotations augment the training images (SINGLE_IMAGE_VIEWS views for a single image) and images
- * are scored in those views; below WHOLE_MAP_IMAGES the image score is the patch term alone, from
- * it on the whole-map term joins at MAP_MEAN_WEIGHT. The PatchCore baseline stays plain PatchCore.
+ * unset (docs/method.md): few-shot views (see viewDefaults in views.ts); below WHOLE_MAP_IMAGES
+ * the image score is the patch term alone, from it on the whole-map term joins at
+ * MAP_MEAN_WEIGHT. The PatchCore baseline stays plain PatchCore.
  */
 export function forTrainingSet(partial: Partial<MethodOptions>, images: number): Partial<MethodOptions> {
   if (partial.method === 'patchcore') return partial;
-  const augment = partial.augment ?? images < AUGMENT_IMAGES;
-  const augmentViews = partial.augmentViews ?? (images <= 1 ? SINGLE_IMAGE_VIEWS : DEFAULT_METHOD.augmentViews);
+  const { augment, augmentViews, testViews } = viewDefaults(partial, images);
   return {
     ...partial,
     augment,
     augmentViews,
     mapMeanWeight: partial.mapMeanWeight ?? (images < WHOLE_MAP_IMAGES ? 0 : MAP_MEAN_WEIGHT),
-    testViews: partial.testViews ?? (augment ? unmovedViews(augmentViews) : 1),
+    testViews,
   };
 }
 

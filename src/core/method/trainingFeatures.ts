@@ -9,9 +9,10 @@ import type { ImageSource, RunContext, ScanFailure, TrainOptions } from '../api'
 import type { PatchFeatures } from '../api';
 import { orderedMap } from '../parallel/orderedMap';
 import { EnginePool, planPool, poolWorkerScript } from '../parallel/pool';
-import { decodeSource, readSourceBytes } from './detector';
+import { decodeSource, readSourceBytes } from '../io/source';
 import type { OnnxFeatureExtractor } from './features';
 import { DEFAULT_BACKBONE, resolvePreprocess } from './options';
+import { trainingViewsPerImage } from './views';
 
 export interface Extracted {
   views: PatchFeatures[];
@@ -71,7 +72,7 @@ export async function extractTraining(
   ctx: RunContext | undefined,
   openExtractor: () => Promise<OnnxFeatureExtractor>,
 ): Promise<{ ex: OnnxFeatureExtractor; normal: Extracted; anomalies: PatchFeatures[] }> {
-  const perImage = options.augment ? options.augmentViews : 1;
+  const perImage = trainingViewsPerImage(options);
   const anomalySources = opts.anomalies ?? [];
   const plan = planPool(opts.workers, sources.length + anomalySources.length, opts.threads ?? 0);
   const script = poolWorkerScript();

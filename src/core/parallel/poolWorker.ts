@@ -2,7 +2,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorInfo } from '../../shared/errors';
 import type { DecodedImage } from '../../shared/image';
-import { checkBackbone, Detector, decodeSource } from '../method/detector';
+import { checkBackbone, Detector } from '../method/detector';
+import { decodeSource } from '../io/source';
 import { OnnxFeatureExtractor } from '../method/features';
 import type { PoolInit, PoolReply, PoolRequest } from './protocol';
 
