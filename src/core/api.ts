@@ -8,6 +8,7 @@
 import type { DecodedImage } from '../shared/image';
 import type { ErrorInfo } from '../shared/errors';
 import type { MethodOptions, ModelManifest, PreprocessOptions } from '../shared/model';
+import type { Device, ProgressEvent, Stage } from '../shared/run';
 
 /** An image the engine can read lazily, so large folders stream instead of sitting in memory. */
 export interface ImageSource {
@@ -18,16 +19,7 @@ export interface ImageSource {
   frame?: number;
 }
 
-export type Stage = 'decode' | 'features' | 'selection' | 'training' | 'calibration' | 'scan';
-
-export interface ProgressEvent {
-  stage: Stage;
-  done: number;
-  total: number;
-  message?: string;
-  /** Training loss of the last epoch (training stage only). */
-  loss?: number;
-}
+export type { Device, ProgressEvent, Stage };
 
 export interface RunContext {
   onProgress?: (p: ProgressEvent) => void;
@@ -64,7 +56,7 @@ export interface TrainOptions {
   preprocess?: Partial<PreprocessOptions>;
   /** Backbone id of a bundled backbone ('inceptionv3-int8', 'inceptionv3', 'mobilenetv2') or a manifest path. */
   backbone?: string;
-  device?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+  device?: Device;
   threads?: number;
   /** Worker threads extracting features (0/undefined = automatic: one per core up to 2 for 16+ images; 1 = none). */
   workers?: number;

@@ -5,9 +5,8 @@
  * Low level, for the benchmark (extract features once, fit many methods): FeatureExtractor,
  * fitFromFeatures, Detector.scoreFeatures.
  */
-import { throwIfCancelled } from './cancel';
 import type { EngineApi, FeatureExtractor, ImageScore, ImageSource, RunContext, ScanFailure, TrainOptions } from './api';
-import { AnomalyLensError, describeError } from '../shared/errors';
+import { AnomalyLensError, describeError, throwIfCancelled } from '../shared/errors';
 import { DEFAULT_MAX_PIXELS } from './image/decodeOptions';
 import { normalizeScore } from './method/calibrate';
 import { Detector } from './method/detector';
@@ -67,7 +66,7 @@ async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: Ru
       const why = normal.failures.length > 0 ? `; all ${normal.failures.length} failed, first: ${describeError(normal.failures[0].error)}` : '';
       throw new AnomalyLensError('TRAINING_SET_EMPTY', `no usable normal images${why}`, { hint: 'select readable PNG, JPEG, TIFF, BMP or DICOM images' });
     }
-    throwIfCancelled(ctx);
+    throwIfCancelled(ctx?.signal);
     const fit = await fitDetector(ex, { views: normal.views, source: imageIndexOfViews(normal.views), anomalies }, options, runtimeOf(opts, ctx), maxPixels, ctx, looAll);
     return { ...fit, normal, extractor: ex };
   } catch (err) {

@@ -158,7 +158,7 @@ class ReviewPanel implements vscode.Disposable {
 
   private async frame(frame: number) {
     const load = await this.session.engine().request('decode', { source: this.source(frame), maxPixels: this.session.settings().maxImagePixels });
-    if (!load.ok) throw new AnomalyLensError(load.error.code, load.error.message, { file: load.error.file, hint: load.error.hint });
+    if (!load.ok) throw AnomalyLensError.fromInfo(load.error);
     return load.frame;
   }
 

@@ -1,6 +1,6 @@
 /** Typed access to the `anomalyLens.*` settings (declared in package.json contributes.configuration). */
 import * as vscode from 'vscode';
-import type { Device } from '../shared/workerProtocol';
+import type { Device } from '../shared/run';
 import type { ThresholdMode } from '../shared/model';
 import { DEFAULT_BACKBONE } from '../core/method/options';
 import { parseFewShotViews, parseImageScoreMode, type FewShotViews, type ImageScoreMode } from './imageScoreMode';

@@ -43,7 +43,6 @@ interface Pending {
   cleanup: () => void;
 }
 
-const fromInfo = (e: ErrorInfo): AnomalyLensError => new AnomalyLensError(e.code, e.message, { file: e.file, hint: e.hint });
 
 /** A buffer we may transfer without detaching memory that others still use. */
 function ownedBuffer(bytes: Uint8Array): ArrayBuffer {
@@ -212,7 +211,7 @@ export class WorkerClient {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.settle(m.id);
-        p.reject(fromInfo(m.error));
+        p.reject(AnomalyLensError.fromInfo(m.error));
         return;
       }
     }

@@ -56,6 +56,11 @@ export class AnomalyLensError extends Error implements ErrorInfo {
     return { code: this.code, message: this.message, file: this.file, hint: this.hint };
   }
 
+  /** The error an ErrorInfo describes (from another thread or process); `file` names it when the info does not. */
+  static fromInfo(info: ErrorInfo, file?: string): AnomalyLensError {
+    return new AnomalyLensError(info.code, info.message, { file: info.file ?? file, hint: info.hint });
+  }
+
   /** The same error, now naming the file it came from. */
   withFile(file: string): AnomalyLensError {
     if (this.file) return this;
@@ -78,4 +83,9 @@ export function toErrorInfo(err: unknown, file?: string): ErrorInfo {
 
 export function isCancelled(err: unknown): boolean {
   return err instanceof AnomalyLensError && err.code === 'CANCELLED';
+}
+
+/** Throws CANCELLED once `signal` has been aborted. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AnomalyLensError('CANCELLED', 'cancelled by the user');
 }

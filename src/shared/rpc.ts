@@ -101,7 +101,7 @@ export class Rpc<Out extends RequestMap, In extends RequestMap = RequestMap> {
       clearTimeout(p.timer);
       this.pending.delete(msg.id);
       if (msg.ok) p.resolve(msg.result);
-      else p.reject(new AnomalyLensError(msg.error.code, msg.error.message, { file: msg.error.file, hint: msg.error.hint }));
+      else p.reject(AnomalyLensError.fromInfo(msg.error));
       return true;
     }
     if (msg.type === 'notification') {

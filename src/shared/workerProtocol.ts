@@ -8,27 +8,19 @@
  * - The worker never reads images itself: it sends `read` (a URI string) and the host answers
  *   with `readResult`, reading through vscode.workspace.fs. Bytes travel as transferables.
  *
- * Types here are structural copies of the engine's (src/core/api) so src/shared stays import-free.
+ * Types the engine shares with the protocol (Device, progress) live in ./run.
  */
 import type { AnnotationImage } from './annotation';
 import type { ErrorInfo } from './errors';
 import type { MethodOptions, PreprocessOptions } from './model';
 import type { ImageLoad, HeatmapData } from './protocol';
 import type { Region } from './regions';
+import type { Device, ProgressEvent } from './run';
 
 export const WORKER_PROTOCOL_VERSION = 1;
 
-export type WorkerStage = 'decode' | 'features' | 'selection' | 'training' | 'calibration' | 'scan';
-
-export interface WorkerProgress {
-  stage: WorkerStage;
-  done: number;
-  total: number;
-  message?: string;
-  loss?: number;
-}
-
-export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+/** Progress travels as the engine reports it. */
+export type WorkerProgress = ProgressEvent;
 
 /** An image the worker may ask the host to read. */
 export interface SourceRef {
@@ -52,7 +44,8 @@ export interface WorkerTrainOptions {
   preprocess?: Partial<PreprocessOptions>;
 }
 
-export interface RuntimeOptions {
+/** How the worker runs a model: loading, scanning and scoring. */
+export interface WorkerRuntimeOptions {
   device?: Device;
   threads?: number;
   /** Worker threads for a folder scan (0/undefined = automatic, 1 = none). */
@@ -116,7 +109,7 @@ export interface ScoreDetail {
 export type WorkerMethods = {
   ping: { params: Record<string, never>; result: { protocolVersion: number; pid: number } };
   /** Loads (or reuses) a model; MODEL_BACKBONE_MISMATCH when it no longer fits its backbone. */
-  loadModel: { params: { dir: string } & RuntimeOptions; result: ModelSummary };
+  loadModel: { params: { dir: string } & WorkerRuntimeOptions; result: ModelSummary };
   /** Writes the model as one self-contained ONNX file plus its sidecar JSON (issue 6). */
   exportOnnx: { params: { dir: string; out: string; labels: boolean }; result: { onnx: string; sidecar: string } };
   train: {
@@ -129,9 +122,9 @@ export type WorkerMethods = {
     result: ModelSummary & ScanSummary;
   };
   /** Scores images; items stream per image. */
-  scan: { params: { sources: SourceRef[]; modelDir: string } & RuntimeOptions; result: ScanSummary };
+  scan: { params: { sources: SourceRef[]; modelDir: string } & WorkerRuntimeOptions; result: ScanSummary };
   /** One image with its heatmap for the review editor. */
-  score: { params: { source: SourceRef; modelDir: string; heatmapMaxSide: number } & RuntimeOptions; result: ScoreDetail };
+  score: { params: { source: SourceRef; modelDir: string; heatmapMaxSide: number } & WorkerRuntimeOptions; result: ScoreDetail };
   /** Decodes one frame for display (pixels as a transferable ArrayBuffer). */
   decode: { params: { source: SourceRef; maxPixels?: number }; result: ImageLoad };
   release: { params: Record<string, never>; result: { released: boolean } };

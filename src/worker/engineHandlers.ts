@@ -7,21 +7,22 @@ import { createHash } from 'node:crypto';
 import type { FittedDetector } from '../core/api';
 import type { ImageScore, ImageSource, RunContext } from '../core/api';
 import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';
-import { AnomalyLensError, toErrorInfo, isCancelled } from '../shared/errors';
+import { AnomalyLensError, isCancelled, throwIfCancelled, toErrorInfo } from '../shared/errors';
 import type { DecodedImage, SampleArray } from '../shared/image';
 import type { ModelManifest } from '../shared/model';
 import type { FramePixels, ImageInfo, ImageLoad, PixelDtype } from '../shared/protocol';
 import { normalizeScore, predictedRegions, reduceHeatmap } from '../shared/regions';
-import type {
-  ModelSummary,
-  RuntimeOptions,
-  ScanItem,
-  ScannedImage,
-  SourceRef,
-  WorkerMethods,
+import {
+  WORKER_PROTOCOL_VERSION,
+  type ModelSummary,
+  type ScanItem,
+  type ScannedImage,
+  type SourceRef,
+  type WorkerMethods,
+  type WorkerRuntimeOptions,
 } from '../shared/workerProtocol';
 import { orderedMap } from '../core/parallel/orderedMap';
-import { throwIfAborted, type HandlerMap, type RequestContext } from './rpcServer';
+import type { HandlersFor, RequestContext } from './rpcServer';
 
 type Engine = typeof import('../core/engine');
 type Decode = typeof import('../core/image/decode');
@@ -40,7 +41,7 @@ interface Loaded {
 let current: Loaded | undefined;
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const runKey = (dir: string, rt: RuntimeOptions): string => `${dir}\u0000${rt.device ?? 'auto'}\u0000${rt.threads ?? 0}`;
+const runKey = (dir: string, rt: WorkerRuntimeOptions): string => `${dir}\u0000${rt.device ?? 'auto'}\u0000${rt.threads ?? 0}`;
 
 function summary(dir: string, m: ModelManifest): ModelSummary {
   return {
@@ -55,13 +56,13 @@ function summary(dir: string, m: ModelManifest): ModelSummary {
   };
 }
 
-async function adopt(dir: string, rt: RuntimeOptions, detector: FittedDetector): Promise<void> {
+async function adopt(dir: string, rt: WorkerRuntimeOptions, detector: FittedDetector): Promise<void> {
   const old = current;
   current = { key: runKey(dir, rt), dir, detector };
   if (old && old.detector !== detector) await old.detector.release().catch(() => undefined);
 }
 
-async function detectorFor(dir: string, rt: RuntimeOptions, ctx: RequestContext): Promise<FittedDetector> {
+async function detectorFor(dir: string, rt: WorkerRuntimeOptions, ctx: RequestContext): Promise<FittedDetector> {
   if (current?.key === runKey(dir, rt)) return current.detector;
   const e = await loadEngine();
   ctx.log(`loading model ${dir}`);
@@ -117,7 +118,7 @@ type Params<M extends keyof WorkerMethods> = WorkerMethods[M]['params'];
 type Result<M extends keyof WorkerMethods> = Promise<WorkerMethods[M]['result']>;
 
 async function ping(): Result<'ping'> {
-  return { protocolVersion: 1, pid: process.pid };
+  return { protocolVersion: WORKER_PROTOCOL_VERSION, pid: process.pid };
 }
 
 async function loadModel(p: Params<'loadModel'>, ctx: RequestContext): Result<'loadModel'> {
@@ -137,7 +138,7 @@ async function train(p: Params<'train'>, ctx: RequestContext): Result<'train'> {
     { ...p.options, anomalies: p.anomalies.length ? p.anomalies.map((r) => sourceOf(r, ctx)) : undefined },
     runCtx(ctx),
   );
-  throwIfAborted(ctx.signal);
+  throwIfCancelled(ctx.signal);
   await e.saveDetector(detector, p.saveDir);
   await adopt(p.saveDir, p.options, detector);
   return summary(p.saveDir, detector.manifest);
@@ -153,7 +154,7 @@ async function fitContaminated(p: Params<'fitContaminated'>, ctx: RequestContext
     { ...p.options, contamination: p.contamination },
     runCtx(ctx),
   );
-  throwIfAborted(ctx.signal);
+  throwIfCancelled(ctx.signal);
   await e.saveDetector(detector, p.saveDir);
   await adopt(p.saveDir, p.options, detector);
   const d = await loadDecoder();
@@ -216,7 +217,7 @@ async function scan(p: Params<'scan'>, ctx: RequestContext): Result<'scan'> {
       }
       ctx.progress({ stage: 'scan', done: ++done, total, message: ref.name });
     }
-    throwIfAborted(ctx.signal);
+    throwIfCancelled(ctx.signal);
   } finally {
     await scorer.release();
   }
@@ -292,7 +293,7 @@ async function release(): Result<'release'> {
   return { released: had };
 }
 
-export const engineHandlers: HandlerMap = {
+export const engineHandlers: HandlersFor<WorkerMethods> = {
   ping,
   loadModel,
   exportOnnx,
@@ -302,7 +303,7 @@ export const engineHandlers: HandlerMap = {
   score,
   decode,
   release,
-} as unknown as HandlerMap;
+};
 
 /** Buffers to move (not copy) with results. */
 export function transferOf(method: string, result: unknown): ArrayBuffer[] | undefined {

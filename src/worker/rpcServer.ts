@@ -3,7 +3,7 @@
  * an AbortSignal, progress/item emitters and a way to read bytes through the host, and makes
  * sure every request is answered exactly once (result or typed error).
  */
-import { AnomalyLensError, toErrorInfo } from '../shared/errors';
+import { AnomalyLensError, throwIfCancelled, toErrorInfo } from '../shared/errors';
 import {
   isHostToWorker,
   type HostToWorker,
@@ -28,13 +28,14 @@ export interface RequestContext {
 export type Handler = (params: never, ctx: RequestContext) => Promise<unknown>;
 export type HandlerMap = Record<string, Handler>;
 
+/** Exactly one handler per method of a protocol, each typed by its params and result. */
+export type HandlersFor<M extends Record<string, { params: unknown; result: unknown }>> = {
+  [K in keyof M]: (params: M[K]['params'], ctx: RequestContext) => Promise<M[K]['result']>;
+};
+
 export interface ServeOptions {
   /** Buffers of a result to transfer instead of copy. */
   transferOf?: (method: string, result: unknown) => ArrayBuffer[] | undefined;
-}
-
-export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new AnomalyLensError('CANCELLED', 'cancelled by the user');
 }
 
 export function serve(port: Port, handlers: HandlerMap, opts: ServeOptions = {}): void {
@@ -62,7 +63,7 @@ export function serve(port: Port, handlers: HandlerMap, opts: ServeOptions = {})
       },
       read: (uri) =>
         new Promise<Uint8Array>((resolve, reject) => {
-          throwIfAborted(controller.signal);
+          throwIfCancelled(controller.signal);
           const readId = nextReadId++;
           reads.set(readId, { resolve, reject });
           post({ kind: 'read', readId, requestId: id, uri });
@@ -71,7 +72,7 @@ export function serve(port: Port, handlers: HandlerMap, opts: ServeOptions = {})
     };
     try {
       const result = await (handler as (p: unknown, c: RequestContext) => Promise<unknown>)(params, ctx);
-      if (controller.signal.aborted) throw new AnomalyLensError('CANCELLED', 'cancelled by the user');
+      throwIfCancelled(controller.signal);
       post({ kind: 'result', id, value: result }, opts.transferOf?.(method, result));
     } catch (err) {
       const error = controller.signal.aborted ? { code: 'CANCELLED' as const, message: 'cancelled by the user' } : toErrorInfo(err);
@@ -99,7 +100,7 @@ export function serve(port: Port, handlers: HandlerMap, opts: ServeOptions = {})
         if (!r) return;
         reads.delete(m.readId);
         if (m.ok) r.resolve(m.bytes);
-        else r.reject(new AnomalyLensError(m.error.code, m.error.message, { file: m.error.file, hint: m.error.hint }));
+        else r.reject(AnomalyLensError.fromInfo(m.error));
         break;
       }
     }

@@ -14,8 +14,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'al-worker-'));
 const repo = path.resolve(import.meta.dirname, '../..');
 writeFileSync(path.join(dir, 'fake.ts'), `
 import { parentPort } from 'node:worker_threads';
-import { serve, throwIfAborted } from ${JSON.stringify(path.join(repo, 'src/worker/rpcServer.ts'))};
-import { AnomalyLensError } from ${JSON.stringify(path.join(repo, 'src/shared/errors.ts'))};
+import { serve } from ${JSON.stringify(path.join(repo, 'src/worker/rpcServer.ts'))};
+import { AnomalyLensError, throwIfCancelled } from ${JSON.stringify(path.join(repo, 'src/shared/errors.ts'))};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 serve(parentPort as never, {
   echo: async (p: { value: unknown }) => p,
@@ -25,7 +25,7 @@ serve(parentPort as never, {
     for (let i = 0; i < p.n; i++) { ctx.progress({ stage: 'scan', done: i + 1, total: p.n }); ctx.item({ i }); }
     return { n: p.n };
   },
-  wait: async (_p: unknown, ctx) => { for (;;) { throwIfAborted(ctx.signal); await sleep(5); } },
+  wait: async (_p: unknown, ctx) => { for (;;) { throwIfCancelled(ctx.signal); await sleep(5); } },
   exit: async () => { setTimeout(() => process.exit(3), 5); await sleep(10_000); return 'never'; },
   uncaught: async () => { setTimeout(() => { throw new Error('async explosion'); }, 5); await sleep(10_000); return 'never'; },
   readSum: async (p: { uris: string[] }, ctx) => {

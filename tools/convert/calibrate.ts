@@ -5,7 +5,7 @@
 import { decodeImage } from '../../src/core/image/decode';
 import { toModelInput } from '../../src/core/image/preprocess';
 import { GraphProtoInit, encodeModel, DataType } from '../../src/core/onnx/proto';
-import { IR_VERSION, OPSET } from '../../src/core/onnx/builder';
+import { IR_VERSION, ONNX_PRODUCER_VERSION, OPSET } from '../../src/core/onnx/builder';
 import { createSession, tensor } from '../../src/core/onnx/runtime';
 import { mnistDigit } from '../../src/core/samples/mnist';
 import { DEFECT_KINDS, generateTexture, TEXTURE_KINDS } from '../../src/core/samples/textures';
@@ -41,7 +41,7 @@ export async function calibrateRanges(
     irVersion: IR_VERSION,
     opsetVersion: OPSET,
     producerName: 'anomaly-lens',
-    producerVersion: '0.1.0',
+    producerVersion: ONNX_PRODUCER_VERSION,
     graph: { ...graph, outputs: [...graph.outputs, ...extra.map((name) => ({ name, elemType: DataType.FLOAT }))] },
   });
   const session = await createSession(probe, { device: 'cpu', threads: 0 });

@@ -57,7 +57,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<number> {
       const t = ds.test[done];
       progress.update({ stage: 'scan', done: ++done, total: ds.test.length, message: t.name });
       try {
-        if ('error' in r) throw new AnomalyLensError(r.error.code, r.error.message, { file: r.error.file ?? t.name, hint: r.error.hint });
+        if ('error' in r) throw AnomalyLensError.fromInfo(r.error, t.name);
         const s = r.score;
         scores.push(s.score);
         labels.push(t.label);

@@ -134,7 +134,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
       progress.update({ stage: 'scan', done: ++done, total: found.length, message: r.name });
       const f = byName.get(r.name)!;
       try {
-        if ('error' in r) throw new AnomalyLensError(r.error.code, r.error.message, { file: r.error.file ?? f.name, hint: r.error.hint });
+        if ('error' in r) throw AnomalyLensError.fromInfo(r.error, f.name);
         const { score: s, image: img, bytes } = r;
         const rel = safeRel(f.name);
         const row: ScanRow = {

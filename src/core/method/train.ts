@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { AnomalyLensError } from '../../shared/errors';
+import { AnomalyLensError, throwIfCancelled } from '../../shared/errors';
 import type { MethodOptions } from '../../shared/model';
 import type { RunContext } from '../api';
 import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
@@ -160,7 +160,7 @@ export async function trainHead(
     let t = 0;
     let epoch = 0;
     for (epoch = 1; epoch <= opts.maxEpochs; epoch++) {
-      if (ctx.signal?.aborted) throw new AnomalyLensError('CANCELLED', 'training cancelled');
+      throwIfCancelled(ctx.signal);
       const order = rng.permutation(nRepo);
       let lossPos = 0;
       let lossNeg = 0;

@@ -2,9 +2,8 @@
  * Training features: decoded and extracted in this thread or in a worker pool, stored once in a
  * preallocated buffer the fit reads without copying. Failures are collected, not thrown.
  */
-import { throwIfCancelled } from '../cancel';
 import type { MethodOptions } from '../../shared/model';
-import { describeError, isCancelled, toErrorInfo } from '../../shared/errors';
+import { describeError, isCancelled, throwIfCancelled, toErrorInfo } from '../../shared/errors';
 import type { ImageSource, RunContext, ScanFailure, TrainOptions } from '../api';
 import type { PatchFeatures } from '../api';
 import { orderedMap } from '../parallel/orderedMap';
@@ -56,7 +55,7 @@ async function extractAll(extract: ExtractOne, concurrency: number, sources: Ima
     }
     ctx?.onProgress?.({ stage: 'features', done: ++done, total: sources.length, message: r.item.name });
   }
-  throwIfCancelled(ctx);
+  throwIfCancelled(ctx?.signal);
   return { views, failures };
 }
 

@@ -1,11 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-
-export type DeviceSetting = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+import type { Device } from '../../shared/run';
 
 export interface RuntimeOptions {
-  device: DeviceSetting;
+  device: Device;
   /** Intra-op threads; 0 lets onnxruntime decide. */
   threads: number;
   log?: (line: string) => void;
@@ -14,7 +13,7 @@ export interface RuntimeOptions {
 export const defaultRuntimeOptions: RuntimeOptions = { device: 'auto', threads: 0 };
 
 /** GPU providers worth trying on this platform, best first. */
-export function gpuProvidersFor(platform: NodeJS.Platform): Exclude<DeviceSetting, 'auto' | 'cpu'>[] {
+export function gpuProvidersFor(platform: NodeJS.Platform): Exclude<Device, 'auto' | 'cpu'>[] {
   if (platform === 'linux') return ['cuda'];
   if (platform === 'win32') return ['dml'];
   if (platform === 'darwin') return ['coreml'];

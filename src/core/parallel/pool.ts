@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AnomalyLensError, type ErrorInfo } from '../../shared/errors';
+import { AnomalyLensError } from '../../shared/errors';
 import type { PatchFeatures } from '../api';
 import type { PoolInit, PoolReply, PooledScore, PoolRequest } from './protocol';
 
@@ -56,7 +56,6 @@ interface Slot {
 /** A request before the pool numbers it. */
 type NewRequest = { [K in PoolRequest['op']]: Omit<Extract<PoolRequest, { op: K }>, 'id'> }[PoolRequest['op']];
 
-const fromInfo = (e: ErrorInfo): AnomalyLensError => new AnomalyLensError(e.code, e.message, { file: e.file, hint: e.hint });
 
 export class EnginePool {
   private nextId = 1;
@@ -82,7 +81,7 @@ export class EnginePool {
         new Promise<void>((resolve, reject) => {
           const onMessage = (m: PoolReply) => {
             if (m.kind === 'ready') resolve();
-            else if (m.kind === 'init-failed') reject(fromInfo(m.error));
+            else if (m.kind === 'init-failed') reject(AnomalyLensError.fromInfo(m.error));
           };
           const onExit = (code: number) => reject(new AnomalyLensError('INTERNAL', `an engine worker exited (code ${code}) while starting`));
           worker.on('message', onMessage);
@@ -115,7 +114,7 @@ export class EnginePool {
       if (!p) return;
       slot.pending.delete(m.id);
       if (m.ok) p.resolve(m.value);
-      else p.reject(fromInfo(m.error));
+      else p.reject(AnomalyLensError.fromInfo(m.error));
     });
     const fail = (why: string) => {
       slot.alive = false;

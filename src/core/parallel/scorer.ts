@@ -3,10 +3,9 @@
  * has the cores, else the detector in this thread. Both give the same scores (same graphs,
  * same inputs); only throughput differs.
  */
-import { throwIfCancelled } from '../cancel';
 import type { ModelManifest } from '../../shared/model';
 import type { Detector as DetectorApi, ImageSource, RunContext, ScanFailure } from '../api';
-import { AnomalyLensError, isCancelled, toErrorInfo } from '../../shared/errors';
+import { AnomalyLensError, isCancelled, throwIfCancelled, toErrorInfo } from '../../shared/errors';
 import { DEFAULT_MAX_PIXELS } from '../image/decodeOptions';
 import { Detector } from '../method/detector';
 import { decodeSource, readSourceBytes } from '../io/source';
@@ -127,5 +126,5 @@ export async function* scanStream(scorer: Scorer, sources: readonly ImageSource[
     const elapsed = (performance.now() - started) / 1000;
     ctx?.onProgress?.({ stage: 'scan', done, total: sources.length, message: `${r.item.name} (${(done / elapsed).toFixed(1)} img/s)` });
   }
-  throwIfCancelled(ctx);
+  throwIfCancelled(ctx?.signal);
 }
