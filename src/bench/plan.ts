@@ -43,8 +43,8 @@ export interface BenchPlan {
   preset: 'quick' | 'full' | 'tiny';
   seeds: number[];
   /**
-   * Seeds for shots of at most FEW_SHOT_MAX images (default: `seeds`). Few-shot results move by
-   * 4–7 points between seeds, so a 2-point comparison needs more of them than "all" does.
+   * Seeds for shots of at most FEW_SHOT_MAX images (default: `seeds`). Few-shot results move much
+   * more between seeds than full-set ones, so comparing them needs more seeds than "all" does.
    */
   fewShotSeeds?: number[];
   shots: Shot[];

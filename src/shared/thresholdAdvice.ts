@@ -26,9 +26,9 @@ export interface ThresholdAdvice {
 
 /**
  * What to tell the user after training without labelled anomalies, by the number of normal
- * images. Measured in the benchmark sets (docs/method.md): with one image 94–97 % of new normal
- * images scored above the threshold; with 2 to 8 images 29–60 %; at 16 images 10–25 % (augmented,
- * session 9) where it was 4–12 % without augmentation.
+ * images. A threshold from a few held-out training scores sits too low: with a single image most
+ * new normal images land above it, with a handful many do, and only from dozens of images does the
+ * quantile settle (false-positive rates per size: docs/benchmarks.md).
  */
 export function thresholdAdvice(normalImages: number, labelledAnomalies: number, remedy: string): ThresholdAdvice | undefined {
   if (labelledAnomalies > 0 || normalImages >= TIGHT_THRESHOLD_IMAGES) return undefined;

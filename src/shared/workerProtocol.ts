@@ -110,7 +110,7 @@ export type WorkerMethods = {
   ping: { params: Record<string, never>; result: { protocolVersion: number; pid: number } };
   /** Loads (or reuses) a model; MODEL_BACKBONE_MISMATCH when it no longer fits its backbone. */
   loadModel: { params: { dir: string } & WorkerRuntimeOptions; result: ModelSummary };
-  /** Writes the model as one self-contained ONNX file plus its sidecar JSON (issue 6). */
+  /** Writes the model as one self-contained ONNX file plus its sidecar JSON. */
   exportOnnx: { params: { dir: string; out: string; labels: boolean }; result: { onnx: string; sidecar: string } };
   train: {
     params: { normal: SourceRef[]; anomalies: SourceRef[]; options: WorkerTrainOptions; saveDir: string };

@@ -244,9 +244,9 @@ function gridAxis(n: number, scale: number, cropStart: number, cropSize: number,
  *
  * Speed: for images larger than MAP_WORK_SIDE the interpolation and blur run at a reduced
  * resolution (long side MAP_WORK_SIDE, sigma scaled to match) and the result is bilinearly
- * upsampled. The map is a smooth function of a ~28×28 grid, so this loses nothing visible; a
- * 3000×3000 map then costs ~0.2 s on a 2-core machine (mostly the full-size output itself)
- * instead of seconds for a full-resolution blur with sigma ≈ 50 px.
+ * upsampled. The map is a smooth function of a ~28×28 grid, so this loses nothing visible, and a
+ * large map costs mostly the writing of its full-size output rather than a full-resolution blur
+ * with a sigma of tens of pixels.
  */
 export function mapToImage(
   patchMap: Float32Array,

@@ -20,7 +20,7 @@ export interface Extracted {
 
 /**
  * Training features land in one preallocated buffer as they arrive, so the fit can use them as
- * its patch matrix without a second copy (that copy was a third of peak memory on 200 images).
+ * its patch matrix without a second copy (on large training sets a copy would be a large share of peak memory).
  */
 class FeatureStore {
   private buf?: Float32Array;

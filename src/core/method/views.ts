@@ -127,7 +127,7 @@ export function augmentedViews(input: Pick<ModelInput, 'data' | 'size'>, count: 
  * Below this many training images flips and rotations augment them (and images are scored in
  * those views): a few images do not show the texture in every orientation, while from this size
  * on the real images vary enough and extra views would only cost training time
- * (docs/method.md, "Sixteen images"; numbers in docs/benchmarks.md).
+ * (docs/method.md; numbers in docs/benchmarks.md).
  */
 export const AUGMENT_IMAGES = 32;
 
@@ -143,7 +143,7 @@ export const SINGLE_IMAGE_VIEWS = 24;
 /**
  * Views a few-shot model scores each image in: the unmoved views it was trained on (6 training
  * views → 6; 24 → the 8 symmetries). Averaging their turned-back maps smooths out the
- * orientation-specific noise of a small repository (docs/method.md, "Test views").
+ * orientation-specific noise of a small repository (docs/method.md; numbers in docs/benchmarks.md).
  */
 export function unmovedViews(augmentViews: number): number {
   return augmentViews >= SINGLE_IMAGE_VIEWS ? 8 : augmentViews;

@@ -1,4 +1,4 @@
-// DICOM decoder (issue 3): Part 10 or bare data sets, every common transfer syntax, stored values out.
+// DICOM decoder: Part 10 or bare data sets, every common transfer syntax, stored values out.
 // See docs/dicom.md for the pixel pipeline and the mapping choices.
 import type { DataSet } from 'dicom-parser';
 import type { DecodedImage, DisplayWindow, ImageFrame, ImageMetadata, SampleArray } from '../../../shared/image';
@@ -19,7 +19,7 @@ import { minMaxWindow, readModalityLut, readRescale, readVoiLuts, readWindows, w
 export { transferSyntaxName } from './transferSyntax';
 
 /**
- * Optional warm-up: compile every codec now (synchronously, ~100 ms) instead of on the first file
+ * Optional warm-up: compile every codec now (synchronously, a short pause) instead of on the first file
  * that needs it. Decoding never requires it; every codec loads synchronously on first use.
  */
 export { loadAllCodecs as loadDicomCodecs } from './codecs';
