@@ -18,6 +18,20 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  {
+    // Type-aware rules: each file is checked with the tsconfig.json of its runtime (root: Node
+    // without the DOM; src/extension, webview and test have their own).
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test collects the promises its test functions return.
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
   layer(['src/shared/**/*.ts'], [
     { regex: '^(?!\\.{1,2}/)', message: 'src/shared imports no packages.' },
     { group: ['../*', '!../shared/*'], message: 'src/shared imports nothing outside itself.' },

@@ -29,7 +29,7 @@ export function resolveCodecAsset(specifier: string, fileName: string): string {
 export function loadCodecModule(jsSpecifier: string, jsFile: string, wasmSpecifier: string, wasmFile: string): EmscriptenModule {
   const hit = cache.get(jsSpecifier);
   if (hit) return hit;
-  const factory = nodeRequire(resolveCodecAsset(jsSpecifier, jsFile)) as (arg: object) => Promise<unknown>;
+  const factory = nodeRequire(resolveCodecAsset(jsSpecifier, jsFile)) as (arg: object) => Partial<Promise<unknown>> | undefined;
   const wasmPath = resolveCodecAsset(wasmSpecifier, wasmFile);
   const moduleArg: EmscriptenModule = {
     instantiateWasm(imports: WebAssembly.Imports, receive: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
@@ -43,7 +43,7 @@ export function loadCodecModule(jsSpecifier: string, jsFile: string, wasmSpecifi
   };
   const ready = factory(moduleArg);
   // The promise settles with the same module; swallow its rejection (we check synchronously below).
-  if (ready && typeof (ready as Promise<unknown>).catch === 'function') (ready as Promise<unknown>).catch(() => undefined);
+  if (typeof ready?.catch === 'function') ready.catch(() => undefined);
   cache.set(jsSpecifier, moduleArg);
   return moduleArg;
 }
