@@ -2,17 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DebouncedQueue } from '../../src/extension/queue';
 
+// The queue's clock is mocked (setTimeout); settle() lets the promise callbacks a tick released run.
+const settle = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('bursts are debounced into one batch with duplicates collapsed', async () => {
+test('bursts are debounced into one batch with duplicates collapsed', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const batches: string[][] = [];
   const q = new DebouncedQueue<string>({ delayMs: 30, maxSize: 100, process: async (b) => { batches.push(b); } });
   for (const f of ['a', 'b', 'a', 'c', 'a']) {
     q.push(f, f);
-    await sleep(5);
+    t.mock.timers.tick(29);
+    await settle();
   }
   assert.equal(batches.length, 0, 'nothing runs while events keep coming');
-  await sleep(60);
+  t.mock.timers.tick(1);
+  await settle();
   assert.deepEqual(batches, [['b', 'c', 'a']]);
   q.dispose();
 });
@@ -30,7 +35,8 @@ test('the queue is bounded: extra items are dropped and overflow is reported onc
   q.dispose();
 });
 
-test('one batch at a time; items pushed during a batch run afterwards', async () => {
+test('one batch at a time; items pushed during a batch run afterwards', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const log: string[] = [];
   let active = 0;
   const q = new DebouncedQueue<string>({
@@ -45,12 +51,22 @@ test('one batch at a time; items pushed during a batch run afterwards', async ()
     },
   });
   q.push('x', 'x');
-  await sleep(15);
+  t.mock.timers.tick(5);
+  await settle();
   assert.equal(q.busy, true);
   q.push('y', 'y');
   q.push('z', 'z');
-  await sleep(100);
+  t.mock.timers.tick(5);
+  await settle();
+  assert.deepEqual(log, ['x'], 'the next batch waits for the running one');
+  t.mock.timers.tick(35);
+  await settle();
+  t.mock.timers.tick(5);
+  await settle();
   assert.deepEqual(log, ['x', 'y,z']);
+  t.mock.timers.tick(40);
+  await settle();
+  assert.equal(q.busy, false);
   q.dispose();
 });
 
@@ -72,12 +88,14 @@ test('a failing batch is reported and does not stop the queue', async () => {
   q.dispose();
 });
 
-test('dispose drops pending work', async () => {
+test('dispose drops pending work', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   let ran = false;
   const q = new DebouncedQueue<string>({ delayMs: 5, maxSize: 10, process: async () => { ran = true; } });
   q.push('a', 'a');
   q.dispose();
-  await sleep(20);
+  t.mock.timers.tick(20);
+  await settle();
   assert.equal(ran, false);
   assert.equal(q.push('b', 'b'), false);
 });

@@ -25,7 +25,12 @@ serve(parentPort as never, {
     for (let i = 0; i < p.n; i++) { ctx.progress({ stage: 'scan', done: i + 1, total: p.n }); ctx.item({ i }); }
     return { n: p.n };
   },
-  wait: async (_p: unknown, ctx) => { for (;;) { throwIfCancelled(ctx.signal); await sleep(5); } },
+  // Reports that it started, then waits for its cancel (no polling, no clock).
+  wait: async (_p: unknown, ctx) => {
+    ctx.progress({ stage: 'scan', done: 0, total: 1 });
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+    throwIfCancelled(ctx.signal);
+  },
   exit: async () => { setTimeout(() => process.exit(3), 5); await sleep(10_000); return 'never'; },
   uncaught: async () => { setTimeout(() => { throw new Error('async explosion'); }, 5); await sleep(10_000); return 'never'; },
   readSum: async (p: { uris: string[] }, ctx) => {
@@ -95,8 +100,8 @@ test('progress and items arrive in order before the result', async () => {
 test('cancellation rejects with CANCELLED and the worker stays usable', async () => {
   const c = client();
   const ac = new AbortController();
-  const p = loose(c).request('wait', {}, { signal: ac.signal });
-  setTimeout(() => ac.abort(), 30);
+  // Cancel once the worker reports the request running.
+  const p = loose(c).request('wait', {}, { signal: ac.signal, onProgress: () => ac.abort() });
   await assert.rejects(p, code('CANCELLED'));
   assert.deepEqual(await loose(c).request('echo', { value: 'after' }), { value: 'after' });
   assert.equal(c.startCount, 1);
@@ -131,8 +136,10 @@ test('the worker reads bytes through the host; read failures keep their code', a
 
 test('dispose cancels pending requests and refuses new ones', async () => {
   const c = client();
-  const p = assert.rejects(loose(c).request('wait', {}), code('CANCELLED'));
-  await new Promise((r) => setTimeout(r, 20));
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const p = assert.rejects(loose(c).request('wait', {}, { onProgress: () => started() }), code('CANCELLED'));
+  await running;
   await c.dispose();
   await p;
   await assert.rejects(loose(c).request('echo', {}), code('CANCELLED'));
