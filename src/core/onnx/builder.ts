@@ -11,12 +11,12 @@ import {
 
 /** The opset and IR version every graph the project writes uses: widely supported (ORT ≥ 1.12). */
 export const OPSET = 17;
+export const IR_VERSION = 8;
 /**
  * producer_version written into every ONNX graph the project emits. Fixed rather than the tool's
  * version: converted backbones are pinned by the sha256 of their bytes, which a release must not change.
  */
 export const ONNX_PRODUCER_VERSION = '0.1.0';
-export const IR_VERSION = 8;
 
 export type Value = string;
 
