@@ -3,7 +3,7 @@
  * folder scan on the activation path (those run later, on first need).
  */
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
+import { registerCommands } from './commands/index';
 import { FindingDecorations } from './decorations';
 import { FindingsTree, REVIEW_VIEW_TYPE } from './findingsTree';
 import { Logger } from './log';
@@ -88,7 +88,7 @@ async function autoFlag(s: Session, folder: vscode.WorkspaceFolder, context: vsc
       return !e || e.modelId !== model.id;
     });
     // Unchanged images are skipped by hash in the worker; a notification only when something is new.
-    if (images.length) await s.scan(folder, images, { quiet: todo.length === 0 });
+    if (images.length) await s.scan(folder, images, { background: todo.length === 0 });
     return;
   }
   if (settings.autoFlag === 'never') return;

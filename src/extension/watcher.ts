@@ -21,11 +21,11 @@ export class Watchers implements vscode.Disposable {
       process: async (batch) => {
         if (!this.session.trusted || !this.session.settings(folder).autoScan) return;
         if (!(await this.session.activeModel(folder))) return;
-        await this.session.scan(folder, batch, { quiet: true });
+        await this.session.scan(folder, batch, { background: true });
       },
       onOverflow: (dropped) => {
         this.session.log.warn(`${dropped} image change(s) beyond the queue bound; rescanning the folder instead`);
-        void this.session.findImages(folder).then((all) => this.session.scan(folder, all, { quiet: true })).catch((err) => this.session.log.error('folder rescan', err));
+        void this.session.findImages(folder).then((all) => this.session.scan(folder, all, { background: true })).catch((err) => this.session.log.error('folder rescan', err));
       },
       onError: (err) => void this.session.report('background scan', err),
     });
