@@ -19,6 +19,7 @@ import { KeyedSerializer } from './keyedSerializer';
 import type { Logger } from './log';
 import { ScanErrorMemo } from './scanErrors';
 import { readSettings } from './settings';
+import { annotationAtThreshold } from './thresholdPreview';
 import { workspaceStoreFs } from './vscodeFs';
 import { locate, uriOfRel } from './workspaceImages';
 
@@ -150,6 +151,35 @@ export class AnnotationService implements vscode.Disposable {
       // Show the prediction even though its file was left alone.
       this.findings.set(findingFromAnnotation(fresh, uri, folder, at.rel));
     }
+  }
+
+  /**
+   * Writes the threshold in effect into the predicted annotation files of these findings (their
+   * label and prediction), so the files agree with the Findings view. Reviewed files stay as they are.
+   */
+  async writeThresholds(entries: readonly Entry[]): Promise<{ written: number; conflicts: number }> {
+    let written = 0;
+    let conflicts = 0;
+    const now = new Date().toISOString();
+    for (const e of entries) {
+      if (e.status !== 'predicted' || e.threshold === undefined || e.threshold === e.storedThreshold) continue;
+      try {
+        let changed: Annotation | undefined;
+        await this.writes.run(e.uri.toString(), () =>
+          this.storeFor(e.folder).update(e.rel, (cur) => (changed = cur ? annotationAtThreshold(cur, e, now) : undefined)),
+        );
+        const saved = changed;
+        if (saved) {
+          written++;
+          this.findings.set({ ...e, storedThreshold: e.threshold });
+          this.emitter.fire({ uri: e.uri, annotation: saved, external: false });
+        }
+      } catch (err) {
+        conflicts++;
+        this.log.error(`threshold not written: ${e.rel}`, err);
+      }
+    }
+    return { written, conflicts };
   }
 
   /** Image facts for an image that has no annotation yet (decoded in the worker). */

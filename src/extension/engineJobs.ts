@@ -13,7 +13,8 @@ import type { EngineHost } from './engineHost';
 import { warnConflicts } from './errorReporter';
 import { requireLocalFolder, requireTrust } from './guards';
 import type { Logger } from './log';
-import { newModelDirName, type ModelRegistry } from './modelRegistry';
+import { newModelDirName, type ListedModel, type ModelRegistry } from './modelRegistry';
+import { defaultScope, inScope } from './scopes';
 import { withProgress, type ProgressRun } from './progress';
 import { readSettings } from './settings';
 import { effectiveThreshold, thresholdOverride, thresholdUpToDate } from './threshold';
@@ -25,6 +26,12 @@ export interface ScanOptions {
   force?: boolean;
   /** Work the user did not start: progress in the status bar, no summary message. */
   background?: boolean;
+}
+
+export interface TrainedModel {
+  summary: ModelSummary;
+  /** The folder the model serves, relative to the workspace folder. */
+  scope: string;
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -42,12 +49,36 @@ export class EngineJobs {
     return this.annotations.findings;
   }
 
-  /** Scores images and writes their annotations. */
+  /**
+   * Scores images with the model serving each one (the deepest scope holding it) and writes
+   * their annotations. Images no model serves are left out and counted in the log.
+   */
   async scan(folder: vscode.WorkspaceFolder, uris: vscode.Uri[], opts: ScanOptions = {}): Promise<void> {
     requireTrust('Scanning');
     requireLocalFolder(folder);
-    const model = await this.models.activeFor(folder);
-    if (!model) throw new AnomalyLensError('BAD_ARGUMENT', 'there is no model for this folder yet', { hint: 'Train a model first (Anomaly Lens: Train Model…).' });
+    const groups = new Map<string, { model: ListedModel; uris: vscode.Uri[] }>();
+    let outside = 0;
+    for (const uri of uris) {
+      const model = await this.models.modelFor(uri);
+      if (!model) {
+        outside++;
+        continue;
+      }
+      const g = groups.get(model.name) ?? { model, uris: [] };
+      g.uris.push(uri);
+      groups.set(model.name, g);
+    }
+    if (!groups.size) {
+      throw new AnomalyLensError('BAD_ARGUMENT', 'no model serves these images yet', {
+        hint: 'Train a model for their folder (Train Model from Selected Files, or the Not scanned entry in the Findings view).',
+      });
+    }
+    if (outside) this.log.info(`${outside} image(s) outside every model's folder were not scanned`);
+    for (const g of groups.values()) await this.scanWith(folder, g.model, g.uris, opts);
+  }
+
+  private async scanWith(folder: vscode.WorkspaceFolder, listed: ListedModel, uris: vscode.Uri[], opts: ScanOptions): Promise<void> {
+    const model = listed.summary;
     const s = readSettings(folder);
     const threshold = effectiveThreshold(model, s);
     const byName = new Map<string, vscode.Uri>();
@@ -76,12 +107,14 @@ export class EngineJobs {
           if (uri) writes.push(this.annotations.applyScanItem(folder, uri, item, model, counts));
         },
       });
+    const where = listed.scope ? ` in ${listed.scope}` : '';
     try {
       const result = opts.background
-        ? await this.background.run(`Anomaly Lens: checking ${plural(sources.length, 'image')}`, run)
-        : await withProgress(`Anomaly Lens: scanning ${plural(sources.length, 'image')}`, run);
+        ? await this.background.run(`Anomaly Lens: checking ${plural(sources.length, 'image')}${where}`, run)
+        : await withProgress(`Anomaly Lens: scanning ${plural(sources.length, 'image')}${where}`, run);
       await Promise.all(writes);
-      const msg = `Scanned ${result.scored} image(s) in ${result.seconds.toFixed(1)} s (${result.cached} unchanged, ${counts.flagged} flagged, ${result.failed} failed).`;
+      const total = result.scored + result.cached + result.failed;
+      const msg = `Scanned ${total} image(s)${where} in ${result.seconds.toFixed(1)} s (${result.scored} scored, ${result.cached} unchanged, ${counts.flagged} flagged, ${result.failed} failed).`;
       this.log.info(msg);
       if (!opts.background) void vscode.window.showInformationMessage(msg);
     } finally {
@@ -90,8 +123,11 @@ export class EngineJobs {
     }
   }
 
-  /** Trains on normal images (plus the folder's reviewed ones) and makes the model active. */
-  async train(folder: vscode.WorkspaceFolder, normalUris: vscode.Uri[]): Promise<ModelSummary> {
+  /**
+   * Trains on normal images (plus the reviewed ones in its scope) and makes the model the one
+   * used for its scope: `scope`, else the folder the images were picked from (see defaultScope).
+   */
+  async train(folder: vscode.WorkspaceFolder, normalUris: vscode.Uri[], scope?: string): Promise<TrainedModel> {
     requireTrust('Training');
     requireLocalFolder(folder);
     const s = readSettings(folder);
@@ -101,9 +137,10 @@ export class EngineJobs {
       const at = locate(uri);
       if (at) normal.set(at.rel, { name: at.rel, uri: uri.toString() });
     }
+    const serves = scope ?? defaultScope([...normal.keys()]);
     // Reviewed images feed training: rejected ones are normal, accepted ones calibrate (F1).
     for (const e of this.findings.all()) {
-      if (e.folder.uri.toString() !== folder.uri.toString() || e.stale) continue;
+      if (e.folder.uri.toString() !== folder.uri.toString() || e.stale || !inScope(e.rel, serves)) continue;
       if (e.status === 'rejected') normal.set(e.rel, { name: e.rel, uri: e.uri.toString() });
       else if ((e.status === 'accepted' || e.status === 'corrected') && s.thresholdMode === 'f1') anomalies.push({ name: e.rel, uri: e.uri.toString() });
     }
@@ -115,18 +152,18 @@ export class EngineJobs {
     const summary = await withProgress(`Anomaly Lens: training on ${normal.size} image(s)`, (signal, onProgress) =>
       this.engine.worker().request('train', { normal: [...normal.values()], anomalies, options: trainOptions(folder), saveDir: saveDir.fsPath }, { signal, onProgress }),
     );
-    await this.models.setActive(folder, dirName, summary);
-    this.log.info(`model ${summary.id} is active (threshold ${summary.threshold.toPrecision(4)}, ${summary.thresholdMode})`);
+    await this.models.setScope(folder, dirName, serves);
+    this.log.info(`model ${summary.id} is active for ${serves || folder.name} (threshold ${summary.threshold.toPrecision(4)}, ${summary.thresholdMode})`);
     const advice = thresholdAdvice(normal.size, anomalies.length, REVIEW_REMEDY);
     if (advice?.level === 'warning') {
       this.log.warn(advice.text);
       void vscode.window.showWarningMessage(advice.text);
     } else if (advice) this.log.info(advice.text);
-    return summary;
+    return { summary, scope: serves };
   }
 
-  /** Fits on a folder that may contain anomalies; its own ranking becomes the findings. */
-  async fitContaminated(folder: vscode.WorkspaceFolder, uris: vscode.Uri[]): Promise<ModelSummary> {
+  /** Fits on a folder that may contain anomalies (the model serves `scope`); its own ranking becomes the findings. */
+  async fitContaminated(folder: vscode.WorkspaceFolder, uris: vscode.Uri[], scope: string): Promise<TrainedModel> {
     requireTrust('Training');
     requireLocalFolder(folder);
     const dirName = newModelDirName();
@@ -146,7 +183,7 @@ export class EngineJobs {
         signal, onProgress, onItem: (i) => items.push(i as ScanItem),
       }),
     );
-    await this.models.setActive(folder, dirName, summary);
+    await this.models.setScope(folder, dirName, scope);
     const counts = newScanCounts();
     await Promise.all(items.map((i) => {
       const uri = byName.get(i.name);
@@ -154,6 +191,6 @@ export class EngineJobs {
     }));
     warnConflicts(this.log, counts.conflicts);
     void vscode.window.showInformationMessage(`Anomaly Lens flagged ${counts.flagged} of ${sources.length} images. Review them to turn this into a few-shot model.`);
-    return summary;
+    return { summary, scope };
   }
 }

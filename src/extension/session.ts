@@ -10,8 +10,9 @@ import { AnnotationService, type AnnotationChange, type Decision } from './annot
 import type { AnnotationStore } from './annotationStore';
 import { BackgroundProgress } from './backgroundProgress';
 import { EngineHost } from './engineHost';
-import { EngineJobs, type ScanOptions } from './engineJobs';
-import { reportError } from './errorReporter';
+import { EngineJobs, type ScanOptions, type TrainedModel } from './engineJobs';
+import { Coverage } from './coverage';
+import { reportError, warnConflicts } from './errorReporter';
 import { Findings, type Entry } from './findings';
 import type { Logger } from './log';
 import { ModelRegistry, type ListedModel } from './modelRegistry';
@@ -28,6 +29,9 @@ export class Session implements vscode.Disposable {
   readonly models: ModelRegistry;
   readonly annotations: AnnotationService;
   readonly background = new BackgroundProgress();
+  readonly coverage: Coverage;
+  /** The folder scope the user works in now (last trained or chosen): Review Next and the status bar follow it. */
+  focus: { folder: vscode.WorkspaceFolder; scope: string } | undefined;
   private readonly host: EngineHost;
   private readonly jobs: EngineJobs;
   readonly onDidChangeModel: vscode.Event<void>;
@@ -41,6 +45,7 @@ export class Session implements vscode.Disposable {
     this.host = new EngineHost(context.extensionUri, log);
     this.models = new ModelRegistry(context.workspaceState, log);
     this.annotations = new AnnotationService(this.findings, context.workspaceState, this.host, log, this.toolVersion);
+    this.coverage = new Coverage(this.models);
     this.jobs = new EngineJobs(this.host, this.models, this.annotations, this.background, log);
     this.onDidChangeModel = this.models.onDidChange;
     this.onDidChangeAnnotation = this.annotations.onDidChange;
@@ -94,9 +99,9 @@ export class Session implements vscode.Disposable {
   }
 
   async loadAnnotations(folder: vscode.WorkspaceFolder): Promise<number> {
-    const model = await this.activeModel(folder);
+    await this.models.list(folder);
     const s = readSettings(folder);
-    return this.annotations.loadFolder(folder, (e: Entry) => rethreshold(e, model, s));
+    return this.annotations.loadFolder(folder, (e: Entry) => rethreshold(e, this.models.modelForSync(e.uri)?.summary, s));
   }
 
   decide(uri: vscode.Uri, decision: Decision, baseRevision?: string | null): Promise<{ annotation: Annotation; revision: string | null }> {
@@ -107,12 +112,18 @@ export class Session implements vscode.Disposable {
     return this.annotations.fileChanged(file);
   }
 
-  /** After a threshold or sensitivity change: re-rank without rescanning. */
+  /**
+   * After a threshold or sensitivity change: re-rank without rescanning, and write the new
+   * decision into the predicted annotation files so that they agree with the view.
+   */
   async applyThreshold(): Promise<void> {
-    const byFolder = new Map<string, ModelSummary | undefined>();
-    for (const f of vscode.workspace.workspaceFolders ?? []) byFolder.set(f.uri.toString(), await this.activeModel(f));
-    this.findings.remap((e) => rethreshold(e, byFolder.get(e.folder.uri.toString()), readSettings(e.folder)));
+    for (const f of vscode.workspace.workspaceFolders ?? []) await this.models.list(f);
+    this.findings.remap((e) => rethreshold(e, this.models.modelForSync(e.uri)?.summary, readSettings(e.folder)));
     this.models.changed();
+    if (!this.trusted) return;
+    const { written, conflicts } = await this.annotations.writeThresholds(this.findings.all());
+    if (written) this.log.info(`threshold written into ${written} predicted annotation file(s)`);
+    warnConflicts(this.log, conflicts);
   }
 
   // Models
@@ -125,12 +136,19 @@ export class Session implements vscode.Disposable {
     return this.models.list(folder);
   }
 
+  /** The model for a folder as a whole (the one serving its root, else the newest in use). */
   activeModel(folder: vscode.WorkspaceFolder): Promise<ModelSummary | undefined> {
     return this.models.activeFor(folder);
   }
 
-  setActiveModel(folder: vscode.WorkspaceFolder, dirName: string, summary: ModelSummary): Promise<void> {
-    return this.models.setActive(folder, dirName, summary);
+  /** The model that scores this image, if any model's folder holds it. */
+  async modelFor(uri: vscode.Uri): Promise<ModelSummary | undefined> {
+    return (await this.models.modelFor(uri))?.summary;
+  }
+
+  /** Recounts the images no model serves (the Not scanned entries). */
+  async refreshCoverage(folder: vscode.WorkspaceFolder): Promise<void> {
+    await this.coverage.refresh(folder);
   }
 
   forgetModels(): void {
@@ -143,12 +161,18 @@ export class Session implements vscode.Disposable {
     return this.jobs.scan(folder, uris, opts);
   }
 
-  train(folder: vscode.WorkspaceFolder, normalUris: vscode.Uri[]): Promise<ModelSummary> {
-    return this.jobs.train(folder, normalUris);
+  async train(folder: vscode.WorkspaceFolder, normalUris: vscode.Uri[], scope?: string): Promise<TrainedModel> {
+    const trained = await this.jobs.train(folder, normalUris, scope);
+    this.focus = { folder, scope: trained.scope };
+    await this.coverage.refresh(folder);
+    return trained;
   }
 
-  fitContaminated(folder: vscode.WorkspaceFolder, uris: vscode.Uri[]): Promise<ModelSummary> {
-    return this.jobs.fitContaminated(folder, uris);
+  async fitContaminated(folder: vscode.WorkspaceFolder, uris: vscode.Uri[], scope = ''): Promise<TrainedModel> {
+    const trained = await this.jobs.fitContaminated(folder, uris, scope);
+    this.focus = { folder, scope: trained.scope };
+    await this.coverage.refresh(folder);
+    return trained;
   }
 
   /** Every failure the user sees goes through here. */
@@ -161,6 +185,7 @@ export class Session implements vscode.Disposable {
     this.background.dispose();
     this.findings.dispose();
     this.models.dispose();
+    this.coverage.dispose();
     this.annotations.dispose();
   }
 }

@@ -2,14 +2,27 @@
 import * as vscode from 'vscode';
 import type { WebviewCommand } from '../../shared/protocol';
 import { REVIEW_VIEW_TYPE } from '../findingsTree';
+import type { Entry } from '../findings';
 import { nextToReview } from '../treeModel';
 import { uriOf, type CommandDeps, type Register } from './commandKit';
 
 export function registerReviewCommands(register: Register, deps: CommandDeps): void {
   const { session } = deps;
 
+  /** The findings of the folder scope in focus (the open image's, else the one last trained or chosen). */
+  const inFocus = (): Entry[] => {
+    const current = deps.editor.activeUri;
+    const model = current ? session.models.modelForSync(current) : undefined;
+    const focus = model ? { folder: model.folder, scope: model.scope } : session.focus;
+    const all = session.findings.all();
+    if (!focus) return all;
+    return all.filter((e) => e.folder.uri.toString() === focus.folder.uri.toString() && session.models.modelForSync(e.uri)?.scope === focus.scope);
+  };
+
   register('anomalyLens.reviewNext', 'Review Next', async () => {
-    const next = nextToReview(session.findings.all(), deps.editor.activeUri?.toString());
+    // Within the scope in focus first; when it is done, whatever is left elsewhere.
+    const current = deps.editor.activeUri?.toString();
+    const next = nextToReview(inFocus(), current) ?? nextToReview(session.findings.all(), current);
     if (!next) {
       void vscode.window.showInformationMessage('Nothing left to review.');
       return;

@@ -14,15 +14,19 @@ export function registerScanCommands(register: Register, deps: CommandDeps): voi
       void vscode.window.showInformationMessage('No images found (see the anomalyLens.include / exclude settings).');
       return;
     }
-    if (!(await session.activeModel(folder))) {
+    const served = await Promise.all(images.map((u) => session.modelFor(u)));
+    if (!served.some(Boolean)) {
+      const dir = under ?? folder.uri;
       const pick = await vscode.window.showInformationMessage(
-        'There is no model for this folder yet.', 'Flag Outliers Without Labels', 'Train from Folder…',
+        'No model serves this folder yet.', 'Train Model for This Folder…', 'Flag Outliers Without Labels',
       );
-      if (pick === 'Flag Outliers Without Labels') await session.fitContaminated(folder, images);
-      else if (pick) await vscode.commands.executeCommand('anomalyLens.trainFromFolder');
+      const rel = under ? session.locate(under)?.rel ?? '' : '';
+      if (pick === 'Flag Outliers Without Labels') await session.fitContaminated(folder, images, rel);
+      else if (pick) await vscode.commands.executeCommand('anomalyLens.trainForFolder', dir);
       return;
     }
     await session.scan(folder, images, { force });
+    await session.refreshCoverage(folder);
   };
 
   register('anomalyLens.scanFolder', 'Scan', async (arg?: unknown) => {
