@@ -1,7 +1,7 @@
 /** Explorer badges: flagged (⚠ red), needs review (? yellow), reviewed (✓ green), error (✕). */
 import * as vscode from 'vscode';
 import type { Session } from './session';
-import { groupOf } from './treeModel';
+import { describeScore, groupOf } from './treeModel';
 
 export class FindingDecorations implements vscode.FileDecorationProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<vscode.Uri | vscode.Uri[] | undefined>();
@@ -16,8 +16,11 @@ export class FindingDecorations implements vscode.FileDecorationProvider, vscode
     const e = this.session.findings.get(uri);
     if (!e) return undefined;
     switch (groupOf(e, this.session.settings(e.folder).uncertainBand)) {
-      case 'flagged':
-        return new vscode.FileDecoration('!', `Anomaly Lens: flagged (${e.normalized?.toFixed(2)})`, new vscode.ThemeColor('anomalyLens.flaggedForeground'));
+      case 'flagged': {
+        const model = this.session.models.modelForSync(uri);
+        const score = describeScore(e, model && model.summary.id === e.modelId ? model.summary.spread : undefined);
+        return new vscode.FileDecoration('!', `Anomaly Lens: flagged, ${score}`, new vscode.ThemeColor('anomalyLens.flaggedForeground'));
+      }
       case 'needsReview':
         return new vscode.FileDecoration('?', 'Anomaly Lens: needs review', new vscode.ThemeColor('anomalyLens.needsReviewForeground'));
       case 'reviewed':

@@ -3,7 +3,7 @@
  * folder scan on the activation path (those run later, on first need).
  */
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
+import { registerCommands } from './commands/index';
 import { FindingDecorations } from './decorations';
 import { FindingsTree, REVIEW_VIEW_TYPE } from './findingsTree';
 import { Logger } from './log';
@@ -12,7 +12,8 @@ import { Session } from './session';
 import { StatusBar } from './statusBar';
 import { Watchers } from './watcher';
 
-const AUTO_FLAG_DECLINED = 'anomalyLens.autoFlagDeclined';
+/** Folders that were offered the first step once (the offer does not come back). */
+const FIRST_RUN_OFFERED = 'anomalyLens.firstRunOffered';
 
 let session: Session | undefined;
 
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       supportsMultipleEditorsPerDocument: false,
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void startBackground(s, watchers, status, context)),
+    s.onDidChangeModel(() => void updateModelContext(s)),
     vscode.workspace.onDidChangeWorkspaceFolders(() => void status.update()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('anomalyLens.sensitivity') || e.affectsConfiguration('anomalyLens.manualThreshold') || e.affectsConfiguration('anomalyLens.thresholdMode')) {
@@ -58,14 +60,16 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
 
 async function startBackground(s: Session, watchers: Watchers, status: StatusBar, context: vscode.ExtensionContext): Promise<void> {
   await vscode.commands.executeCommand('setContext', 'anomalyLens.trusted', vscode.workspace.isTrusted);
-  // The model and device items read model.json, so they appear here rather than at activation.
-  await status.update().catch((err) => s.log.error('status bar', err));
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     try {
       const n = await s.loadAnnotations(folder);
       s.log.info(`${folder.name}: ${n} annotation(s) loaded`);
+      await updateModelContext(s);
+      // The model and device items read model.json, so they appear here rather than at activation.
+      await status.update().catch((err) => s.log.error('status bar', err));
       if (!s.trusted) continue;
       watchers.start(folder);
+      await s.refreshCoverage(folder);
       await autoFlag(s, folder, context);
     } catch (err) {
       await s.report(`opening ${folder.name}`, err);
@@ -73,38 +77,51 @@ async function startBackground(s: Session, watchers: Watchers, status: StatusBar
   }
 }
 
+/** `anomalyLens.hasModel`: Rescan, Accept and Reject show only once some model exists. */
+export async function updateModelContext(s: Session): Promise<void> {
+  let any = false;
+  for (const f of vscode.workspace.workspaceFolders ?? []) any ||= (await s.models.list(f)).length > 0;
+  await vscode.commands.executeCommand('setContext', 'anomalyLens.hasModel', any);
+}
+
 /**
- * Auto-flag on open: with a model, scan new or changed images (unchanged ones are skipped by
- * hash); without one, offer (setting ask / always / never) to fit on the folder itself.
+ * On open: with models, scan new or changed images they serve (unchanged ones are skipped by
+ * hash); without any, the first-run offer (setting autoFlag: ask) once per folder, or the
+ * label-free fit (always).
  */
 async function autoFlag(s: Session, folder: vscode.WorkspaceFolder, context: vscode.ExtensionContext): Promise<void> {
   const settings = s.settings(folder);
-  const model = await s.activeModel(folder);
-  if (model) {
+  const models = await s.models.list(folder);
+  const images = await s.findImages(folder);
+  if (models.length) {
     if (!settings.autoScan) return;
-    const images = await s.findImages(folder);
-    const todo = images.filter((u) => {
+    const served: vscode.Uri[] = [];
+    let todo = 0;
+    for (const u of images) {
+      const m = s.models.modelForSync(u);
+      if (!m) continue;
+      served.push(u);
       const e = s.findings.get(u);
-      return !e || e.modelId !== model.id;
-    });
-    // Unchanged images are skipped by hash in the worker; a notification only when something is new.
-    if (images.length) await s.scan(folder, images, { quiet: todo.length === 0 });
+      if (!e || e.modelId !== m.summary.id) todo++;
+    }
+    // New images: a notification with cancel; otherwise a hash check in the status bar.
+    if (served.length) await s.scan(folder, served, { background: todo === 0 });
     return;
   }
-  if (settings.autoFlag === 'never') return;
-  const declined = context.workspaceState.get<string[]>(AUTO_FLAG_DECLINED, []);
-  if (settings.autoFlag === 'ask' && declined.includes(folder.uri.toString())) return;
-  const images = await s.findImages(folder);
-  if (images.length < 4) return;
-  if (settings.autoFlag === 'ask') {
-    const pick = await vscode.window.showInformationMessage(
-      `${folder.name} has ${images.length} images and no Anomaly Lens model. Flag the outliers now? The bulk of the images is treated as normal.`,
-      'Flag Outliers', 'Not Now', 'Never for This Folder',
-    );
-    if (pick === 'Never for This Folder') await context.workspaceState.update(AUTO_FLAG_DECLINED, [...declined, folder.uri.toString()]);
-    if (pick !== 'Flag Outliers') return;
+  if (settings.autoFlag === 'never' || images.length < 2) return;
+  if (settings.autoFlag === 'always') {
+    if (images.length >= 4) await s.fitContaminated(folder, images);
+    return;
   }
-  await s.fitContaminated(folder, images);
+  const offered = context.workspaceState.get<string[]>(FIRST_RUN_OFFERED, []);
+  if (offered.includes(folder.uri.toString())) return;
+  await context.workspaceState.update(FIRST_RUN_OFFERED, [...offered, folder.uri.toString()]);
+  const pick = await vscode.window.showInformationMessage(
+    `${folder.name} has ${images.length} images and no Anomaly Lens model yet. Train one from a few normal images you pick, or flag the outliers without labels.`,
+    'Pick Normal Images…', 'Flag Outliers', 'Not Now',
+  );
+  if (pick === 'Pick Normal Images…') await vscode.commands.executeCommand('anomalyLens.trainFromSelection');
+  else if (pick === 'Flag Outliers') await vscode.commands.executeCommand('anomalyLens.flagOutliers');
 }
 
 export function deactivate(): void {

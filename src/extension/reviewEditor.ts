@@ -114,7 +114,7 @@ class ReviewPanel implements vscode.Disposable {
       annotationBroken = true;
       void s.report('annotation file', err);
     }
-    const model = at ? await s.activeModel(at.folder) : undefined;
+    const model = at ? await s.modelFor(this.uri) : undefined;
     const queue = reviewQueue(s.findings.all());
     const index = queue.findIndex((f) => f.path === this.uri.toString());
     const payload: InitPayload = {
@@ -138,7 +138,7 @@ class ReviewPanel implements vscode.Disposable {
     const s = this.session;
     const at = s.locate(this.uri);
     if (!at) return;
-    const model = await s.activeModel(at.folder);
+    const model = await s.modelFor(this.uri);
     if (!model) return;
     const settings = s.settings(at.folder);
     try {

@@ -1,6 +1,9 @@
-/** Status bar: active model, threshold/sensitivity, device. Each part is clickable. */
+/** Status bar: the model in focus (and the folder it serves), threshold/sensitivity, device. Each part is clickable. */
 import * as vscode from 'vscode';
 import type { Session } from './session';
+import { REVIEW_VIEW_TYPE } from './findingsTree';
+import type { ListedModel } from './modelRegistry';
+import { scopeLabel } from './scopeLabel';
 import { effectiveThreshold } from './threshold';
 
 export class StatusBar implements vscode.Disposable {
@@ -19,21 +22,40 @@ export class StatusBar implements vscode.Disposable {
     this.subs.push(
       session.onDidChangeModel(() => void this.update()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('anomalyLens') && void this.update()),
+      vscode.window.tabGroups.onDidChangeTabs(() => void this.update()),
     );
   }
 
-  async update(): Promise<void> {
+  /** The model in focus: the one serving the image in the review editor, else the folder scope last trained or chosen. */
+  private async focused(): Promise<{ folder: vscode.WorkspaceFolder; model: ListedModel | undefined } | undefined> {
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (input instanceof vscode.TabInputCustom && input.viewType === REVIEW_VIEW_TYPE) {
+      const model = await this.session.models.modelFor(input.uri);
+      const folder = vscode.workspace.getWorkspaceFolder(input.uri);
+      if (folder) return { folder, model };
+    }
+    const focus = this.session.focus;
+    if (focus) return { folder: focus.folder, model: (await this.session.models.active(focus.folder)).find((m) => m.scope === focus.scope) };
     const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder) {
+    if (!folder) return undefined;
+    const active = await this.session.models.active(folder);
+    return { folder, model: active.find((m) => m.scope === '') ?? active[0] };
+  }
+
+  async update(): Promise<void> {
+    const f = await this.focused();
+    if (!f) {
       this.hide();
       return;
     }
+    const { folder, model: listed } = f;
     const s = this.session.settings(folder);
-    const m = await this.session.activeModel(folder);
-    this.model.text = m ? `$(beaker) ${m.id.slice(0, 16)}` : '$(beaker) no model';
-    this.model.tooltip = m
-      ? `Anomaly Lens model ${m.id}\nbackbone ${m.backbone}\ntrained on ${m.trainingImages} image(s), ${m.createdAt}\nClick to switch model`
-      : 'No Anomaly Lens model yet. Click to choose, or train one.';
+    const m = listed?.summary;
+    const where = listed ? (listed.scope ? `${listed.scope}/ · ` : '') : '';
+    this.model.text = m ? `$(beaker) ${where}${m.id.slice(0, 16)}` : '$(beaker) no model';
+    this.model.tooltip = m && listed
+      ? `Anomaly Lens model ${m.id}\nserves ${scopeLabel(folder, listed.scope)}\nbackbone ${m.backbone}\ntrained on ${m.trainingImages} image(s), ${m.createdAt}\nClick to switch model`
+      : 'No Anomaly Lens model here yet. Click to choose, or train one.';
     if (m) {
       const t = effectiveThreshold(m, s);
       this.threshold.text = s.thresholdMode === 'manual' && s.manualThreshold !== null ? `$(settings) thr ${t.toPrecision(3)}` : `$(settings) sens ${s.sensitivity.toFixed(2)}`;

@@ -5,6 +5,7 @@
  */
 import type { ThresholdMode } from '../shared/model';
 import { normalizeScore } from '../shared/regions';
+import { isReviewed, type Finding } from './treeModel';
 
 export interface ThresholdSettings {
   thresholdMode: ThresholdMode;
@@ -34,4 +35,12 @@ export function renormalize(raw: number, threshold: number, spread: number): { n
  */
 export function thresholdUpToDate(stored: number | undefined, inEffect: number): boolean {
   return stored !== undefined && Math.abs(stored - inEffect) <= 1e-9 * Math.max(1, Math.abs(inEffect));
+}
+
+/** Re-normalises an unreviewed finding of this model against the threshold in effect; others unchanged. */
+export function rethreshold<T extends Finding>(f: T, model: { id: string; threshold: number; spread: number } | undefined, s: ThresholdSettings): T {
+  if (!model || f.score === undefined || f.modelId !== model.id || isReviewed(f)) return f;
+  const t = effectiveThreshold(model, s);
+  const r = renormalize(f.score, t, model.spread);
+  return { ...f, threshold: t, normalized: r.normalized, label: r.anomalous ? 'anomalous' : 'normal' };
 }

@@ -2,16 +2,17 @@
  * The Findings model, free of VS Code: which group each image belongs to, how groups are
  * ranked, and which image Review Next opens.
  *
- * Groups: Needs review — unreviewed images the model is unsure about (normalised score within
- * `uncertainBand` of the threshold at 0.5) and reviewed images whose file changed since;
- * Flagged — clearly above the threshold; Normal — clearly below; Reviewed — a human decided;
- * Errors — the image could not be read or scored.
+ * Groups, in this order: Flagged — clearly above the threshold; Needs review — unreviewed
+ * images the model is unsure about (normalised score within `uncertainBand` of the threshold at
+ * 0.5) and reviewed images whose file changed since; Normal — clearly below; Reviewed — a human
+ * decided; Errors — the image could not be read or scored.
  */
 import type { ErrorInfo } from '../shared/errors';
 import type { AnnotationLabel, AnnotationStatus } from '../shared/annotation';
+import { formatMargin, scoreMargin } from '../shared/scoreMargin';
 
 export type GroupId = 'needsReview' | 'flagged' | 'normal' | 'reviewed' | 'errors';
-export const GROUP_ORDER: readonly GroupId[] = ['needsReview', 'flagged', 'normal', 'reviewed', 'errors'];
+export const GROUP_ORDER: readonly GroupId[] = ['flagged', 'needsReview', 'normal', 'reviewed', 'errors'];
 export const GROUP_LABELS: Record<GroupId, string> = {
   needsReview: 'Needs review',
   flagged: 'Flagged',
@@ -94,12 +95,20 @@ export function nextToReview(
   return direction === 'next' ? queue[at] : queue[at - 1];
 }
 
-/** "0.83 · 2.41" style description: normalised score, raw score. */
-export function describeScore(f: Finding): string {
+/**
+ * "+3.40 (raw 2.41)": the margin over the threshold (needs the model's spread; it does not
+ * saturate), else the normalised score; then the raw score.
+ */
+export function describeScore(f: Finding, spread?: number): string {
   if (f.status === 'error') return f.error ? `${f.error.code}: ${f.error.message}` : 'error';
   if (f.normalized === undefined) return '';
   const raw = f.score === undefined ? '' : ` (raw ${formatNumber(f.score)})`;
-  return `${f.normalized.toFixed(2)}${raw}`;
+  const m = marginOf(f, spread);
+  return `${m === undefined ? f.normalized.toFixed(2) : formatMargin(m)}${raw}`;
+}
+
+export function marginOf(f: Finding, spread: number | undefined): number | undefined {
+  return spread !== undefined && f.score !== undefined && f.threshold !== undefined ? scoreMargin(f.score, f.threshold, spread) : undefined;
 }
 
 export function formatNumber(v: number): string {

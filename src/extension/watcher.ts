@@ -20,12 +20,21 @@ export class Watchers implements vscode.Disposable {
       maxSize: s.watcherMaxQueue,
       process: async (batch) => {
         if (!this.session.trusted || !this.session.settings(folder).autoScan) return;
-        if (!(await this.session.activeModel(folder))) return;
-        await this.session.scan(folder, batch, { quiet: true });
+        const served = await Promise.all(batch.map((u) => this.session.modelFor(u)));
+        const mine = batch.filter((_, i) => served[i]);
+        if (mine.length < batch.length) await this.session.refreshCoverage(folder);
+        if (mine.length) await this.session.scan(folder, mine, { background: true });
       },
       onOverflow: (dropped) => {
         this.session.log.warn(`${dropped} image change(s) beyond the queue bound; rescanning the folder instead`);
-        void this.session.findImages(folder).then((all) => this.session.scan(folder, all, { quiet: true })).catch((err) => this.session.log.error('folder rescan', err));
+        void this.session.findImages(folder)
+          .then(async (all) => {
+            const served = await Promise.all(all.map((u) => this.session.modelFor(u)));
+            await this.session.refreshCoverage(folder);
+            const mine = all.filter((_, i) => served[i]);
+            if (mine.length) await this.session.scan(folder, mine, { background: true });
+          })
+          .catch((err) => this.session.log.error('folder rescan', err));
       },
       onError: (err) => void this.session.report('background scan', err),
     });

@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'MESSAGE_INVALID'
   | 'BAD_ARGUMENT'
+  | 'WORKSPACE_UNTRUSTED'
+  | 'NOT_LOCAL_FOLDER'
   | 'INTERNAL';
 
 export interface ErrorInfo {

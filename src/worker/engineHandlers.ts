@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto';
 import type { FittedDetector } from '../core/api';
 import type { ImageScore, ImageSource, RunContext } from '../core/api';
 import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';
+import { sniffFormat, type SniffedFormat } from '../core/image/sniff';
 import { AnomalyLensError, isCancelled, throwIfCancelled, toErrorInfo } from '../shared/errors';
 import type { DecodedImage, SampleArray } from '../shared/image';
-import type { ModelManifest } from '../shared/model';
+import { summarizeModel } from '../shared/modelSummary';
 import type { FramePixels, ImageInfo, ImageLoad, PixelDtype } from '../shared/protocol';
 import { normalizeScore, predictedRegions, reduceHeatmap } from '../shared/regions';
 import {
   WORKER_PROTOCOL_VERSION,
-  type ModelSummary,
   type ScanItem,
   type ScannedImage,
   type SourceRef,
@@ -43,18 +43,6 @@ let current: Loaded | undefined;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const runKey = (dir: string, rt: WorkerRuntimeOptions): string => `${dir}\u0000${rt.device ?? 'auto'}\u0000${rt.threads ?? 0}`;
 
-function summary(dir: string, m: ModelManifest): ModelSummary {
-  return {
-    id: m.id,
-    dir,
-    backbone: m.backbone.id,
-    createdAt: m.createdAt,
-    threshold: m.calibration.threshold,
-    thresholdMode: m.calibration.mode,
-    spread: m.calibration.spread,
-    trainingImages: m.trainingImages,
-  };
-}
 
 async function adopt(dir: string, rt: WorkerRuntimeOptions, detector: FittedDetector): Promise<void> {
   const old = current;
@@ -71,17 +59,9 @@ async function detectorFor(dir: string, rt: WorkerRuntimeOptions, ctx: RequestCo
   return detector;
 }
 
-/** The engine's lazy ImageSource over host reads, remembering what each image hashed to. */
-function sourceOf(ref: SourceRef, ctx: RequestContext, hashes?: Map<string, string>): ImageSource {
-  return {
-    name: ref.name,
-    frame: ref.frame,
-    read: async () => {
-      const bytes = await ctx.read(ref.uri);
-      hashes?.set(ref.name, sha256(bytes));
-      return bytes;
-    },
-  };
+/** The engine's lazy ImageSource over host reads. */
+function sourceOf(ref: SourceRef, ctx: RequestContext): ImageSource {
+  return { name: ref.name, frame: ref.frame, read: () => ctx.read(ref.uri) };
 }
 
 const runCtx = (ctx: RequestContext): RunContext => ({ onProgress: (p) => ctx.progress(p), signal: ctx.signal, log: ctx.log });
@@ -123,7 +103,7 @@ async function ping(): Result<'ping'> {
 
 async function loadModel(p: Params<'loadModel'>, ctx: RequestContext): Result<'loadModel'> {
   const d = await detectorFor(p.dir, p, ctx);
-  return summary(p.dir, d.manifest);
+  return summarizeModel(p.dir, d.manifest);
 }
 
 async function exportOnnx(p: Params<'exportOnnx'>): Result<'exportOnnx'> {
@@ -141,43 +121,67 @@ async function train(p: Params<'train'>, ctx: RequestContext): Result<'train'> {
   throwIfCancelled(ctx.signal);
   await e.saveDetector(detector, p.saveDir);
   await adopt(p.saveDir, p.options, detector);
-  return summary(p.saveDir, detector.manifest);
+  return summarizeModel(p.saveDir, detector.manifest);
+}
+
+/** What the fit learnt about an image when it read its bytes: no second read or decode needed for most formats. */
+interface ReadFacts {
+  sha256: string;
+  format: SniffedFormat | undefined;
+}
+
+/** Facts for the annotation of a ranked image. Only TIFF and DICOM can hold several frames, so only they are decoded again. */
+async function rankedFacts(ref: SourceRef, read: ReadFacts, size: { width: number; height: number }, ctx: RequestContext, maxPixels: number | undefined): Promise<ScannedImage> {
+  const frame = ref.frame ?? 0;
+  if (read.format === 'png' || read.format === 'jpeg' || read.format === 'bmp') {
+    return { sha256: read.sha256, width: size.width, height: size.height, frame, frameCount: 1, format: read.format };
+  }
+  const bytes = await ctx.read(ref.uri);
+  return imageFacts(await decodeRef(ref, bytes, maxPixels), read.sha256, frame);
 }
 
 async function fitContaminated(p: Params<'fitContaminated'>, ctx: RequestContext): Result<'fitContaminated'> {
   const started = performance.now();
   const e = await loadEngine();
-  const hashes = new Map<string, string>();
+  const reads = new Map<string, ReadFacts>();
   const refs = new Map(p.sources.map((r) => [r.name, r]));
-  const { detector, ranking } = await e.fitContaminated(
-    p.sources.map((r) => sourceOf(r, ctx, hashes)),
-    { ...p.options, contamination: p.contamination },
-    runCtx(ctx),
-  );
+  const sources = p.sources.map((ref): ImageSource => ({
+    name: ref.name,
+    frame: ref.frame,
+    read: async () => {
+      const bytes = await ctx.read(ref.uri);
+      reads.set(ref.name, { sha256: sha256(bytes), format: sniffFormat(bytes) });
+      return bytes;
+    },
+  }));
+  const { detector, ranking } = await e.fitContaminated(sources, { ...p.options, contamination: p.contamination }, runCtx(ctx));
   throwIfCancelled(ctx.signal);
   await e.saveDetector(detector, p.saveDir);
   await adopt(p.saveDir, p.options, detector);
-  const d = await loadDecoder();
   let scored = 0;
   let failed = 0;
   for (const r of ranking) {
-    if ('error' in r) {
+    const ref = refs.get(r.name);
+    const read = reads.get(r.name);
+    if ('error' in r || !ref || !read) {
       failed++;
-      ctx.item({ kind: 'failed', name: r.name, error: r.error } satisfies ScanItem);
+      const error = 'error' in r ? r.error : { code: 'INTERNAL' as const, message: 'the fit ranked an image it was not given or did not read', file: r.name };
+      ctx.item({ kind: 'failed', name: r.name, error } satisfies ScanItem);
       continue;
     }
-    // The ranking carries sizes but not format/frames; sniffing is cheap, DICOM frame counts need a re-read.
-    const ref = refs.get(r.name);
-    let facts: ScannedImage = { sha256: hashes.get(r.name) ?? '', width: r.width, height: r.height, frame: ref?.frame ?? 0, frameCount: 1, format: 'png' };
-    if (ref) {
-      const bytes = await ctx.read(ref.uri);
-      const img = d.decodeImage(bytes, { path: ref.name, maxPixels: p.options.maxPixels ?? DEFAULT_MAX_PIXELS });
-      facts = imageFacts(img, sha256(bytes), ref.frame ?? 0);
+    let facts: ScannedImage;
+    try {
+      facts = await rankedFacts(ref, read, r, ctx, p.options.maxPixels);
+    } catch (err) {
+      if (isCancelled(err)) throw err;
+      failed++;
+      ctx.item({ kind: 'failed', name: r.name, error: toErrorInfo(err, r.name) } satisfies ScanItem);
+      continue;
     }
     scored++;
     ctx.item(scoredItem(r.name, r, facts));
   }
-  return { ...summary(p.saveDir, detector.manifest), scored, cached: 0, failed, seconds: (performance.now() - started) / 1000 };
+  return { ...summarizeModel(p.saveDir, detector.manifest), scored, cached: 0, failed, seconds: (performance.now() - started) / 1000 };
 }
 
 async function scan(p: Params<'scan'>, ctx: RequestContext): Result<'scan'> {
@@ -241,7 +245,7 @@ async function score(p: Params<'score'>, ctx: RequestContext): Result<'score'> {
     anomalous: s.anomalous,
     regions: predictedRegions(s),
     heatmap: { frame, width: reduced.width, height: reduced.height, data: reduced.data.buffer as ArrayBuffer },
-    model: summary(p.modelDir, detector.manifest),
+    model: summarizeModel(p.modelDir, detector.manifest),
   };
 }
 

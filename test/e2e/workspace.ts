@@ -18,8 +18,9 @@ export const DEFECTS: Record<string, DefectKind> = {
   'parts/test/crack-0.png': 'crack',
 };
 export const CT_MULTIFRAME = 'ct/ct-multiframe.dcm';
-export const CORRUPT_PNG = 'broken/corrupt.png';
-export const TRUNCATED_DICOM = 'broken/truncated.dcm';
+// Inside parts/: the model trained from parts/train serves parts/ and scans them.
+export const CORRUPT_PNG = 'parts/broken/corrupt.png';
+export const TRUNCATED_DICOM = 'parts/broken/truncated.dcm';
 
 export const CT = { rows: 96, columns: 128, frames: 3 };
 
