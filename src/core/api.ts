@@ -62,7 +62,7 @@ export interface TrainOptions {
   preprocess?: Partial<PreprocessOptions>;
   /** Backbone id of a bundled backbone ('inceptionv3-int8', 'inceptionv3', 'mobilenetv2') or a manifest path. */
   backbone?: string;
-  device?: 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+  device?: 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'dml' | 'coreml';
   threads?: number;
   /** Worker threads extracting features (0/undefined = automatic: one per core up to 2 for 16+ images; 1 = none). */
   workers?: number;

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'MESSAGE_INVALID'
   | 'BAD_ARGUMENT'
+  | 'DEVICE_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface ErrorInfo {

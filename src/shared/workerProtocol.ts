@@ -28,7 +28,7 @@ export interface WorkerProgress {
   loss?: number;
 }
 
-export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'dml' | 'coreml';
 
 /** An image the worker may ask the host to read. */
 export interface SourceRef {

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_PIXELS } from '../../core/image/decodeOptions';
 import { AUGMENT_VIEW_COUNTS, TEST_VIEW_COUNTS } from '../../core/image/preprocess';
 import { flag, fraction, nonNegative, num, oneOf, positiveInt, str, type Options, type Values } from '../args';
 
-export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'] as const;
 
 export const RUNTIME_OPTIONS: Options = {
   device: { type: 'string' },

@@ -23,7 +23,7 @@ export const TRAIN_HELP = `anomaly-lens train <normal images, folders or list fi
   --contaminated <folder>  fit on a folder that may hold anomalies; prints its ranking
   --contamination <f>      expected anomalous fraction for --contaminated (default: engine's)
   --workers <n>  worker threads extracting features in parallel (default: one per core up to 2 for 16+ images; 1 = none)
-  --device auto|cpu|cuda|dml|coreml  --threads <n>  --max-pixels <n>  --json  --quiet`;
+  --device auto|cpu|cuda|webgpu|dml|coreml  --threads <n>  --max-pixels <n>  --json  --quiet`;
 
 export const isScore = (r: ImageScore | ScanFailure): r is ImageScore => 'score' in r;
 
