@@ -148,3 +148,10 @@ export async function deviceOptions(env: ProbeEnv): Promise<DeviceOption[]> {
   }
   return out;
 }
+
+/** The label, and on a CPU fallback why each GPU provider of this platform was passed over. */
+export function deviceLine(c: DeviceChoice, platform: NodeJS.Platform): string {
+  if (c.provider !== 'cpu') return c.label;
+  const reasons = c.skipped.filter((s) => !PLATFORM_ONLY[s.provider] || PLATFORM_ONLY[s.provider] === platform);
+  return reasons.length ? `${c.label} (${reasons.map((s) => `${PROVIDER_TITLE[s.provider]}: ${s.reason}`).join('; ')})` : c.label;
+}
