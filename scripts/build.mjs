@@ -44,6 +44,7 @@ const nodeBundles = [
   { entry: 'src/worker/main.ts', out: 'dist/worker.js' },
   { entry: 'src/extension/main.ts', out: 'dist/extension.js' },
   { entry: 'src/core/parallel/poolWorker.ts', out: 'dist/pool-worker.js' },
+  { entry: 'src/bench/gpuCheck.ts', out: 'dist/gpu-check.js' },
 ];
 
 await step('bundles', async () => {

@@ -3,6 +3,7 @@
  * (CLI behaviour — exit codes, bad files, outputs — is tested apart from the engine).
  */
 import * as engine from '../core/engine';
+import { resolveDevice } from '../core/onnx/runtime';
 
 export const deps = {
   openScorer: engine.openScorer,
@@ -10,4 +11,5 @@ export const deps = {
   fitContaminated: engine.fitContaminated,
   saveDetector: engine.saveDetector,
   readManifest: engine.readManifest,
+  resolveDevice,
 };

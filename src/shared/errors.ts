@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'BAD_ARGUMENT'
   | 'WORKSPACE_UNTRUSTED'
   | 'NOT_LOCAL_FOLDER'
+  | 'DEVICE_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface ErrorInfo {

@@ -1,7 +1,7 @@
 /** What an engine run executes on and reports while it runs, shared by the engine, the worker protocol and the host. */
 
 /** onnxruntime execution provider setting; `auto` picks a GPU provider when present, else CPU. */
-export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+export type Device = 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'dml' | 'coreml';
 
 export type Stage = 'decode' | 'features' | 'selection' | 'training' | 'calibration' | 'scan';
 

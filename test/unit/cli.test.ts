@@ -102,6 +102,22 @@ test('train on an empty folder fails with TRAINING_SET_EMPTY naming the folder',
   assert.equal(existsSync(path.join(dir, 'model')), false, 'no model folder is left behind');
 });
 
+test('the first line of train and scan names the device in use, with why no GPU runs', async () => {
+  const dir = scanFolder();
+  deps.openScorer = openFakeScorer;
+  deps.resolveDevice = async () => ({ provider: 'webgpu', label: 'GPU: WebGPU/Vulkan, NVIDIA H100 80GB HBM3', skipped: [] });
+  const io = memoryIo(dir);
+  assert.equal(await runCli(['scan', 'imgs', '--model', '.', '--out', 'out', '--no-images'], io), 0, io.stderr);
+  assert.equal(io.stderr.split('\n')[0], 'GPU: WebGPU/Vulkan, NVIDIA H100 80GB HBM3');
+  deps.resolveDevice = async () => ({ provider: 'cpu', label: 'CPU: no GPU adapter found', skipped: [{ provider: 'webgpu', reason: 'no Vulkan loader (libvulkan.so.1) on this machine' }] });
+  const io2 = memoryIo(dir);
+  assert.equal(await runCli(['scan', 'imgs', '--model', '.', '--out', 'out2', '--no-images', '--quiet'], io2), 0, io2.stderr);
+  assert.equal(io2.stderr, '', '--quiet prints no device line');
+  const io3 = memoryIo(dir);
+  assert.equal(await runCli(['scan', 'imgs', '--model', '.', '--out', 'out3', '--no-images'], io3), 0, io3.stderr);
+  assert.equal(io3.stderr.split('\n')[0], 'CPU: no GPU adapter found (WebGPU: no Vulkan loader (libvulkan.so.1) on this machine)');
+});
+
 test('scan continues past corrupt and empty files, lists them, and writes scores and valid annotations', async () => {
   const dir = scanFolder();
   deps.openScorer = openFakeScorer;
@@ -168,7 +184,7 @@ test('train writes the model through a temp folder and keeps the old model when 
   };
   const io2 = memoryIo(dir);
   assert.equal(await runCli(['train', 'good', '--out', 'model'], io2), 1);
-  assert.match(io2.stderr, /^error: INTERNAL disk full/);
+  assert.match(io2.stderr.trim().split('\n').pop() ?? '', /^error: INTERNAL disk full/);
   assert.equal(readFileSync(path.join(dir, 'model', 'manifest.json'), 'utf8'), '{"v":1}', 'old model intact');
   assert.deepEqual(readdirSync(dir).sort(), ['good', 'model'], 'no temp folders left');
 });

@@ -3,9 +3,12 @@ import type { TrainOptions } from '../../core/api';
 import type { MethodOptions } from '../../shared/model';
 import { DEFAULT_MAX_PIXELS } from '../../core/image/decodeOptions';
 import { AUGMENT_VIEW_COUNTS, TEST_VIEW_COUNTS } from '../../core/method/views';
+import { deviceLine } from '../../core/onnx/device';
+import { deps } from '../deps';
+import type { Progress } from '../progress';
 import { flag, fraction, nonNegative, num, oneOf, positiveInt, str, type Options, type Values } from '../args';
 
-export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'] as const;
 
 export const RUNTIME_OPTIONS: Options = {
   device: { type: 'string' },
@@ -90,4 +93,9 @@ export function trainOptionsOf(v: Values): TrainOptions {
     workers: rt.workers,
     maxPixels: rt.maxPixels,
   };
+}
+
+/** The first line of a command that runs the engine: which device runs it ("CPU: no GPU adapter found (…)"). */
+export async function announceDevice(device: TrainOptions['device'], progress: Progress): Promise<void> {
+  progress.log(deviceLine(await deps.resolveDevice(device ?? 'auto'), process.platform));
 }

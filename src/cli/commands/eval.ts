@@ -11,7 +11,7 @@ import { flag, num, oneOf, parse, required } from '../args';
 import { deps } from '../deps';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
-import { RUNTIME_OPTIONS, runtimeOf } from './common';
+import { announceDevice, RUNTIME_OPTIONS, runtimeOf } from './common';
 
 export const EVAL_HELP = `anomaly-lens eval <dataset root> --model <model dir> [options]
   Dataset: MVTec layout (train/good, test/<type>, ground_truth/<type>/*_mask.png) or mpdd, magnetic-tile, head-ct.
@@ -44,6 +44,7 @@ export async function evalCommand(args: string[], io: CliIo): Promise<number> {
   }
   const ds = await loadDataset(root, { kind, seed });
   const progress = createProgress(io, { quiet: flag(v, 'quiet') });
+  await announceDevice(rt.device, progress);
   const scorer = await deps.openScorer(modelDir, { device: rt.device, threads: rt.threads, workers: rt.workers, images: ds.test.length, maxPixels: rt.maxPixels, log: progress.log });
   const scores: number[] = [];
   const labels: (0 | 1)[] = [];

@@ -19,7 +19,7 @@ import { pngThumbnailDataUri } from '../report/thumbnail';
 import { findImages, toSource } from '../sources';
 import { inShard, parseShard, shardLabel } from '../../core/shard/slice';
 import { ScanJournal } from '../../core/shard/journal';
-import { RUNTIME_OPTIONS, runtimeOf } from './common';
+import { announceDevice, RUNTIME_OPTIONS, runtimeOf } from './common';
 
 export const SCAN_HELP = `anomaly-lens scan <folders, images or list files…> --model <model dir> [options]
   --out <dir>            outputs: scores.csv, scores.json, heatmaps/, overlays/ (default ./anomaly-lens-scan)
@@ -109,6 +109,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const shard = str(v, 'shard') !== undefined ? parseShard(str(v, 'shard') as string) : undefined;
   const all = await findImages(positionals, io.cwd, [outDir, annDir]);
   const found = shard ? inShard(all, shard) : all;
+  await announceDevice(rt.device, progress);
   const scorer = await deps.openScorer(modelDir, { device: rt.device, threads: rt.threads, workers: rt.workers, images: found.length, maxPixels: rt.maxPixels, log: progress.log });
   const detector = { manifest: scorer.manifest };
   const journal =

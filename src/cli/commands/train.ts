@@ -11,7 +11,7 @@ import { MAP_MEAN_WEIGHT } from '../../core/method/options';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { findImages, toSource } from '../sources';
-import { METHOD_OPTIONS, RUNTIME_OPTIONS, trainOptionsOf } from './common';
+import { announceDevice, METHOD_OPTIONS, RUNTIME_OPTIONS, trainOptionsOf } from './common';
 
 export const TRAIN_HELP = `anomaly-lens train <normal images, folders or list files…> --out <model dir> [options]
   --out <dir>              where the model folder is written (replaced only when training succeeds)
@@ -23,7 +23,7 @@ export const TRAIN_HELP = `anomaly-lens train <normal images, folders or list fi
   --contaminated <folder>  fit on a folder that may hold anomalies; prints its ranking
   --contamination <f>      expected anomalous fraction for --contaminated (default: engine's)
   --workers <n>  worker threads extracting features in parallel (default: one per core up to 2 for 16+ images; 1 = none)
-  --device auto|cpu|cuda|dml|coreml  --threads <n>  --max-pixels <n>  --json  --quiet`;
+  --device auto|cpu|cuda|webgpu|dml|coreml  --threads <n>  --max-pixels <n>  --json  --quiet`;
 
 export const isScore = (r: ImageScore | ScanFailure): r is ImageScore => 'score' in r;
 
@@ -55,6 +55,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   }
   const anomalyFiles = await findImages(strs(v, 'anomalies'), io.cwd);
   const progress = createProgress(io, { quiet: flag(v, 'quiet') });
+  await announceDevice(opts.device, progress);
   const ctx = { onProgress: progress.update, log: progress.log };
   const started = io.now();
   let detector: FittedDetector;

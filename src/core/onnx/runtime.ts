@@ -1,38 +1,19 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Device } from '../../shared/run';
+import { DeviceChoice, DeviceSetting, Provider, ProbeEnv, selectDevice, shortReason } from './device';
+import { realProbeEnv } from './probe';
+import { decodeModel } from './reader';
+
+export type { DeviceSetting } from './device';
 
 export interface RuntimeOptions {
-  device: Device;
+  device: DeviceSetting;
   /** Intra-op threads; 0 lets onnxruntime decide. */
   threads: number;
   log?: (line: string) => void;
 }
 
 export const defaultRuntimeOptions: RuntimeOptions = { device: 'auto', threads: 0 };
-
-/** GPU providers worth trying on this platform, best first. */
-export function gpuProvidersFor(platform: NodeJS.Platform): Exclude<Device, 'auto' | 'cpu'>[] {
-  if (platform === 'linux') return ['cuda'];
-  if (platform === 'win32') return ['dml'];
-  if (platform === 'darwin') return ['coreml'];
-  return [];
-}
-
-/**
- * The CUDA provider ships as a separate library that onnxruntime-node's installer downloads;
- * without it, trying CUDA only prints a loader error, so `auto` checks for the file first.
- */
-function providerLibraryPresent(provider: string): boolean {
-  if (provider !== 'cuda') return true;
-  try {
-    const binDir = path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
-    return fs.existsSync(path.join(binDir, 'libonnxruntime_providers_cuda.so'));
-  } catch {
-    return false;
-  }
-}
 
 export interface Session {
   run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>>;
@@ -42,59 +23,97 @@ export interface Session {
   release(): Promise<void>;
 }
 
-/** GPU providers that failed once in this process: `auto` does not try them again (and logs once). */
-const failedProviders = new Set<string>();
+/** One selection per setting per thread: probing opens a GPU context, which is worth doing once. */
+const choices = new Map<DeviceSetting, Promise<DeviceChoice>>();
+let probeEnv: ProbeEnv = realProbeEnv;
 
-/**
- * Opens an onnxruntime session on the requested device. `auto` tries the platform's GPU
- * provider and falls back to CPU with one log line; an explicit GPU device that fails throws.
- */
-export async function createSession(model: Uint8Array | string, opts: RuntimeOptions = defaultRuntimeOptions): Promise<Session> {
-  const candidates: string[] =
-    opts.device === 'auto' ? [...gpuProvidersFor(process.platform).filter((p) => !failedProviders.has(p)), 'cpu'] : [opts.device];
-  let lastError: unknown;
-  for (const provider of candidates) {
-    if (opts.device === 'auto' && provider !== 'cpu' && !providerLibraryPresent(provider)) {
-      failedProviders.add(provider);
-      opts.log?.(`GPU provider '${provider}' is not installed; running on CPU.`);
-      continue;
-    }
-    try {
-      const sessionOptions: ort.InferenceSession.SessionOptions = {
-        executionProviders: [provider],
-        graphOptimizationLevel: 'all',
-        ...(opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
-        interOpNumThreads: 1,
-        // Idle pool threads must not spin: the backbone, feature and scoring sessions run one after
-        // another (and JS decodes in between), and spinning pools steal those cores.
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-        // A missing GPU provider is expected; keep onnxruntime's own stderr quiet about it.
-        logSeverityLevel: provider === 'cpu' ? 2 : 4,
-      };
-      const s =
-        typeof model === 'string'
-          ? await ort.InferenceSession.create(model, sessionOptions)
-          : await ort.InferenceSession.create(model, sessionOptions);
-      return wrap(s, provider);
-    } catch (err) {
-      lastError = err;
-      if (opts.device === 'auto' && provider !== 'cpu' && !failedProviders.has(provider)) {
-        failedProviders.add(provider);
-        const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-        opts.log?.(`GPU provider '${provider}' unavailable (${reason}); running on CPU.`);
-      }
-    }
+/** The provider a setting resolves to in this thread (probed on first use, then remembered). */
+export function resolveDevice(setting: DeviceSetting, log?: (line: string) => void): Promise<DeviceChoice> {
+  let c = choices.get(setting);
+  if (!c) {
+    c = selectDevice(setting, probeEnv, log);
+    // A failed explicit choice is retried next time (the user may have fixed the machine).
+    c.catch(() => choices.delete(setting));
+    choices.set(setting, c);
   }
-  throw lastError;
+  return c;
 }
 
-function wrap(s: ort.InferenceSession, provider: string): Session {
+/** Replaces the probe environment (tests) and forgets earlier choices. */
+export function setProbeEnv(env: ProbeEnv): void {
+  probeEnv = env;
+  choices.clear();
+}
+
+/** GPU sessions that fell back to CPU, by reason: each reason is logged once per thread. */
+const loggedFallbacks = new Set<string>();
+
+function sessionOptions(provider: Provider, threads: number, profilePrefix?: string): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+    interOpNumThreads: 1,
+    // Idle pool threads must not spin: the backbone, feature and scoring sessions run one after
+    // another (and JS decodes in between), and spinning pools steal those cores.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    // On a GPU onnxruntime warns about every node it places on the CPU; the placement report says it once.
+    logSeverityLevel: provider === 'cpu' ? 2 : 3,
+    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
+  };
+}
+
+let profiled = 0;
+/** Where to write this session's profile when ANOMALY_LENS_ORT_PROFILE names a folder (the GPU check's placement report). */
+function profilePrefix(model: Uint8Array | string): string | undefined {
+  const dir = process.env.ANOMALY_LENS_ORT_PROFILE;
+  if (!dir) return undefined;
+  let graph = 'graph';
+  try {
+    graph = typeof model === 'string' ? path.basename(model, '.onnx') : decodeModel(model).graph.name || graph;
+  } catch {
+    // An unreadable graph still gets a profile under a generic name.
+  }
+  return path.join(dir, `${graph.replace(/[^\w-]/g, '_')}.${process.pid}.${profiled++}`);
+}
+
+/**
+ * Opens an onnxruntime session on the device the setting resolves to. Under `auto`, a graph the
+ * GPU provider refuses runs on CPU (one log line per reason); an explicit GPU device that fails
+ * throws.
+ */
+export async function createSession(model: Uint8Array | string, opts: RuntimeOptions = defaultRuntimeOptions): Promise<Session> {
+  const choice = await resolveDevice(opts.device, opts.log);
+  const prefix = profilePrefix(model);
+  const open = async (provider: Provider): Promise<Session> => {
+    const o = sessionOptions(provider, opts.threads, prefix);
+    const s = typeof model === 'string' ? await ort.InferenceSession.create(model, o) : await ort.InferenceSession.create(model, o);
+    return wrap(s, provider, !!prefix);
+  };
+  if (choice.provider === 'cpu') return open('cpu');
+  try {
+    return await open(choice.provider);
+  } catch (err) {
+    if (opts.device !== 'auto') throw err;
+    const reason = shortReason(err);
+    if (!loggedFallbacks.has(reason)) {
+      loggedFallbacks.add(reason);
+      opts.log?.(`device: a graph could not open on ${choice.provider} (${reason}); it runs on CPU`);
+    }
+    return open('cpu');
+  }
+}
+
+function wrap(s: ort.InferenceSession, provider: string, profiling: boolean): Session {
   return {
     provider,
     inputNames: s.inputNames,
     outputNames: s.outputNames,
     run: (feeds) => s.run(feeds) as Promise<Record<string, ort.Tensor>>,
-    release: () => s.release(),
+    release: async () => {
+      if (profiling) s.endProfiling();
+      await s.release();
+    },
   };
 }
 

@@ -94,7 +94,7 @@ export function registerSettingsCommands(register: Register, deps: CommandDeps):
   register('anomalyLens.selectDevice', 'Select Device', async () => {
     const cfg = vscode.workspace.getConfiguration(SECTION);
     const pick = await vscode.window.showQuickPick(
-      ['auto', 'cpu', 'cuda', 'dml', 'coreml'].map((d) => ({ label: d, description: d === 'auto' ? 'the best provider present' : undefined })),
+      ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'].map((d) => ({ label: d, description: d === 'auto' ? 'the best provider present' : undefined })),
       { placeHolder: 'Execution device (onnxruntime provider)' },
     );
     if (!pick) return;
