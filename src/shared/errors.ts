@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'ANNOTATION_CONFLICT'
   | 'CANCELLED'
   | 'TIMEOUT'
+  | 'DECODE_TIMEOUT'
+  | 'OUTPUT_LOCKED'
+  | 'WRITE_FAILED'
   | 'MESSAGE_INVALID'
   | 'BAD_ARGUMENT'
   | 'INTERNAL';
