@@ -3,6 +3,7 @@
  * (CLI behaviour — exit codes, bad files, outputs — is tested apart from the engine).
  */
 import * as engine from '../core/engine';
+import { writeFileAtomic } from '../core/io/atomic';
 
 export const deps = {
   openScorer: engine.openScorer,
@@ -10,4 +11,6 @@ export const deps = {
   fitContaminated: engine.fitContaminated,
   saveDetector: engine.saveDetector,
   readManifest: engine.readManifest,
+  /** Every scan output goes through here (tests inject disk-full and other write failures). */
+  writeFile: writeFileAtomic,
 };
