@@ -45,3 +45,20 @@ test('a Modality LUT Sequence takes precedence over Rescale Slope/Intercept', ()
   assert.deepEqual(Array.from(img.modalityLut.data), lut);
   assert.deepEqual(img.rescale, { slope: 1, intercept: 0 }, 'rescale is not applied on top of the LUT');
 });
+
+test('a multi-frame file with one short frame keeps the good frames; the short one is padded with a warning', () => {
+  const px = gray16();
+  const good = encodeJpegLs(info, px);
+  const dcm = writeDicom({
+    transferSyntax: TS.jpegLsLossless,
+    elements: imageElements({ rows: H, columns: W, bitsAllocated: 16, frames: 3 }),
+    pixels: { frames: [[good], [good.subarray(0, 40)], [good]], offsetTable: true },
+  });
+  const img = decodeDicom(dcm, opts);
+  assert.equal(img.frames.length, 3);
+  assert.deepEqual(Array.from(img.frames[0].data), Array.from(px));
+  assert.deepEqual(Array.from(img.frames[2].data), Array.from(px));
+  assert.equal(img.frames[1].data.length, W * H);
+  assert.ok(img.frames[1].data.every((v) => v === 0));
+  assert.match(img.warnings?.[0] ?? '', /frame 2 of 3 could not be decoded and was padded/);
+});

@@ -197,6 +197,7 @@ async function scanLocked(p: ScanPlan): Promise<number> {
       try {
         if ('error' in r) throw new AnomalyLensError(r.error.code, r.error.message, { file: r.error.file ?? f.name, hint: r.error.hint });
         const { score: s, image: img, bytes } = r;
+        for (const w of img.warnings ?? []) progress.log(`warning: ${f.name}: ${w}`);
         const rel = safeRel(f.name);
         const row: ScanRow = {
           rank: 0,

@@ -61,6 +61,7 @@ interface StoredFrames {
   frames: SampleArray[];
   /** Colour space of `frames`: codecs that colour-convert themselves report RGB. */
   photometric: string;
+  warnings?: string[];
 }
 
 function decodeFrames(ds: DataSet, pm: PixelModule, ts: TransferSyntax, file: string | undefined): StoredFrames {
@@ -79,9 +80,39 @@ function decodeFrames(ds: DataSet, pm: PixelModule, ts: TransferSyntax, file: st
   }
   const split = splitFrames(ds, el, pm.frameCount, ts.encoding, file);
   const frames: SampleArray[] = [];
+  const warnings: string[] = [];
+  const broken: { index: number; error: AnomalyLensError }[] = [];
   let photometric = pm.photometric;
   for (let i = 0; i < pm.frameCount; i++) {
-    const bytes = frameBytes(ds, split[i]);
+    // One damaged frame of a series does not cost the others: it is padded and reported (as DCMTK does).
+    if (pm.frameCount > 1 && i < split.length) {
+      try {
+        photometric = decodeOneFrame(ds, pm, ts, split[i], i, file, frames);
+      } catch (e) {
+        if (!(e instanceof AnomalyLensError) || !PADDABLE.has(e.code)) throw e;
+        broken.push({ index: i, error: e });
+        frames.push(new Uint8Array(0));
+      }
+      continue;
+    }
+    photometric = decodeOneFrame(ds, pm, ts, split[i], i, file, frames);
+  }
+  if (broken.length > 0) {
+    const good = frames.find((f) => f.length > 0);
+    if (!good) throw broken[0].error;
+    for (const b of broken) frames[b.index] = new (good.constructor as new (n: number) => SampleArray)(good.length);
+    warnings.push(...broken.map((b) => `frame ${b.index + 1} of ${pm.frameCount} could not be decoded and was padded with zeros (${b.error.message})`));
+  }
+  return { frames, photometric, warnings };
+}
+
+const PADDABLE = new Set(['DICOM_PIXEL_DATA_SHORT', 'DECODE_FAILED', 'FILE_TRUNCATED']);
+
+/** Decodes frame `i` onto `frames`; returns the colour space the codec left it in. */
+function decodeOneFrame(ds: DataSet, pm: PixelModule, ts: TransferSyntax, frags: ReturnType<typeof splitFrames>[number], i: number, file: string | undefined, frames: SampleArray[]): string {
+  let photometric = pm.photometric;
+  {
+    const bytes = frameBytes(ds, frags);
     const layout = { bitsAllocated: pm.bitsAllocated, bitsStored: pm.bitsStored, highBit: pm.highBit, signed: pm.signed, littleEndian: true };
     const samples = pm.rows * pm.columns * pm.samplesPerPixel;
     if (ts.encoding === 'deflate-frame') {
@@ -102,7 +133,7 @@ function decodeFrames(ds: DataSet, pm: PixelModule, ts: TransferSyntax, file: st
       photometric = out.photometric;
     }
   }
-  return { frames, photometric };
+  return photometric;
 }
 
 /** The transfer syntax an encapsulated stream's first bytes and start-of-frame marker imply. */
@@ -203,6 +234,7 @@ function assemble(ds: DataSet, pm: PixelModule, ts: TransferSyntax, stored: Stor
     meta: readMeta(ds, pm, ts),
   };
   if (voiLuts.length > 0) image.voiLuts = voiLuts;
+  if (stored.warnings?.length) image.warnings = stored.warnings;
   if (modalityLut) image.modalityLut = modalityLut;
   return image;
 }
