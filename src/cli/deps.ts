@@ -4,6 +4,7 @@
  */
 import * as engine from '../core/engine';
 import { resolveDevice } from '../core/onnx/runtime';
+import { writeFileAtomic } from '../core/io/atomic';
 
 export const deps = {
   openScorer: engine.openScorer,
@@ -12,4 +13,6 @@ export const deps = {
   saveDetector: engine.saveDetector,
   readManifest: engine.readManifest,
   resolveDevice,
+  /** Every scan output goes through here (tests inject disk-full and other write failures). */
+  writeFile: writeFileAtomic,
 };

@@ -99,7 +99,8 @@ export class AnnotationStore {
     }
     if (!opts.force) await this.assertUnchanged(file);
     const bytes = this.encoder.encode(serializeAnnotation(annotation));
-    const temp = `${file}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
+    // Short and beside the file: the annotation's own name may already be near the 255-byte limit.
+    const temp = `${file.slice(0, file.lastIndexOf('/') + 1)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
       await this.fs.writeFile(temp, bytes);
       await this.fs.rename(temp, file);

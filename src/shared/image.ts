@@ -65,6 +65,8 @@ export interface DecodedImage {
   voiLuts?: LookupTable[];
   /** DICOM Modality LUT Sequence (0028,3000): stored value -> modality value, replacing `rescale`. */
   modalityLut?: LookupTable;
+  /** What the decoder repaired on the way (e.g. a short frame padded); shown to the user. */
+  warnings?: string[];
   /** Non-identifying metadata only; patient tags never get here. */
   meta: ImageMetadata;
 }

@@ -122,3 +122,11 @@ test('invalid files are reported, not overwritten; invalid annotations are not w
   await assert.rejects(store.write('x.png', { ...predicted(), status: 'unknown' } as unknown as Annotation), code('ANNOTATION_INVALID'));
   await rm(root, { recursive: true });
 });
+
+test('an image name near the 255-byte limit still gets its annotation (the temp name stays short)', async () => {
+  const { store, root } = await setup();
+  const name = `a/${'n'.repeat(240)}.png`; // 249 bytes with .json: fits; a suffixed temp name would not
+  await store.write(name, predicted());
+  assert.equal((await store.read(name))?.status, 'predicted');
+  await rm(root, { recursive: true });
+});

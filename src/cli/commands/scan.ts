@@ -3,13 +3,14 @@
  * (CSV + JSON), heatmap and overlay PNGs, one annotation JSON per image and optionally an HTML
  * report. Bad files are listed and skipped; every output is written to a temp file and renamed.
  */
+import { plural } from '../plural';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { deps } from '../deps';
 import { scanStream } from '../../core/engine';
 import { AnomalyLensError, describeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { flag, num, parse, positiveInt, required, str } from '../args';
-import { writeFileAtomic } from '../../core/io/atomic';
+import { acquireOutputLock } from '../../core/io/outputLock';
 import { annotationJson, annotationPathFor } from '../annotate';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
@@ -31,6 +32,7 @@ export const SCAN_HELP = `anomaly-lens scan <folders, images or list files…> -
                          journal in <out>/journal.jsonl and resumes from it; combine with \`merge\`
   --resume               keep the journal without sharding (a restarted scan skips finished images)
   --workers <n>          worker threads scoring in parallel (default: one per core up to 2 for 16+ images; 1 = none)
+  --file-timeout <s>     per-file limit in worker threads; a file over it is listed as DECODE_TIMEOUT (default 120)
   --device auto|cpu|...  --threads <n>  --max-pixels <n>  --json  --quiet`;
 
 export interface ScanRow {
@@ -86,6 +88,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     'no-images': { type: 'boolean' },
     shard: { type: 'string' },
     resume: { type: 'boolean' },
+    'file-timeout': { type: 'string' },
   });
   if (flag(v, 'help')) {
     io.out(`${SCAN_HELP}\n`);
@@ -100,17 +103,73 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const images = !flag(v, 'no-images');
   const json = flag(v, 'json');
   const rt = runtimeOf(v);
+  const fileTimeout = num(v, 'file-timeout', positiveInt, 'a positive number of seconds');
 
   const stat = await fs.stat(modelDir).catch(() => undefined);
   if (!stat?.isDirectory()) {
     throw new AnomalyLensError('MODEL_INVALID', 'model folder not found', { file: modelDir, hint: 'train one first: `anomaly-lens train <normal images> --out <dir>`' });
   }
-  const progress = createProgress(io, { quiet: flag(v, 'quiet') });
   const shard = str(v, 'shard') !== undefined ? parseShard(str(v, 'shard') as string) : undefined;
+  const lock = await acquireOutputLock(outDir, `anomaly-lens scan${shard ? ` --shard ${shardLabel(shard)}` : ''}`);
+  try {
+    return await scanLocked({ io, v, positionals, modelDir, outDir, annDir, reportFile, reportTop, images, json, rt, fileTimeout, shard });
+  } finally {
+    await lock.release();
+  }
+}
+
+interface ScanPlan {
+  io: CliIo;
+  v: ReturnType<typeof parse>['values'];
+  positionals: string[];
+  modelDir: string;
+  outDir: string;
+  annDir: string;
+  reportFile: string | undefined;
+  reportTop: number;
+  images: boolean;
+  json: boolean;
+  rt: ReturnType<typeof runtimeOf>;
+  fileTimeout: number | undefined;
+  shard: ReturnType<typeof parseShard> | undefined;
+}
+
+/** A write that failed after the image was scored: the result is lost, which the exit code reports. */
+function writeFailed(e: unknown, file: string, name: string): AnomalyLensError {
+  if (e instanceof AnomalyLensError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EROFS' ? 'the file system is read-only' : `${code ?? (e instanceof Error ? e.message : String(e))}`;
+  return new AnomalyLensError('WRITE_FAILED', `scored, but its output ${path.basename(file)} could not be written (${why})`, {
+    file: name,
+    hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space and scan again (add --resume to keep finished images)' : 'check the output folder is writable',
+    cause: e,
+  });
+}
+
+async function scanLocked(p: ScanPlan): Promise<number> {
+  const { io, v, positionals, modelDir, outDir, annDir, reportFile, reportTop, images, json, rt, shard } = p;
+  const write = async (file: string, data: string | Uint8Array, name: string): Promise<void> => {
+    try {
+      await deps.writeFile(file, data);
+    } catch (e) {
+      throw writeFailed(e, file, name);
+    }
+  };
+  const progress = createProgress(io, { quiet: flag(v, 'quiet') });
   const all = await findImages(positionals, io.cwd, [outDir, annDir]);
+  const sniffed = all.filter((f) => f.sniffed).length;
+  if (sniffed) progress.log(`found ${sniffed} DICOM file${sniffed === 1 ? '' : 's'} without an image extension by content ('DICM' at byte 128)`);
   const found = shard ? inShard(all, shard) : all;
   await announceDevice(rt.device, progress);
-  const scorer = await deps.openScorer(modelDir, { device: rt.device, threads: rt.threads, workers: rt.workers, images: found.length, maxPixels: rt.maxPixels, log: progress.log });
+  const scorer = await deps.openScorer(modelDir, {
+    device: rt.device,
+    threads: rt.threads,
+    workers: rt.workers,
+    images: found.length,
+    maxPixels: rt.maxPixels,
+    fileTimeoutMs: p.fileTimeout === undefined ? undefined : p.fileTimeout * 1000,
+    log: progress.log,
+  });
   const detector = { manifest: scorer.manifest };
   const journal =
     shard || flag(v, 'resume')
@@ -118,6 +177,8 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
       : undefined;
   const rows: ScanRow[] = [];
   const failures: { name: string; error: ErrorInfo }[] = [];
+  /** Scored, but an output could not be written. */
+  const lost: { name: string; error: ErrorInfo }[] = [];
   // Finished by an earlier run of this shard: reuse those results.
   const todo = found.filter((f) => {
     const done = journal?.previous.get(f.name);
@@ -137,6 +198,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
       try {
         if ('error' in r) throw AnomalyLensError.fromInfo(r.error, f.name);
         const { score: s, image: img, bytes } = r;
+        for (const w of img.warnings ?? []) progress.log(`warning: ${f.name}: ${w}`);
         const rel = safeRel(f.name);
         const row: ScanRow = {
           rank: 0,
@@ -150,19 +212,21 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
           annotation: annotationPathFor(rel, annDir),
         };
         if (images) {
-          const png = /\.png$/i.test(rel) ? rel : `${rel}.png`;
+          // Always appended, so `a.jpg` and `a.jpg.png` can never share an output.
+          const png = `${rel}.png`;
           row.heatmap = path.join(outDir, 'heatmaps', png);
           row.overlay = path.join(outDir, 'overlays', png);
-          await writeFileAtomic(row.heatmap, renderHeatmap(s, spread));
-          await writeFileAtomic(row.overlay, renderOverlay(img, s, spread));
+          await write(row.heatmap, renderHeatmap(s, spread), f.name);
+          await write(row.overlay, renderOverlay(img, s, spread), f.name);
         }
-        await writeFileAtomic(row.annotation, annotationJson(s, img, bytes, detector.manifest, { path: f.name, now }));
+        await write(row.annotation, annotationJson(s, img, bytes, detector.manifest, { path: f.name, now }), f.name);
         rows.push(row);
         journal?.scored(f.name, row);
       } catch (e) {
         if (e instanceof AnomalyLensError && e.code === 'CANCELLED') throw e;
         const error = toErrorInfo(e, f.name);
         failures.push({ name: f.name, error });
+        if (error.code === 'WRITE_FAILED') lost.push({ name: f.name, error });
         journal?.failed(f.name, error);
         progress.log(`skipped: ${describeError(error)}`);
       }
@@ -186,19 +250,24 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     scored: rows.length,
     flagged: rows.filter((r) => r.anomalous).length,
     seconds,
+    lost: lost.length,
     results: rows,
     failures,
   };
-  await writeFileAtomic(path.join(outDir, 'scores.csv'), `${csv}\n`);
-  await writeFileAtomic(path.join(outDir, 'scores.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  // Said first, so it is on screen even if the summary files below cannot be written either.
+  if (lost.length) {
+    io.err(`error: ${lost.length} scored result${lost.length === 1 ? ' was' : 's were'} lost: ${describeError(lost[0].error)}\n`);
+  }
+  await write(path.join(outDir, 'scores.csv'), `${csv}\n`, 'scores.csv');
+  await write(path.join(outDir, 'scores.json'), `${JSON.stringify(summary, null, 2)}\n`, 'scores.json');
   if (reportFile) {
-    await writeFileAtomic(reportFile, await buildReport(rows, failures, detector.manifest, { reportFile, reportTop, seconds, source: positionals.join(', ') }));
+    await deps.writeFile(reportFile, await buildReport(rows, failures, detector.manifest, { reportFile, reportTop, seconds, source: positionals.join(', ') }));
   }
 
   if (json) {
     io.out(`${JSON.stringify({ ...summary, out: outDir, report: reportFile }, null, 2)}\n`);
   } else {
-    io.out(`scored ${rows.length} of ${found.length} images in ${seconds.toFixed(1)} s; ${summary.flagged} flagged anomalous\n`);
+    io.out(`scored ${rows.length} of ${plural(found.length, 'image')} in ${seconds.toFixed(1)} s; ${summary.flagged} flagged anomalous\n`);
     for (const r of rows.slice(0, 20)) {
       io.out(`${String(r.rank).padStart(4)}  ${(r.normalized * 100).toFixed(0).padStart(3)}%  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${shown(io.cwd, r.overlay)}` : ''}\n`);
     }
@@ -209,10 +278,15 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     }
     io.out(`outputs: ${outDir}${reportFile ? `\nreport: ${reportFile}` : ''}\n`);
   }
+  // A scored result whose outputs could not be written is lost: never a success.
+  if (lost.length) return 1;
   // Some images scored → success (failures are listed). Nothing scored → the first reason.
   // An empty shard (more shards than images) is a success with empty outputs.
   if (rows.length === 0 && !(shard && found.length === 0)) {
-    if (failures.length) throw new AnomalyLensError(failures[0].error.code, `no image could be scored; first: ${failures[0].error.message}`, { file: failures[0].name });
+    if (failures.length) {
+      const n = failures.length;
+      throw new AnomalyLensError(failures[0].error.code, `no image could be scored (${n} file${n === 1 ? '' : 's'} failed); first: ${failures[0].error.message}`, { file: failures[0].name });
+    }
     throw new AnomalyLensError('BAD_ARGUMENT', 'no image files found', { file: positionals.join(', '), hint: 'supported: png, jpg, tif, bmp, dcm' });
   }
   return 0;

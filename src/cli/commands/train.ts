@@ -1,4 +1,5 @@
 /** `anomaly-lens train <normal images|folders|lists…> --out <model dir>` (or `--contaminated <folder>`). */
+import { plural } from '../plural';
 import * as path from 'node:path';
 import type { ImageScore, ScanFailure } from '../../core/api';
 import type { FittedDetector } from '../../core/api';
@@ -106,7 +107,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   io.out(
-    `trained ${m.options.method} on ${m.trainingImages} images with ${m.backbone.id} in ${seconds.toFixed(1)} s: ` +
+    `trained ${m.options.method} on ${plural(m.trainingImages, 'image')} with ${m.backbone.id} in ${seconds.toFixed(1)} s: ` +
       `repository ${m.repositorySize} patches, threshold ${m.calibration.threshold.toPrecision(4)} (${m.calibration.mode})\n` +
       `model written to ${out}\n`,
   );

@@ -2,6 +2,7 @@
  * The scan report: one self-contained HTML page (inline CSS, images as data: URIs, no scripts),
  * findings ranked with heatmap thumbnails, the score histogram with the threshold, errors, model.
  */
+import { plural } from '../plural';
 import { histogramSvg } from './histogram';
 
 export interface ReportFinding {
@@ -141,7 +142,7 @@ ${failures}
 <section><h2>All images</h2><table><tr><th class="num">#</th><th>image</th><th class="num">score</th><th class="num">normalised</th><th>verdict</th></tr>${rows}</table></section>
 <section><h2>Model</h2><dl>
 <dt>model id</dt><dd>${escapeHtml(m.id)}</dd><dt>backbone</dt><dd>${escapeHtml(m.backbone)}</dd><dt>method</dt><dd>${escapeHtml(m.method)}</dd>
-<dt>trained on</dt><dd>${m.trainingImages} images (repository ${m.repositorySize} patches)</dd>
+<dt>trained on</dt><dd>${plural(m.trainingImages, 'image')} (repository ${m.repositorySize} patches)</dd>
 <dt>threshold</dt><dd>${fmt(m.threshold)} (${escapeHtml(m.thresholdMode)})</dd><dt>trained at</dt><dd>${escapeHtml(m.createdAt)}</dd>
 </dl></section>
 </main></body></html>

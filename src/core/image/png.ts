@@ -49,6 +49,17 @@ function paletteIsGray(palette: unknown): boolean {
   return palette.every((c: unknown) => Array.isArray(c) && c[0] === c[1] && c[1] === c[2] && (c[3] === undefined || c[3] === 255));
 }
 
+/** pngjs' errors in our words (its own texts are terse, and one is misspelt). */
+export function pngFailure(detail: string): string {
+  if (/read requests waiti?ng on finished stream|unexpected end/i.test(detail)) return 'the data stops before the image is complete';
+  if (/crc/i.test(detail)) return 'a chunk checksum (CRC) does not match: the bytes were altered';
+  if (/unrecognised content at end of stream/i.test(detail)) return 'the compressed image data runs past the end of the image';
+  if (/invalid|incorrect header check|zlib|inflate|distance|block type/i.test(detail)) return 'the compressed image data (zlib) is corrupt';
+  if (/filter/i.test(detail)) return 'a row uses an undefined filter type';
+  if (/palette|plte|trns/i.test(detail)) return 'the palette is missing or invalid';
+  return 'the chunk structure is invalid';
+}
+
 /**
  * Channel policy: gray → 1; gray+alpha → 1 (alpha dropped: it carries no intensity, and keeping
  * it would store a gray image as 4 channels); RGB → 3; RGBA → 4 (preprocessing drops alpha);
@@ -62,7 +73,7 @@ export function decodePng(bytes: Uint8Array, opts: DecodeOptions): DecodedImage 
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = pngFailure(err instanceof Error ? err.message : String(err));
     if (!hasIend(bytes)) throw truncated('PNG', opts, `no IEND chunk (${detail})`, err);
     throw decodeFailed('PNG', opts, detail, err);
   }

@@ -3,7 +3,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 let counter = 0;
-const tempName = (target: string): string => `${target}.tmp-${process.pid}-${++counter}`;
+/**
+ * A short hidden name beside the target: appending to the target's own name would push a name
+ * that is near the file-system limit (255 bytes) over it.
+ */
+const tempName = (target: string): string => path.join(path.dirname(path.resolve(target)), `.al-${process.pid}-${++counter}.tmp`);
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });

@@ -41,10 +41,20 @@ export function planPool(requested: number | undefined, images: number, threads:
   return { workers, threadsPerWorker: Math.max(1, Math.floor(budget / Math.max(1, workers))) };
 }
 
+/** Longest one file may take to decode and score before its worker is replaced. */
+export const DEFAULT_FILE_TIMEOUT_MS = 120_000;
+
+export interface PoolOptions {
+  /** Per-request time limit; a request over it fails as DECODE_TIMEOUT and its worker is replaced. */
+  fileTimeoutMs?: number;
+}
+
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
   name: string;
+  req: PoolRequest;
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 interface Slot {
@@ -60,15 +70,23 @@ type NewRequest = { [K in PoolRequest['op']]: Omit<Extract<PoolRequest, { op: K 
 export class EnginePool {
   private nextId = 1;
   private closed = false;
+  private readonly timeoutMs: number;
 
-  private constructor(private readonly slots: Slot[]) {}
+  private constructor(
+    private readonly slots: Slot[],
+    private readonly init: PoolInit,
+    private readonly script: string,
+    opts: PoolOptions,
+  ) {
+    this.timeoutMs = opts.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
+  }
 
   get size(): number {
     return this.slots.filter((s) => s.alive).length;
   }
 
   /** Starts `workers` threads and waits until each has its sessions open (or one fails). */
-  static async open(init: PoolInit, workers: number, script = poolWorkerScript()): Promise<EnginePool> {
+  static async open(init: PoolInit, workers: number, script = poolWorkerScript(), opts: PoolOptions = {}): Promise<EnginePool> {
     if (!script) throw new AnomalyLensError('INTERNAL', 'the engine worker script is missing', { hint: 'run `npm run build`' });
     const slots: Slot[] = [];
     const started: Promise<void>[] = [];
@@ -95,7 +113,7 @@ export class EnginePool {
         }),
       );
     }
-    const pool = new EnginePool(slots);
+    const pool = new EnginePool(slots, init, script, opts);
     try {
       await Promise.all(started);
     } catch (err) {
@@ -107,36 +125,78 @@ export class EnginePool {
     return pool;
   }
 
+  private settle(slot: Slot, id: number): Pending | undefined {
+    const p = slot.pending.get(id);
+    if (!p) return undefined;
+    slot.pending.delete(id);
+    if (p.timer) clearTimeout(p.timer);
+    return p;
+  }
+
   private watch(slot: Slot): void {
     slot.worker.on('message', (m: PoolReply) => {
+      if (m.kind === 'init-failed') return this.fail(slot, `it could not start: ${m.error.message}`);
       if (m.kind !== 'result') return;
-      const p = slot.pending.get(m.id);
+      const p = this.settle(slot, m.id);
       if (!p) return;
-      slot.pending.delete(m.id);
       if (m.ok) p.resolve(m.value);
       else p.reject(AnomalyLensError.fromInfo(m.error));
     });
-    const fail = (why: string) => {
-      slot.alive = false;
-      for (const [, p] of slot.pending) p.reject(new AnomalyLensError('INTERNAL', `the engine worker stopped (${why})`, { file: p.name, hint: 'retry; if it repeats, set the worker count to 1' }));
-      slot.pending.clear();
-    };
-    slot.worker.on('error', (err) => fail(err instanceof Error ? err.message : String(err)));
+    slot.worker.on('error', (err) => this.fail(slot, err instanceof Error ? err.message : String(err)));
     slot.worker.on('exit', (code) => {
-      if (!this.closed) fail(`exit code ${code}`);
+      if (!this.closed) this.fail(slot, `exit code ${code}`);
     });
+  }
+
+  private fail(slot: Slot, why: string): void {
+    if (!slot.alive) return;
+    slot.alive = false;
+    for (const [id] of [...slot.pending]) {
+      const p = this.settle(slot, id);
+      p?.reject(new AnomalyLensError('INTERNAL', `the engine worker stopped (${why})`, { file: p.name, hint: 'retry; if it repeats, set the worker count to 1' }));
+    }
+  }
+
+  /**
+   * A request ran past the time limit: it fails as DECODE_TIMEOUT, its worker (stuck in a codec or
+   * a loop that cannot be interrupted) is terminated and replaced, and the requests that were
+   * queued behind it go to the workers still running.
+   */
+  private expire(slot: Slot, id: number): void {
+    const p = this.settle(slot, id);
+    if (!p || this.closed) return;
+    p.reject(
+      new AnomalyLensError('DECODE_TIMEOUT', `decoding and scoring took longer than ${Math.round(this.timeoutMs / 1000)} s; the file was abandoned and its worker replaced`, {
+        file: p.name,
+        hint: 'the file may be crafted or damaged to be slow to decode; check it with another viewer',
+      }),
+    );
+    slot.alive = false;
+    const queued = [...slot.pending.values()];
+    for (const q of queued) if (q.timer) clearTimeout(q.timer);
+    slot.pending.clear();
+    void slot.worker.terminate().catch(() => undefined);
+    const fresh: Slot = { worker: new Worker(this.script, { workerData: this.init }), pending: new Map(), alive: true };
+    this.slots[this.slots.indexOf(slot)] = fresh;
+    this.watch(fresh);
+    for (const q of queued) this.post(q);
+  }
+
+  private post(p: Pending): void {
+    const live = this.slots.filter((s) => s.alive);
+    if (live.length === 0) return p.reject(new AnomalyLensError('INTERNAL', 'no engine worker is running', { file: p.name }));
+    // The least busy worker takes it.
+    const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    slot.pending.set(p.req.id, p);
+    p.timer = setTimeout(() => this.expire(slot, p.req.id), this.timeoutMs);
+    slot.worker.postMessage(p.req);
   }
 
   private send<T>(req: NewRequest): Promise<T> {
     if (this.closed) return Promise.reject(new AnomalyLensError('INTERNAL', 'the engine pool is closed', { file: req.name }));
-    const live = this.slots.filter((s) => s.alive);
-    if (live.length === 0) return Promise.reject(new AnomalyLensError('INTERNAL', 'no engine worker is running', { file: req.name }));
-    // The least busy worker takes it.
-    const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, name: req.name });
-      slot.worker.postMessage({ ...req, id } as PoolRequest);
+      this.post({ resolve: resolve as (v: unknown) => void, reject, name: req.name, req: { ...req, id } as PoolRequest });
     });
   }
 
@@ -151,8 +211,10 @@ export class EnginePool {
   async close(): Promise<void> {
     this.closed = true;
     for (const s of this.slots) {
-      for (const [, p] of s.pending) p.reject(new AnomalyLensError('CANCELLED', 'the engine pool was closed', { file: p.name }));
-      s.pending.clear();
+      for (const [id] of [...s.pending]) {
+        const p = this.settle(s, id);
+        p?.reject(new AnomalyLensError('CANCELLED', 'the engine pool was closed', { file: p.name }));
+      }
     }
     await Promise.all(this.slots.map((s) => s.worker.terminate().catch(() => undefined)));
   }

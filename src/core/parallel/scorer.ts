@@ -25,6 +25,8 @@ export interface ScorerOptions {
   /** How many images the job has (small jobs stay in this thread). */
   images: number;
   maxPixels?: number;
+  /** Per-file time limit in the worker pool (a file over it fails as DECODE_TIMEOUT). */
+  fileTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -89,6 +91,7 @@ export async function openScorer(model: string | DetectorApi, o: ScorerOptions):
       },
       plan.workers,
       script,
+      { fileTimeoutMs: o.fileTimeoutMs },
     ).catch((err: unknown) => {
       if (err instanceof AnomalyLensError && typeof model === 'string' && !err.file) throw err.withFile(model);
       throw err;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { decodeJpegNative, loadNativeCodecs, type NativeCodecImage, type NativeDecoded } from './nativeCodecs';
-import { loadCodecModule, type EmscriptenModule } from './wasm';
+import { loadCodecModule, moduleHeapBytes, recycleCodecModule, type EmscriptenModule } from './wasm';
 
 /** What every codec hands back: interleaved samples plus the codestream's own description. */
 export interface CodecFrame {
@@ -54,6 +54,11 @@ export function loadAllCodecs(): void {
   loadNativeCodecs();
 }
 
+/** Bytes of WebAssembly heap the decoder modules hold now. */
+export function decoderHeapBytes(): number {
+  return (Object.keys(CODECS) as (keyof typeof CODECS)[]).reduce((n, kind) => n + moduleHeapBytes(CODECS[kind][0]), 0);
+}
+
 function runWasm(kind: keyof typeof CODECS, bytes: Uint8Array): CodecFrame {
   const Ctor = decoderClass(kind);
   const decoder = new Ctor();
@@ -68,6 +73,7 @@ function runWasm(kind: keyof typeof CODECS, bytes: Uint8Array): CodecFrame {
     return { data, width: info.width, height: info.height, components: info.componentCount, bitsPerSample: info.bitsPerSample, signed: info.isSigned === true };
   } finally {
     decoder.delete();
+    recycleCodecModule(CODECS[kind][0]);
   }
 }
 
@@ -110,7 +116,7 @@ export function decodeHtj2k(bytes: Uint8Array): CodecFrame {
 }
 
 /** Some writers wrap the codestream in a JP2 file; the codecs want the bare codestream (from SOC). */
-function stripJp2Boxes(bytes: Uint8Array): Uint8Array {
+export function stripJp2Boxes(bytes: Uint8Array): Uint8Array {
   if (bytes[0] === 0xff && bytes[1] === 0x4f) return bytes;
   for (let i = 0; i + 1 < Math.min(bytes.length, 4096); i++) {
     if (bytes[i] === 0xff && bytes[i + 1] === 0x4f && bytes[i + 2] === 0xff && bytes[i + 3] === 0x51) return bytes.subarray(i);

@@ -1,5 +1,6 @@
 import type { SampleArray } from '../../../shared/image';
-import { decodeHtj2k, decodeJ2k, decodeJpegBaseline, decodeJpegExtended, decodeJpegLossless, decodeJpegLs, jpegPrecision, type CodecFrame } from './codecs';
+import { checkStreamHeader } from './codecHeader';
+import { decodeHtj2k, decodeJ2k, decodeJpegBaseline, decodeJpegExtended, decodeJpegLossless, decodeJpegLs, stripJp2Boxes, type CodecFrame } from './codecs';
 import { describeThrown, dicomError } from './errors';
 import { normaliseCodecSamples } from './native';
 import type { NativeCodecImage } from './nativeCodecs';
@@ -29,12 +30,20 @@ function nativeImage(pm: PixelModule): NativeCodecImage {
 export function decodeCompressedFrame(bytes: Uint8Array, pm: PixelModule, ts: TransferSyntax, index: number, file: string | undefined): CompressedFrame {
   let out: CodecFrame;
   let photometric = pm.photometric;
+  const j2k = ts.encoding === 'j2k' || ts.encoding === 'htj2k';
+  if (j2k) bytes = stripJp2Boxes(bytes);
+  const header = checkStreamHeader(bytes, j2k ? 'j2k' : 'jpeg', pm, index, file);
   try {
     switch (ts.encoding) {
+      case 'jpeg-progressive':
+        // Spectral selection / full progression: only the IJG build decodes progressive 12-bit streams.
+        out = decodeJpegExtended(bytes, nativeImage(pm), header.precision);
+        if (pm.samplesPerPixel === 3 && photometric.startsWith('YBR')) photometric = 'RGB';
+        break;
       case 'jpeg-baseline':
       case 'jpeg-extended': {
-        const precision = jpegPrecision(bytes);
-        if (precision !== undefined && precision > 8) {
+        const precision = header.precision;
+        if (precision > 8) {
           if (precision !== 12) {
             throw dicomError('DICOM_UNSUPPORTED_TRANSFER_SYNTAX', `frame ${index + 1} is ${precision}-bit lossy JPEG (${ts.name}); only 8- and 12-bit lossy JPEG exist in DICOM`, file, 'the compressed pixel data is not valid DICOM JPEG; re-export it');
           }

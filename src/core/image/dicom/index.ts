@@ -13,7 +13,8 @@ import { unpackFloats, unpackSamples } from './native';
 import { asPlainBytes, hasPreamble, inflate, parseDicomBytes, sniffRawSyntax } from './parse';
 import { readPixelModule, type PixelModule } from './pixelModule';
 import { decodeRleFrame } from './rle';
-import { transferSyntaxName, type TransferSyntax } from './transferSyntax';
+import { findTransferSyntax, transferSyntaxName, type TransferSyntax } from './transferSyntax';
+import { readJpegHeader, sniffStreamFamily } from './codecHeader';
 import { minMaxWindow, readModalityLut, readRescale, readVoiLuts, readWindows, windowForLut } from './voi';
 
 export { transferSyntaxName } from './transferSyntax';
@@ -60,24 +61,58 @@ interface StoredFrames {
   frames: SampleArray[];
   /** Colour space of `frames`: codecs that colour-convert themselves report RGB. */
   photometric: string;
+  warnings?: string[];
 }
 
 function decodeFrames(ds: DataSet, pm: PixelModule, ts: TransferSyntax, file: string | undefined): StoredFrames {
   const el = pm.pixelElement;
   if (ts.encoding === 'native') {
-    if (el.encapsulatedPixelData) {
-      throw dicomError('DICOM_INVALID', `Pixel Data is encapsulated but the transfer syntax (${ts.name}) is native`, file);
+    if (!el.encapsulatedPixelData) return { frames: nativeFrames(ds, pm, ts.littleEndian, file), photometric: pm.photometric };
+    // Encapsulated under a native syntax (a writer's mistake): the codec is read from the stream itself.
+    const sniffed = streamSyntax(ds, el);
+    if (!sniffed) {
+      throw dicomError('DICOM_INVALID', `Pixel Data is encapsulated but the transfer syntax (${ts.name}) is native, and the stream is not JPEG, JPEG-LS or JPEG 2000`, file);
     }
-    return { frames: nativeFrames(ds, pm, ts.littleEndian, file), photometric: pm.photometric };
+    ts = sniffed;
   }
   if (!el.encapsulatedPixelData) {
     throw dicomError('DICOM_INVALID', `Pixel Data is not encapsulated but the transfer syntax (${ts.name}) is compressed`, file);
   }
   const split = splitFrames(ds, el, pm.frameCount, ts.encoding, file);
   const frames: SampleArray[] = [];
+  const warnings: string[] = [];
+  const broken: { index: number; error: AnomalyLensError }[] = [];
   let photometric = pm.photometric;
   for (let i = 0; i < pm.frameCount; i++) {
-    const bytes = frameBytes(ds, split[i]);
+    // One damaged frame of a series does not cost the others: it is padded and reported (as DCMTK does).
+    if (pm.frameCount > 1 && i < split.length) {
+      try {
+        photometric = decodeOneFrame(ds, pm, ts, split[i], i, file, frames);
+      } catch (e) {
+        if (!(e instanceof AnomalyLensError) || !PADDABLE.has(e.code)) throw e;
+        broken.push({ index: i, error: e });
+        frames.push(new Uint8Array(0));
+      }
+      continue;
+    }
+    photometric = decodeOneFrame(ds, pm, ts, split[i], i, file, frames);
+  }
+  if (broken.length > 0) {
+    const good = frames.find((f) => f.length > 0);
+    if (!good) throw broken[0].error;
+    for (const b of broken) frames[b.index] = new (good.constructor as new (n: number) => SampleArray)(good.length);
+    warnings.push(...broken.map((b) => `frame ${b.index + 1} of ${pm.frameCount} could not be decoded and was padded with zeros (${b.error.message})`));
+  }
+  return { frames, photometric, warnings };
+}
+
+const PADDABLE = new Set(['DICOM_PIXEL_DATA_SHORT', 'DECODE_FAILED', 'FILE_TRUNCATED']);
+
+/** Decodes frame `i` onto `frames`; returns the colour space the codec left it in. */
+function decodeOneFrame(ds: DataSet, pm: PixelModule, ts: TransferSyntax, frags: ReturnType<typeof splitFrames>[number], i: number, file: string | undefined, frames: SampleArray[]): string {
+  let photometric = pm.photometric;
+  {
+    const bytes = frameBytes(ds, frags);
     const layout = { bitsAllocated: pm.bitsAllocated, bitsStored: pm.bitsStored, highBit: pm.highBit, signed: pm.signed, littleEndian: true };
     const samples = pm.rows * pm.columns * pm.samplesPerPixel;
     if (ts.encoding === 'deflate-frame') {
@@ -98,7 +133,24 @@ function decodeFrames(ds: DataSet, pm: PixelModule, ts: TransferSyntax, file: st
       photometric = out.photometric;
     }
   }
-  return { frames, photometric };
+  return photometric;
+}
+
+/** The transfer syntax an encapsulated stream's first bytes and start-of-frame marker imply. */
+function streamSyntax(ds: DataSet, el: PixelModule['pixelElement']): TransferSyntax | undefined {
+  const first = (el.fragments ?? []).find((f) => f.length > 0);
+  if (!first) return undefined;
+  const head = ds.byteArray.subarray(first.position, first.position + first.length);
+  const family = sniffStreamFamily(head);
+  if (family === 'j2k') {
+    // Rsiz bit 14 marks an HTJ2K codestream.
+    return findTransferSyntax(head.length > 5 && head[4] & 0x40 ? '1.2.840.10008.1.2.4.201' : '1.2.840.10008.1.2.4.90');
+  }
+  if (family !== 'jpeg') return undefined;
+  const sof = readJpegHeader(head)?.sof;
+  const uid =
+    sof === 0xc3 ? '1.2.840.10008.1.2.4.70' : sof === 0xf7 ? '1.2.840.10008.1.2.4.80' : sof === 0xc2 ? '1.2.840.10008.1.2.4.55' : sof === 0xc1 ? '1.2.840.10008.1.2.4.51' : sof === 0xc0 ? '1.2.840.10008.1.2.4.50' : undefined;
+  return uid ? findTransferSyntax(uid) : undefined;
 }
 
 function nativeFrames(ds: DataSet, pm: PixelModule, littleEndian: boolean, file: string | undefined): SampleArray[] {
@@ -157,8 +209,9 @@ function assemble(ds: DataSet, pm: PixelModule, ts: TransferSyntax, stored: Stor
     bitDepth = palette.bits;
   }
   const grayscale = channels === 1;
-  const rescale = grayscale ? readRescale(ds) : { slope: 1, intercept: 0 };
-  const modalityLut = grayscale && !ds.elements.x00281053 ? readModalityLut(ds, pm.signed) : undefined;
+  // PS3.3 C.11.1: a Modality LUT Sequence, when present, is the modality transform; rescale is not applied.
+  const modalityLut = grayscale ? readModalityLut(ds, pm.signed) : undefined;
+  const rescale = grayscale && !modalityLut ? readRescale(ds) : { slope: 1, intercept: 0 };
   const voiLuts = grayscale ? readVoiLuts(ds, pm.signed || rescale.intercept < 0) : [];
   let windows: DisplayWindow[] = grayscale ? readWindows(ds) : [];
   if (windows.length === 0 && voiLuts.length > 0) windows = voiLuts.map(windowForLut);
@@ -181,6 +234,7 @@ function assemble(ds: DataSet, pm: PixelModule, ts: TransferSyntax, stored: Stor
     meta: readMeta(ds, pm, ts),
   };
   if (voiLuts.length > 0) image.voiLuts = voiLuts;
+  if (stored.warnings?.length) image.warnings = stored.warnings;
   if (modalityLut) image.modalityLut = modalityLut;
   return image;
 }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { resolveCodecAsset } from './wasm';
+import { codecHeapLimit, resolveCodecAsset } from './wasm';
 
 /**
  * The IJG libjpeg build inside `dcmjs-codecs` (MIT): the only maintained npm codec with a 12-bit
@@ -166,7 +166,14 @@ function withContext<T>(image: NativeCodecImage, run: (a: Api, ctx: number) => T
   } finally {
     a._emscripten_stack_restore(sp);
     a.ReleaseCodecsContext(ctx);
+    // The heap never shrinks: a large frame leaves the module to the garbage collector.
+    if (a.memory.buffer.byteLength > codecHeapLimit()) api = undefined;
   }
+}
+
+/** Bytes of WebAssembly heap the IJG module holds now (0 when not loaded). */
+export function nativeCodecHeapBytes(): number {
+  return api ? api.memory.buffer.byteLength : 0;
 }
 
 export interface NativeDecoded {

@@ -85,6 +85,64 @@ export function inflate(deflated: Uint8Array, file: string | undefined, maxBytes
   }
 }
 
+/** Bytes the data set besides its pixels may reasonably need (overlays, icons, private data). */
+const NON_PIXEL_ALLOWANCE = 2 ** 24;
+
+/** The first explicit VR little endian element with this tag and VR in `b`: its value bytes. */
+function findElement(b: Uint8Array, group: number, element: number, vr: string): Uint8Array | undefined {
+  const g0 = group & 0xff;
+  const g1 = group >> 8;
+  const e0 = element & 0xff;
+  const e1 = element >> 8;
+  const v0 = vr.charCodeAt(0);
+  const v1 = vr.charCodeAt(1);
+  for (let i = 0; i + 8 <= b.length; i++) {
+    if (b[i] === g0 && b[i + 1] === g1 && b[i + 2] === e0 && b[i + 3] === e1 && b[i + 4] === v0 && b[i + 5] === v1) {
+      const len = b[i + 6] | (b[i + 7] << 8);
+      return i + 8 + len <= b.length ? b.subarray(i + 8, i + 8 + len) : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The byte budget of a deflated data set from its own Image Pixel module: Rows x Columns x frames x
+ * samples x bytes per sample, plus an allowance for the other elements. The header is read from a
+ * partial inflate of the first few kilobytes, so a stream that inflates to gigabytes is refused
+ * without ever holding them. Undefined when the header is not in reach (the caller's cap applies).
+ */
+export function deflatedBudget(deflated: Uint8Array): number | undefined {
+  let head: Uint8Array;
+  try {
+    head = zlib.inflateRawSync(deflated.subarray(0, 8192), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 2 ** 24 });
+  } catch {
+    return undefined;
+  }
+  const u16 = (v: Uint8Array | undefined) => (v && v.length >= 2 ? v[0] | (v[1] << 8) : undefined);
+  const rows = u16(findElement(head, 0x0028, 0x0010, 'US'));
+  const columns = u16(findElement(head, 0x0028, 0x0011, 'US'));
+  if (rows === undefined || columns === undefined) return undefined;
+  const bits = u16(findElement(head, 0x0028, 0x0100, 'US')) ?? 64;
+  const samples = Math.max(1, u16(findElement(head, 0x0028, 0x0002, 'US')) ?? 1);
+  const framesText = findElement(head, 0x0028, 0x0008, 'IS');
+  const frames = framesText ? Math.max(1, Math.floor(Number.parseFloat(Buffer.from(framesText).toString('latin1'))) || 1) : 1;
+  return rows * columns * samples * frames * Math.ceil(Math.max(bits, 8) / 8) + NON_PIXEL_ALLOWANCE;
+}
+
+/** Inflate a deflated data set within the budget its header implies (and never beyond `maxBytes`). */
+function inflateDataSet(deflated: Uint8Array, file: string | undefined, maxBytes: number): Uint8Array {
+  const budget = deflatedBudget(deflated);
+  if (budget === undefined || budget >= maxBytes) return inflate(deflated, file, maxBytes);
+  try {
+    return inflate(deflated, file, budget);
+  } catch (e) {
+    if (e instanceof AnomalyLensError && e.code === 'IMAGE_TOO_LARGE') {
+      throw dicomError('DICOM_INVALID', `the deflated data set inflates beyond ${budget} bytes, more than its Rows, Columns, frames and Bits Allocated account for`, file, 'the file is corrupt or crafted; it was not inflated further');
+    }
+    throw e;
+  }
+}
+
 function classifyParserError(e: unknown, file: string | undefined, bytesLength: number): AnomalyLensError {
   if (e instanceof AnomalyLensError) return e;
   const inner = e && typeof e === 'object' && 'exception' in e ? (e as { exception: unknown }).exception : e;
@@ -174,7 +232,7 @@ export function parseDicomBytes(bytes: Uint8Array, file: string | undefined, max
     if (meta.transferSyntaxUid === DEFLATED) {
       // Inflate the data set ourselves and parse it as a bare explicit little endian data set.
       uid = DEFLATED;
-      const inflated = inflate(bytes.subarray(meta.end), file, maxInflatedBytes);
+      const inflated = inflateDataSet(bytes.subarray(meta.end), file, maxInflatedBytes);
       dataSet = parseWith(inflated, { TransferSyntaxUID: '1.2.840.10008.1.2.1' }, file);
     } else if (meta.transferSyntaxUid) {
       uid = meta.transferSyntaxUid;
@@ -211,7 +269,7 @@ export function parseDicomBytes(bytes: Uint8Array, file: string | undefined, max
     implicitDataSet = !inferredSyntax && sniffed === IMPLICIT_LE && mayBeWrittenImplicit(uid);
     dataSet =
       uid === DEFLATED
-        ? parseWith(inflate(body, file, maxInflatedBytes), { TransferSyntaxUID: '1.2.840.10008.1.2.1' }, file)
+        ? parseWith(inflateDataSet(body, file, maxInflatedBytes), { TransferSyntaxUID: '1.2.840.10008.1.2.1' }, file)
         : parseWith(body, { TransferSyntaxUID: implicitDataSet ? IMPLICIT_LE : uid }, file);
   }
   const transferSyntax = findTransferSyntax(uid);

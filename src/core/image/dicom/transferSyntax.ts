@@ -5,6 +5,7 @@ export type PixelEncoding =
   | 'rle'
   | 'jpeg-baseline'
   | 'jpeg-extended'
+  | 'jpeg-progressive'
   | 'jpeg-lossless'
   | 'jpeg-ls'
   | 'j2k'
@@ -34,6 +35,8 @@ add('1.2.840.10008.1.2.5', 'RLE Lossless', 'rle');
 add('1.2.840.10008.1.2.8.1', 'Deflated Image Frame Compression', 'deflate-frame');
 add('1.2.840.10008.1.2.4.50', 'JPEG Baseline (Process 1)', 'jpeg-baseline', { lossy: true });
 add('1.2.840.10008.1.2.4.51', 'JPEG Extended (Process 2 & 4)', 'jpeg-extended', { lossy: true });
+add('1.2.840.10008.1.2.4.53', 'JPEG Spectral Selection (Process 6 & 8, retired)', 'jpeg-progressive', { lossy: true });
+add('1.2.840.10008.1.2.4.55', 'JPEG Full Progression (Process 10 & 12, retired)', 'jpeg-progressive', { lossy: true });
 add('1.2.840.10008.1.2.4.57', 'JPEG Lossless (Process 14)', 'jpeg-lossless');
 add('1.2.840.10008.1.2.4.70', 'JPEG Lossless (Process 14, SV1)', 'jpeg-lossless');
 add('1.2.840.10008.1.2.4.80', 'JPEG-LS Lossless', 'jpeg-ls');
@@ -49,8 +52,6 @@ const byUid = new Map(table.map((t) => [t.uid, t]));
 /** Named transfer syntaxes that carry no decodable image for us (video, JPEG XL, JPIP, ...). */
 const knownUnsupported: Record<string, string> = {
   '1.2.840.10008.1.2.4.52': 'JPEG Extended (Process 3 & 5, retired)',
-  '1.2.840.10008.1.2.4.53': 'JPEG Spectral Selection (retired)',
-  '1.2.840.10008.1.2.4.55': 'JPEG Full Progression (retired)',
   '1.2.840.10008.1.2.4.92': 'JPEG 2000 Part 2 Multi-component Lossless',
   '1.2.840.10008.1.2.4.93': 'JPEG 2000 Part 2 Multi-component',
   '1.2.840.10008.1.2.4.94': 'JPIP Referenced',
