@@ -1,10 +1,8 @@
 /** Command implementations (palette, Explorer and Findings context menus, keybindings). */
 import * as vscode from 'vscode';
 import path from 'node:path';
-import type { Annotation } from '../shared/annotation';
 import { AnomalyLensError } from '../shared/errors';
 import type { WebviewCommand } from '../shared/protocol';
-import type { ExportFile, ExportFormat } from './export';
 import { REVIEW_VIEW_TYPE, type FindingsTree, type Node } from './findingsTree';
 import type { ReviewEditorProvider } from './reviewEditor';
 import type { Session } from './session';
@@ -168,39 +166,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
 
   run('anomalyLens.export', 'Export', async () => {
     const folder = await pickFolder(session);
-    if (!folder) return;
-    const format = await vscode.window.showQuickPick(
-      [
-        { label: 'COCO JSON', description: 'polygons and RLE segmentations', value: 'coco' as ExportFormat },
-        { label: 'LabelMe JSON', description: 'one file per image', value: 'labelme' as ExportFormat },
-        { label: 'PNG masks (MVTec AD layout)', description: 'ground_truth/<defect>/<name>_mask.png', value: 'mvtec' as ExportFormat },
-      ],
-      { placeHolder: 'Export format' },
-    );
-    if (!format) return;
-    const scope = await vscode.window.showQuickPick(
-      [{ label: 'Reviewed images only', value: false }, { label: 'Reviewed and predicted images', value: true }],
-      { placeHolder: 'Which images' },
-    );
-    if (!scope) return;
-    const outDir = vscode.Uri.joinPath(folder.uri, '.anomaly-lens', 'export', format.value);
-    const annotations: Annotation[] = [];
-    for (const e of session.findings.all()) {
-      if (e.folder.uri.toString() !== folder.uri.toString() || e.status === 'error') continue;
-      const a = await session.readAnnotation(e.uri);
-      if (a) annotations.push(a);
-    }
-    // Loaded on use: pngjs is not needed at activation.
-    const { exportCoco, exportLabelMe, exportMvtec, selectForExport } = await import('./export');
-    const chosen = selectForExport(annotations, { includePredicted: scope.value });
-    const outRel = path.posix.relative(folder.uri.path, outDir.path);
-    let files: ExportFile[];
-    if (format.value === 'coco') files = exportCoco(chosen, { toolVersion: session.toolVersion });
-    else if (format.value === 'mvtec') files = exportMvtec(chosen);
-    else files = exportLabelMe(chosen, (json, image) => path.posix.relative(path.posix.dirname(path.posix.join(outRel, json)), image));
-    for (const f of files) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(outDir, ...f.path.split('/')), f.bytes);
-    const pick = await vscode.window.showInformationMessage(`Exported ${chosen.length} image(s) to ${outRel}.`, 'Reveal');
-    if (pick) await vscode.commands.executeCommand('revealInExplorer', outDir);
+    if (folder) await (await import('./exportCommand')).runExport(session, folder);
   });
 
   run('anomalyLens.setThreshold', 'Set Threshold', async () => {
