@@ -7,7 +7,6 @@ import { REVIEW_VIEW_TYPE, type FindingsTree, type Node } from './findingsTree';
 import type { ReviewEditorProvider } from './reviewEditor';
 import type { Session } from './session';
 import { SECTION } from './settings';
-import { nextToReview } from './treeModel';
 
 export interface CommandDeps {
   session: Session;
@@ -142,12 +141,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
   });
 
   run('anomalyLens.reviewNext', 'Review Next', async () => {
-    const next = nextToReview(session.findings.all(), deps.editor.activeUri?.toString());
-    if (!next) {
-      void vscode.window.showInformationMessage('Nothing left to review.');
-      return;
-    }
-    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.parse(next.path), REVIEW_VIEW_TYPE);
+    if (!(await deps.editor.openNext('next'))) void vscode.window.showInformationMessage('Nothing left to review.');
   });
 
   const decide = (kind: 'accept' | 'reject') => async (arg?: unknown, all?: unknown) => {
@@ -306,10 +300,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Command
 
   const forwarded: WebviewCommand[] = ['toggleHeatmap', 'brush', 'eraser', 'polygon', 'undo', 'redo', 'help', 'zoomFit', 'zoom1'];
   for (const c of forwarded) run(`anomalyLens.editor.${c}`, c, () => deps.editor.forward(c));
-  const navigate = (direction: 'next' | 'previous') => async () => {
-    const next = nextToReview(session.findings.all(), deps.editor.activeUri?.toString(), direction);
-    if (next) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.parse(next.path), REVIEW_VIEW_TYPE);
-  };
+  const navigate = (direction: 'next' | 'previous') => () => deps.editor.openNext(direction);
   run('anomalyLens.editor.next', 'Next', navigate('next'));
   run('anomalyLens.editor.previous', 'Previous', navigate('previous'));
 }

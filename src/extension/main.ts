@@ -7,6 +7,7 @@ import { registerCommands } from './commands';
 import { FindingDecorations } from './decorations';
 import { FindingsTree, REVIEW_VIEW_TYPE } from './findingsTree';
 import { Logger } from './log';
+import { registerReviewEditorCommands } from './reviewCommands';
 import { ReviewEditorProvider } from './reviewEditor';
 import { Session } from './session';
 import { StatusBar } from './statusBar';
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     }),
   );
   registerCommands(context, { session: s, tree, editor });
+  registerReviewEditorCommands(context, editor);
   void vscode.commands.executeCommand('setContext', 'anomalyLens.trusted', vscode.workspace.isTrusted);
   // Everything that touches the disk runs after activation returns.
   setTimeout(() => void startBackground(s, watchers, status, context), 0);
