@@ -470,8 +470,8 @@ export class App {
     this.view.invalidate();
   }
 
-  private setQueue(q: { index: number; total: number } | undefined): void {
-    this.queueText.textContent = q ? `${q.index + 1} of ${q.total}` : '';
+  private setQueue(q: { index: number; total: number; reviewed?: boolean } | undefined): void {
+    this.queueText.textContent = !q ? '' : q.reviewed ? `reviewed · ${q.total} left` : `${q.index + 1} of ${q.total}`;
   }
 
   /** The host keeps the undo history for this image for the rest of the VS Code session. */
