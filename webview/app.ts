@@ -6,20 +6,24 @@ import { describeError, type ErrorInfo, AnomalyLensError } from '../src/shared/e
 import type {
   HostNotifications, ImageInfo, InitPayload, OverlayMode, ReviewState, ScoreInfo, WebviewCommand,
 } from '../src/shared/protocol';
-import type { Region } from '../src/shared/regions';
+import { regionsToMask, type Region } from '../src/shared/regions';
 import { el } from './dom';
 import { EditModel, type Rect } from './edits';
 import { FrameCache, type LoadedFrame } from './frames';
+import { historyFromHost } from './historyCheck';
+import { measure, type Measurement } from './measure';
 import { defaultWindow, describePixel, modalityRange, renderFrame, type Window } from './pixels';
 import type { WebviewRpc } from './rpcClient';
 import { ImageView, paintEditRect } from './view/canvas';
 import { classColor, type Rgb } from './view/colors';
 import { actionFor, HelpOverlay, type Action } from './view/help';
-import { buildHeatmapLayer, scoreAt } from './view/overlay';
+import { drawMeasurement } from './view/measureLayer';
+import { buildHeatmapLayer, isoSegments, scoreAt } from './view/overlay';
 import { Panel } from './view/panel';
 import { ToolController } from './view/tools';
 import { Toolbar } from './view/toolbar';
 import { loadUiState, saveUiState, type ToolId } from './vscodeApi';
+import { windowChoices, windowText, type WindowChoice } from './windowPresets';
 
 const DEFAULT_CLASS = 'defect';
 type SaveState = 'saved' | 'unsaved' | 'saving' | 'error';
@@ -42,6 +46,10 @@ export class App {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   private saving: Promise<void> = Promise.resolve();
   private wlFrame = 0;
+  /** The region the eraser, delete, class change, hide and lock act on. */
+  selected: string | null = null;
+  private windows: WindowChoice[] = [];
+  private measurement: { m: Measurement; text: string } | null = null;
 
   private readonly root: HTMLElement;
   private toolbar!: Toolbar;
@@ -54,6 +62,8 @@ export class App {
   private readonly cursorText = el('span', { id: 'cursor' });
   private readonly saveText = el('span', { id: 'save-state' });
   private readonly queueText = el('span', { id: 'queue' });
+  private readonly wlText = el('span', { id: 'wl-readout' });
+  private readonly measureText = el('div', { class: 'measure-readout', id: 'measure-readout', hidden: true });
 
   constructor(root: HTMLElement, private readonly rpc: WebviewRpc) {
     this.root = root;
@@ -65,6 +75,11 @@ export class App {
     this.init = init;
     this.review = init.review;
     this.score = init.score;
+    this.selected = null;
+    this.measurement = null;
+    // A re-init (another image in the same tab) rebuilds the UI: release the old observers first.
+    if (this.view) this.view.dispose();
+    if (this.panel) this.panel.dispose();
     this.root.replaceChildren();
     document.title = init.fileName;
     if (!init.image.ok) {
@@ -78,12 +93,12 @@ export class App {
     this.classes = init.defectClasses.length > 0 ? [...init.defectClasses] : [DEFAULT_CLASS];
     this.defectClass = ui.defectClass && this.classes.includes(ui.defectClass) ? ui.defectClass : this.classes[0];
     this.brushSize = ui.brushSize ?? init.settings.brushSize;
-    this.tool = ui.tool ?? 'pan';
-    if (init.settings.readOnly && this.tool !== 'pan' && this.tool !== 'windowLevel') this.tool = 'pan';
+    // Every image opens with the hand tool: a tool left active on another image is a surprise.
+    this.tool = 'pan';
 
     this.toolbar = new Toolbar(this.root, {
       action: (a) => this.run(a),
-      setClass: (c) => { this.defectClass = c; saveUiState({ defectClass: c }); this.view.invalidate(); },
+      setClass: (c) => this.pickClass(c),
       setBrushSize: (px) => this.setBrushSize(px),
       setOpacity: (v) => this.setOverlay({ opacity: v }),
       setMode: (m) => this.setOverlay({ mode: m }),
@@ -96,9 +111,15 @@ export class App {
     main.append(stage);
     this.root.append(main, this.statusBar);
     this.panel = new Panel(main);
-    this.panel.onDeleteRegion = (id) => { if (this.edits?.removeRegion(id)) this.edited(null, true); };
-    stage.append(this.notice);
-    this.statusBar.append(this.cursorText, this.queueText, this.saveText);
+    this.panel.onDeleteRegion = (id) => this.deleteRegion(id);
+    this.panel.onSelectRegion = (id) => this.select(id);
+    this.panel.onToggleHidden = (id) => this.toggleSet('hidden', id);
+    this.panel.onToggleLocked = (id) => this.toggleSet('locked', id);
+    this.panel.onPickClass = (c) => this.pickClass(c);
+    this.panel.onAddClass = (c) => void this.addClass(c);
+    stage.append(this.notice, this.measureText);
+    this.statusBar.replaceChildren(this.cursorText, this.wlText, this.toolbar.frameGroup, this.queueText, this.saveText);
+    this.panel.legendSection.append(this.toolbar.display);
     this.help = new HelpOverlay(this.root);
 
     this.view = new ImageView(stage);
@@ -111,33 +132,44 @@ export class App {
       this.toolbar.zoomLabel.textContent = `${Math.round(v.zoom * 100)}%`;
       saveUiState({ path: info.path, zoom: v.zoom, panX: v.panX, panY: v.panY });
     };
+    this.view.predictionVisible = ui.predictionVisible ?? true;
     this.edits = new EditModel(info.width, info.height);
-    this.edits.load(this.review.regions);
+    this.edits.load(this.review.regions, historyFromHost(init.history, this.review.revision));
     this.tools = new ToolController({
       view: this.view,
       edits: () => this.edits,
       tool: () => this.tool,
       brushSize: () => this.brushSize,
       defectClass: () => this.defectClass,
+      selected: () => this.selected,
+      select: (id) => this.select(id),
       readOnly: () => init.settings.readOnly,
       classColor: (c) => this.colorOf(c),
       onEdited: (rect, commit) => this.edited(rect, commit),
       onWindowDrag: (dx, dy) => this.dragWindow(dx, dy),
       onHover: (x, y) => this.hover(x, y),
+      onScroll: (steps) => this.stepFrame(steps),
+      onMeasure: (m, done) => this.setMeasurement(m, done),
     });
+    this.view.vectors.push((g, v) => { if (this.measurement) drawMeasurement(g, v, this.measurement.m); });
 
     this.frames = new FrameCache((f) => this.rpc.request('getFrame', { frame: f }));
     this.frame = this.frames.put(init.image.frame);
+    this.pendingFrame = this.frame.pixels.frame;
     this.range = modalityRange(this.frame.samples, info);
     this.window = defaultWindow(info, this.range);
-    this.toolbar.setWindows(this.presets(), info.bitDepth > 8 || info.windows.length > 0 || info.format === 'dicom');
+    this.windows = windowChoices(info, this.range, this.frame.samples, this.frame.pixels.channels);
+    this.toolbar.setWindows(this.windows, info.bitDepth > 8 || info.windows.length > 0 || info.format === 'dicom');
+    const initial = this.windows.findIndex((c) => c.window.center === this.window.center && c.window.width === this.window.width);
+    this.toolbar.markWindowCustom(initial < 0, initial);
     this.toolbar.setFrames(info.frameCount, this.frame.pixels.frame);
     this.toolbar.setTool(this.tool);
     this.toolbar.setBrushSize(this.brushSize);
     this.toolbar.setReadOnly(init.settings.readOnly);
-    this.queueText.textContent = init.queue ? `${init.queue.index + 1} of ${init.queue.total}` : '';
+    this.setQueue(init.review.queue ?? init.queue);
     this.renderImage();
     this.rebuildHeatmap();
+    this.rebuildPrediction();
     this.repaintEdits(null);
     this.panel.setScore(this.score, this.review);
     this.panel.setModel(init.model);
@@ -201,15 +233,36 @@ export class App {
       case 'brush':
       case 'eraser':
       case 'polygon':
-        if (readOnly && a !== 'pan' && a !== 'windowLevel') break;
+      case 'length':
+      case 'rect':
+      case 'ellipse':
+        if (readOnly && (a === 'brush' || a === 'eraser' || a === 'polygon')) break;
         if (this.tool === 'polygon' && a !== 'polygon') this.tools.cancelPolygon();
         this.tool = a;
         this.toolbar.setTool(a);
         this.tools.updateCursor();
-        saveUiState({ tool: a });
         break;
       case 'toggleHeatmap':
         this.setOverlay({ visible: !this.view.overlay.visible });
+        break;
+      case 'toggleOverlays':
+        this.view.overlaysHidden = !this.view.overlaysHidden;
+        this.toolbar.setOverlaysHidden(this.view.overlaysHidden);
+        this.showNotice(this.view.overlaysHidden ? 'Raw image: overlays hidden (X shows them).' : 'Overlays shown.');
+        this.view.invalidate();
+        break;
+      case 'togglePrediction':
+        this.view.predictionVisible = !this.view.predictionVisible;
+        this.toolbar.setPredictionVisible(this.view.predictionVisible, !!this.view.prediction);
+        saveUiState({ predictionVisible: this.view.predictionVisible });
+        this.view.invalidate();
+        break;
+      case 'deleteRegion':
+        if (this.selected && !readOnly) this.deleteRegion(this.selected);
+        break;
+      case 'nextFrame':
+      case 'previousFrame':
+        this.stepFrame(a === 'nextFrame' ? 1 : -1);
         break;
       case 'toggleMode':
         this.setOverlay({ mode: this.view.overlay.mode === 'filled' ? 'contour' : 'filled' });
@@ -243,19 +296,90 @@ export class App {
         this.view.oneToOne();
         break;
       case 'resetWindow':
-        this.setWindowPreset(0);
+        this.setWindowPreset(-1);
         break;
       case 'closePolygon':
         this.tools.closePolygon();
         break;
       case 'cancel':
         if (this.help.visible) this.help.toggle(false);
-        else this.tools.cancelPolygon();
+        else if (this.tools.cancelPolygon()) break;
+        else if (this.measurement) this.setMeasurement(null, true);
+        else this.select(null);
         break;
       case 'help':
         this.help.toggle();
         break;
+      default:
+        if (a.startsWith('digit')) this.digit(Number(a.slice(5)));
     }
+  }
+
+  /** Number keys: window presets with the W/L tool, classes otherwise (0 fits the image). */
+  private digit(n: number): void {
+    if (this.tool === 'windowLevel') {
+      const i = this.windows.findIndex((w) => w.key === String(n));
+      if (i >= 0) this.setWindowChoice(i);
+      return;
+    }
+    if (n === 0) {
+      this.view.fit();
+      return;
+    }
+    const cls = this.classes[n - 1];
+    if (cls) this.pickClass(cls);
+  }
+
+  // --- regions and classes --------------------------------------------------------------------
+
+  select(id: string | null): void {
+    this.selected = id && this.edits?.find(id) ? id : null;
+    const r = this.edits?.find(this.selected);
+    if (r && this.classes.includes(r.defectClass)) {
+      this.defectClass = r.defectClass;
+      this.toolbar.setClass(r.defectClass);
+      this.panel.setClasses(this.classes, this.defectClass, (c) => this.colorOf(c), this.init.settings.readOnly);
+    }
+    this.repaintEdits(null);
+    this.refreshRegions();
+    this.view.invalidate();
+  }
+
+  /** The class to draw in; a selected region changes to it (one undo step). */
+  private pickClass(cls: string): void {
+    this.defectClass = cls;
+    saveUiState({ defectClass: cls });
+    this.toolbar.setClass(cls);
+    this.panel.setClasses(this.classes, cls, (c) => this.colorOf(c), this.init.settings.readOnly);
+    if (this.selected && !this.init.settings.readOnly && this.edits?.setClass(this.selected, cls)) this.edited(null, true);
+    this.view.invalidate();
+  }
+
+  private async addClass(name: string): Promise<void> {
+    try {
+      const r = await this.rpc.request('addDefectClass', { name });
+      this.classes = [...r.classes];
+      this.toolbar.setClasses(this.classes, this.defectClass);
+      this.pickClass(name);
+    } catch (err) {
+      this.showError(`Could not add the class ${name}`, err);
+    }
+  }
+
+  private deleteRegion(id: string): void {
+    if (!this.edits?.removeRegion(id)) return;
+    if (this.selected === id) this.selected = null;
+    this.edited(null, true);
+  }
+
+  private toggleSet(which: 'hidden' | 'locked', id: string): void {
+    const set = this.edits?.[which];
+    if (!set) return;
+    if (set.has(id)) set.delete(id);
+    else set.add(id);
+    this.repaintEdits(null);
+    this.refreshRegions();
+    this.view.invalidate();
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -312,6 +436,8 @@ export class App {
       try {
         const review = await this.rpc.request('saveRegions', { regions, baseRevision: this.review.revision });
         this.review = review;
+        this.setQueue(review.queue);
+        this.stashHistory();
         this.panel.setScore(this.score, review);
         if (this.saveState === 'saving') this.setSaveState('saved');
       } catch (err) {
@@ -324,25 +450,45 @@ export class App {
     return run;
   }
 
-  private applyReview(review: ReviewState, reloadRegions: boolean): void {
-    const changed = reloadRegions || !sameRegionIds(review.regions, this.edits?.toRegions() ?? []);
+  /** The host's state after a decision or an outside change; an outside change drops the history. */
+  private applyReview(review: ReviewState, external: boolean): void {
+    const changed = external || !sameRegions(review.regions, this.edits?.toRegions() ?? []);
     this.review = review;
     if (changed && this.edits) {
       clearTimeout(this.saveTimer);
-      this.edits.load(review.regions);
+      this.edits.load(review.regions, external ? undefined : this.edits.history());
+      if (!this.edits.find(this.selected)) this.selected = null;
       this.tools.cancelPolygon();
       this.repaintEdits(null);
       this.setSaveState('saved');
     }
+    this.setQueue(review.queue);
+    this.rebuildPrediction();
     this.refreshRegions();
+    this.stashHistory();
     this.panel.setScore(this.score, review);
     this.view.invalidate();
   }
 
+  private setQueue(q: { index: number; total: number; reviewed?: boolean } | undefined): void {
+    this.queueText.textContent = !q ? '' : q.reviewed ? `reviewed · ${q.total} left` : `${q.index + 1} of ${q.total}`;
+  }
+
+  /** The host keeps the undo history for this image for the rest of the VS Code session. */
+  private stashHistory(): void {
+    if (!this.edits || this.init.settings.readOnly) return;
+    const h = this.edits.history();
+    this.rpc.notify('stashHistory', { revision: this.review.revision, undo: h.undo, redo: h.redo });
+  }
+
   private refreshRegions(): void {
-    const regions = this.edits?.toRegions() ?? [];
-    this.panel.setRegions(regions, (c) => this.colorOf(c), this.init.settings.readOnly);
-    this.toolbar.setUndo(!!this.edits?.canUndo, !!this.edits?.canRedo);
+    const edits = this.edits;
+    if (!edits) return;
+    this.panel.setRegions(edits.regions, { selected: this.selected, hidden: edits.hidden, locked: edits.locked },
+      (c) => this.colorOf(c), this.init.settings.readOnly);
+    this.panel.setClasses(this.classes, this.defectClass, (c) => this.colorOf(c), this.init.settings.readOnly);
+    this.panel.setPrediction(this.review.predicted.length, this.review.status !== 'predicted');
+    this.toolbar.setUndo(edits.canUndo, edits.canRedo);
   }
 
   private repaintEdits(rect: Rect | null): void {
@@ -350,7 +496,23 @@ export class App {
     const edits = this.edits;
     if (!layer || !edits) return;
     const r = rect ?? { x: 0, y: 0, width: layer.width, height: layer.height };
-    paintEditRect(layer, (i) => edits.classAt(i), (c) => this.colorOf(c), r);
+    paintEditRect(layer, edits, (c) => this.colorOf(c), this.selected, r);
+  }
+
+  /** The model's regions as outline segments (drawn dashed; toggled with O). */
+  private rebuildPrediction(): void {
+    const info = this.info;
+    if (!info) return;
+    const regions = this.review.predicted;
+    if (regions.length === 0) {
+      this.view.prediction = null;
+    } else {
+      const mask = regionsToMask(regions, info.width, info.height);
+      const f = new Float32Array(mask.length);
+      for (let i = 0; i < mask.length; i++) f[i] = mask[i];
+      this.view.prediction = isoSegments(f, info.width, info.height, 0.5);
+    }
+    this.toolbar.setPredictionVisible(this.view.predictionVisible, !!this.view.prediction);
   }
 
   private setSaveState(s: SaveState): void {
@@ -388,16 +550,21 @@ export class App {
     this.setOverlay({});
   }
 
-  private presets(): { label: string }[] {
-    const ws = this.info?.windows ?? [];
-    if (ws.length === 0) return [{ label: 'Default' }];
-    return ws.map((w, i) => ({ label: w.label ?? `C ${w.center} / W ${w.width}${i === 0 ? ' (default)' : ''}` }));
+  private setWindowPreset(i: number): void {
+    if (!this.info || !this.frame) return;
+    if (i < 0) {
+      this.window = defaultWindow(this.info, this.range);
+      this.toolbar.markWindowCustom(true);
+      this.renderImage();
+      return;
+    }
+    this.setWindowChoice(i);
   }
 
-  private setWindowPreset(i: number): void {
-    if (!this.info) return;
-    const w = this.info.windows[i];
-    this.window = w ? { center: w.center, width: w.width } : defaultWindow({ ...this.info, windows: [] }, this.range);
+  private setWindowChoice(i: number): void {
+    const c = this.windows[i];
+    if (!c) return;
+    this.window = { ...c.window };
     this.toolbar.markWindowCustom(false, i);
     this.renderImage();
   }
@@ -419,14 +586,49 @@ export class App {
     const img = new ImageData(f.pixels.width, f.pixels.height);
     renderFrame(f.pixels, f.samples, this.info, this.window, img.data);
     this.view.setImage(img);
+    this.wlText.textContent = f.pixels.channels === 1 || this.info.bitDepth > 8 ? windowText(this.window) : '';
     this.hoverText();
+    if (this.measurement) this.setMeasurement(this.measurement.m, true);
+  }
+
+  /** Step through the frames of a stack; false when there is only one frame. */
+  private stepFrame(steps: number): boolean {
+    const count = this.info?.frameCount ?? 1;
+    if (count <= 1 || !this.frame) return false;
+    const next = Math.min(count - 1, Math.max(0, this.pendingFrame + steps));
+    if (next === this.pendingFrame) return true;
+    this.pendingFrame = next;
+    this.toolbar.setFrames(count, next);
+    void this.showFrame(next);
+    return true;
+  }
+
+  private pendingFrame = 0;
+
+  private setMeasurement(m: Measurement | null, done: boolean): void {
+    const f = this.frame;
+    if (!m || !f || !this.info) {
+      this.measurement = null;
+      this.measureText.hidden = true;
+    } else {
+      const r = measure(m, f.pixels, f.samples, this.info);
+      this.measurement = { m, text: r.text };
+      this.measureText.textContent = r.text;
+      this.measureText.hidden = false;
+      if (done) this.measureText.dataset.final = 'true';
+    }
+    this.view.invalidate();
   }
 
   private async showFrame(i: number): Promise<void> {
     if (!this.frames) return;
+    this.pendingFrame = i;
     try {
       const f = await this.frames.get(i);
+      // Fast scrolling: only the latest requested frame is shown.
+      if (i !== this.pendingFrame) return;
       this.frame = f;
+      this.toolbar.setFrames(this.info?.frameCount ?? 1, i);
       this.renderImage();
       this.rebuildHeatmap();
     } catch (err) {
@@ -491,10 +693,11 @@ function commandAction(c: WebviewCommand): Action {
   return c === 'help' ? 'help' : c;
 }
 
-function sameRegionIds(a: readonly Region[], b: readonly Region[]): boolean {
+/** Same ids, classes and geometry. */
+function sameRegions(a: readonly Region[], b: readonly Region[]): boolean {
   if (a.length !== b.length) return false;
-  const ids = new Set(b.map((r) => r.id));
-  return a.every((r) => ids.has(r.id));
+  const byId = new Map(b.map((r) => [r.id, JSON.stringify(r)]));
+  return a.every((r) => byId.get(r.id) === JSON.stringify(r));
 }
 
 /** Keys typed into a text field or select belong to it, not to the shortcuts. */

@@ -4,7 +4,7 @@
  */
 import type { OverlayMode } from '../src/shared/protocol';
 
-export type ToolId = 'pan' | 'brush' | 'eraser' | 'polygon' | 'windowLevel';
+export type ToolId = 'pan' | 'brush' | 'eraser' | 'polygon' | 'windowLevel' | 'length' | 'rect' | 'ellipse';
 
 export interface UiState {
   /** The image the state belongs to; other images start fresh. */
@@ -15,7 +15,7 @@ export interface UiState {
   opacity?: number;
   mode?: OverlayMode;
   heatmapVisible?: boolean;
-  tool?: ToolId;
+  predictionVisible?: boolean;
   brushSize?: number;
   defectClass?: string;
 }

@@ -202,7 +202,7 @@ export class AnnotationService implements vscode.Disposable {
     const at = locate(uri);
     if (!at) throw new AnomalyLensError('BAD_ARGUMENT', 'the image is not inside a workspace folder', { file: uri.fsPath });
     const store = this.storeFor(at.folder);
-    const ctx = { toolVersion: this.toolVersion };
+    const ctx = { toolVersion: this.toolVersion, defaultClass: readSettings(at.folder).defectClasses[0] };
     return this.writes.run(uri.toString(), async () => {
       // Reading records what is on disk now; a different revision means someone else wrote it.
       const current = await store.read(at.rel);

@@ -1,18 +1,21 @@
 /**
- * Annotation export: COCO JSON (polygons, and uncompressed RLE for masks), LabelMe JSON (one
- * file per image), and PNG masks in the MVTec AD layout. Pure: returns files (relative path →
- * bytes) for the caller to write, so it is tested without VS Code.
+ * Annotation export: COCO JSON (polygons, and uncompressed RLE for masks) and LabelMe JSON (one
+ * file per image); exportMasks.ts writes PNG masks and the decisions CSV. Pure: returns files
+ * (relative path → bytes) for the caller to write, so it is tested without VS Code.
+ *
+ * Exports carry the reviewer's regions and classes (`regions`); the model's prediction is
+ * provenance and only stands in for images nobody has reviewed, when those are included.
  */
 import { PNG } from 'pngjs';
 import type { Annotation, Region } from '../shared/annotation';
-import { decodeRle, polygonArea, regionsToMask, rleArea } from '../shared/regions';
+import { decodeRle, polygonArea, rleArea } from '../shared/regions';
 
 export interface ExportFile {
   path: string;
   bytes: Uint8Array;
 }
 
-export type ExportFormat = 'coco' | 'labelme' | 'mvtec';
+export type ExportFormat = 'coco' | 'labelme' | 'mvtec' | 'csv';
 
 export interface ExportScope {
   /** Include images without a human decision (their predicted regions). */
@@ -22,16 +25,21 @@ export interface ExportScope {
 const enc = new TextEncoder();
 const json = (v: unknown): Uint8Array => enc.encode(`${JSON.stringify(v, null, 2)}\n`);
 
+/** The regions an export writes for an image: the reviewer's, or the model's for an unreviewed image. */
+export function exportRegions(a: Annotation): Region[] {
+  return a.status === 'predicted' ? (a.prediction?.regions ?? []) : a.regions;
+}
+
 export function selectForExport(annotations: readonly Annotation[], scope: ExportScope): Annotation[] {
   return annotations
     .filter((a) => scope.includePredicted || a.status !== 'predicted')
     .sort((a, b) => (a.image.path < b.image.path ? -1 : a.image.path > b.image.path ? 1 : 0));
 }
 
-/** Classes in first-seen order over sorted annotations (stable category ids). */
-function classesOf(annotations: readonly Annotation[]): string[] {
-  const seen = new Set<string>();
-  for (const a of annotations) for (const r of a.regions) seen.add(r.defectClass);
+/** The configured classes in their order, then any other class found in the regions (stable ids). */
+export function classesOf(annotations: readonly Annotation[], configured: readonly string[] = []): string[] {
+  const seen = new Set<string>(configured);
+  for (const a of annotations) for (const r of exportRegions(a)) seen.add(r.defectClass);
   return [...seen];
 }
 
@@ -46,7 +54,7 @@ function polygonBbox(points: readonly number[]): [number, number, number, number
   return [x0, y0, x1 - x0, y1 - y0];
 }
 
-function maskBbox(mask: Uint8Array, width: number, height: number): [number, number, number, number] | undefined {
+export function maskBbox(mask: Uint8Array, width: number, height: number): [number, number, number, number] | undefined {
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -78,8 +86,15 @@ export interface CocoDataset {
 }
 
 /** COCO: polygons as `[[x0,y0,...]]`, masks as uncompressed RLE (column-major, COCO's own order). */
-export function toCoco(annotations: readonly Annotation[], meta: { toolVersion: string; now?: string }): CocoDataset {
-  const classes = classesOf(annotations);
+export interface ExportMeta {
+  toolVersion: string;
+  now?: string;
+  /** anomalyLens.defectClasses: every one becomes a COCO category, in this order. */
+  classes?: readonly string[];
+}
+
+export function toCoco(annotations: readonly Annotation[], meta: ExportMeta): CocoDataset {
+  const classes = classesOf(annotations, meta.classes);
   const catId = new Map(classes.map((c, i) => [c, i + 1]));
   const out: CocoDataset = {
     info: { description: 'Anomaly Lens export', version: meta.toolVersion, date_created: meta.now ?? new Date().toISOString() },
@@ -91,7 +106,7 @@ export function toCoco(annotations: readonly Annotation[], meta: { toolVersion: 
     const imageId = i + 1;
     const { width, height } = a.image;
     out.images.push({ id: imageId, file_name: a.image.path, width, height, anomaly_label: a.label, review_status: a.status });
-    for (const r of a.regions) {
+    for (const r of exportRegions(a)) {
       const category_id = catId.get(r.defectClass) ?? 0;
       if (r.kind === 'polygon') {
         out.annotations.push({
@@ -111,7 +126,7 @@ export function toCoco(annotations: readonly Annotation[], meta: { toolVersion: 
   return out;
 }
 
-export function exportCoco(annotations: readonly Annotation[], meta: { toolVersion: string; now?: string }): ExportFile[] {
+export function exportCoco(annotations: readonly Annotation[], meta: ExportMeta): ExportFile[] {
   return [{ path: 'annotations.coco.json', bytes: json(toCoco(annotations, meta)) }];
 }
 
@@ -138,7 +153,7 @@ export interface LabelMeFile {
   imageWidth: number;
 }
 
-function encodeGrayPng(data: Uint8Array, width: number, height: number): Uint8Array {
+export function encodeGrayPng(data: Uint8Array, width: number, height: number): Uint8Array {
   const png = new PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
   png.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return new Uint8Array(PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 }));
@@ -171,7 +186,7 @@ export function exportLabelMe(
     const file: LabelMeFile = {
       version: '5.4.1',
       flags: { anomalous: a.label === 'anomalous' },
-      shapes: a.regions.map((r) => labelMeShape(r, a.image.width, a.image.height)).filter((s): s is LabelMeShape => !!s),
+      shapes: exportRegions(a).map((r) => labelMeShape(r, a.image.width, a.image.height)).filter((s): s is LabelMeShape => !!s),
       imagePath: imagePathFromJson(path, a.image.path),
       imageData: null,
       imageHeight: a.image.height,
@@ -180,49 +195,3 @@ export function exportLabelMe(
     return { path, bytes: json(file) };
   });
 }
-
-// ---------------------------------------------------------------- MVTec AD masks
-
-function dominantClass(a: Annotation): string {
-  const area = new Map<string, number>();
-  for (const r of a.regions) {
-    const px = r.kind === 'mask' ? rleArea(r.rle) : polygonArea(r.points);
-    area.set(r.defectClass, (area.get(r.defectClass) ?? 0) + px);
-  }
-  let best = 'defect';
-  let max = -1;
-  for (const [c, v] of area) if (v > max) [best, max] = [c, v];
-  return best;
-}
-
-const safeName = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_');
-
-/**
- * MVTec AD ground truth: `ground_truth/<defect type>/<image name>_mask.png` (8-bit, 0 / 255) for
- * every anomalous image, plus `ground_truth/index.csv` mapping image paths to masks. Normal
- * images get no mask (MVTec's "good" convention). Names fall back to the flattened path when
- * two images share a file name.
- */
-export function exportMvtec(annotations: readonly Annotation[]): ExportFile[] {
-  const anomalous = annotations.filter((a) => a.label === 'anomalous');
-  const stem = (p: string) => p.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
-  const stemCount = new Map<string, number>();
-  for (const a of anomalous) stemCount.set(stem(a.image.path), (stemCount.get(stem(a.image.path)) ?? 0) + 1);
-  const files: ExportFile[] = [];
-  const index = ['image,mask,defect_type'];
-  for (const a of anomalous) {
-    const { width, height } = a.image;
-    const mask = regionsToMask(a.regions, width, height);
-    for (let i = 0; i < mask.length; i++) mask[i] = mask[i] ? 255 : 0;
-    const s = stem(a.image.path);
-    const name = safeName((stemCount.get(s) ?? 0) > 1 ? a.image.path.replace(/\.[^./]+$/, '').replace(/\//g, '__') : s);
-    const cls = safeName(dominantClass(a));
-    const path = `ground_truth/${cls}/${name}_mask.png`;
-    files.push({ path, bytes: encodeGrayPng(mask, width, height) });
-    index.push(`${csv(a.image.path)},${csv(path)},${csv(cls)}`);
-  }
-  files.push({ path: 'ground_truth/index.csv', bytes: enc.encode(`${index.join('\n')}\n`) });
-  return files;
-}
-
-const csv = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

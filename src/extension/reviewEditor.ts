@@ -8,6 +8,7 @@ import type { Annotation } from '../shared/annotation';
 import { AnomalyLensError, toErrorInfo } from '../shared/errors';
 import {
   HEATMAP_MAX_SIDE,
+  type EditHistory,
   PROTOCOL_VERSION,
   type HostRequests,
   type ImageLoad,
@@ -19,20 +20,24 @@ import {
 } from '../shared/protocol';
 import { Rpc, type Check, type Envelope } from '../shared/rpc';
 import { validateWebviewMessage } from '../shared/validate';
-import { REVIEW_VIEW_TYPE } from './findingsTree';
+import { addDefectClass } from './defectClasses';
+import { openInPlace, queuePosition } from './reviewNavigation';
 import type { Session } from './session';
 import { thresholdOverride } from './threshold';
-import { nextToReview, reviewQueue } from './treeModel';
+import { nextToReview, type Finding } from './treeModel';
 import { reviewHtml } from './webviewHtml';
 
 interface ReviewDocument extends vscode.CustomDocument {
   readonly uri: vscode.Uri;
 }
 
-function reviewState(a: Annotation | undefined, revision: string | null): ReviewState {
-  if (!a) return { status: 'predicted', label: 'normal', regions: [], revision };
-  return { status: a.status, label: a.label, regions: a.regions, revision, updatedAt: a.updatedAt };
+function reviewState(a: Annotation | undefined, revision: string | null, queue: ReviewState['queue']): ReviewState {
+  if (!a) return { status: 'predicted', label: 'normal', regions: [], predicted: [], revision, queue };
+  return { status: a.status, label: a.label, regions: a.regions, predicted: a.prediction?.regions ?? [], revision, updatedAt: a.updatedAt, queue };
 }
+
+/** Undo histories per image for the VS Code session (the webview's own data, handed back on reopen). */
+const histories = new Map<string, EditHistory>();
 
 function storedScore(a: Annotation | undefined): ScoreInfo | null {
   const p = a?.prediction;
@@ -69,6 +74,8 @@ class ReviewPanel implements vscode.Disposable {
         if (method === 'reportError') {
           const p = params as { message: string; detail?: string };
           session.log.warn(`review editor error: ${p.message}${p.detail ? `\n${p.detail}` : ''}`);
+        } else if (method === 'stashHistory') {
+          histories.set(uri.toString(), params as EditHistory);
         }
       },
       handlers: {
@@ -78,6 +85,7 @@ class ReviewPanel implements vscode.Disposable {
         reject: (p) => this.decide({ kind: 'reject' }, p.baseRevision),
         saveRegions: (p) => this.decide({ kind: 'regions', regions: p.regions }, p.baseRevision),
         navigate: (p) => this.navigate(p.direction),
+        addDefectClass: async (p) => ({ classes: await addDefectClass(session, uri, p.name) }),
       },
     });
     this.subs.push(
@@ -90,9 +98,14 @@ class ReviewPanel implements vscode.Disposable {
         if (e.uri.toString() !== uri.toString()) return;
         const at = session.locate(uri);
         const rev = at ? session.storeFor(at.folder).revision(at.rel) : null;
-        this.rpc.notify('annotationChanged', { review: reviewState(e.annotation, rev), external: e.external });
+        if (e.external) histories.delete(uri.toString());
+        this.rpc.notify('annotationChanged', { review: reviewState(e.annotation, rev, this.queue()), external: e.external });
       }),
     );
+  }
+
+  private queue(): ReviewState['queue'] {
+    return queuePosition(this.session.findings.all(), this.uri.toString());
   }
 
   private source(frame = 0) {
@@ -115,19 +128,19 @@ class ReviewPanel implements vscode.Disposable {
       void s.report('annotation file', err);
     }
     const model = at ? await s.modelFor(this.uri) : undefined;
-    const queue = reviewQueue(s.findings.all());
-    const index = queue.findIndex((f) => f.path === this.uri.toString());
+    const queue = this.queue();
     const payload: InitPayload = {
       protocolVersion: PROTOCOL_VERSION,
       fileName: this.uri.path.replace(/^.*\//, ''),
       image,
       score: storedScore(annotation),
       model: model ? { id: model.id, backbone: model.backbone, createdAt: model.createdAt } : null,
-      review: reviewState(annotation, at ? s.storeFor(at.folder).revision(at.rel) : null),
+      review: reviewState(annotation, at ? s.storeFor(at.folder).revision(at.rel) : null, queue),
       defectClasses: settings.defectClasses,
       display: { heatmapVisible: true, opacity: settings.heatmapOpacity, mode: settings.heatmapMode },
       settings: { readOnly: !s.trusted || !at || annotationBroken, saveDebounceMs: 600, brushSize: settings.brushSize },
-      queue: index >= 0 ? { index, total: queue.length } : undefined,
+      queue,
+      history: histories.get(this.uri.toString()),
     };
     if (image.ok && model && s.trusted && at) void this.scoreInBackground();
     return payload;
@@ -168,13 +181,13 @@ class ReviewPanel implements vscode.Disposable {
   ): Promise<ReviewState> {
     try {
       const r = await this.session.decide(this.uri, d, baseRevision);
-      return reviewState(r.annotation, r.revision);
+      return reviewState(r.annotation, r.revision, this.queue());
     } catch (err) {
       if (err instanceof AnomalyLensError && err.code === 'ANNOTATION_CONFLICT') {
         // Refresh the editor with what is on disk, then fail the request so the user repeats it knowingly.
         const a = await this.session.readAnnotation(this.uri).catch(() => undefined);
         const at = this.session.locate(this.uri);
-        this.rpc.notify('annotationChanged', { review: reviewState(a, at ? this.session.storeFor(at.folder).revision(at.rel) : null), external: true });
+        this.rpc.notify('annotationChanged', { review: reviewState(a, at ? this.session.storeFor(at.folder).revision(at.rel) : null, this.queue()), external: true });
       }
       this.session.log.error(`review ${this.uri.fsPath}`, err);
       throw err;
@@ -182,10 +195,15 @@ class ReviewPanel implements vscode.Disposable {
   }
 
   private async navigate(direction: 'next' | 'previous'): Promise<{ opened: boolean }> {
-    const next = nextToReview(this.session.findings.all(), this.uri.toString(), direction);
-    if (!next) return { opened: false };
-    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.parse(next.path), REVIEW_VIEW_TYPE);
+    // Answered before the tab is replaced: the webview that asked is about to go away.
+    if (!nextToReview(this.session.findings.all(), this.uri.toString(), direction)) return { opened: false };
+    setTimeout(() => void openInPlace(this.session.findings.all(), this.uri, direction).catch((err) => this.session.report('opening the next image', err)), 0);
     return { opened: true };
+  }
+
+  /** Save what the webview has pending (before its tab is replaced or closed). */
+  async flush(): Promise<void> {
+    await this.rpc.request('flush', {}).catch(() => undefined);
   }
 
   command(command: WebviewCommand): void {
@@ -228,6 +246,16 @@ export class ReviewEditorProvider implements vscode.CustomReadonlyEditorProvider
   /** The image of the focused review editor, if any. */
   get activeUri(): vscode.Uri | undefined {
     return this.active?.panel.active ? this.active.uri : undefined;
+  }
+
+  /**
+   * J / K / Review Next: saves the focused editor's pending edits, then opens the neighbour in
+   * the same tab. False when there is nothing in that direction.
+   */
+  async openNext(direction: 'next' | 'previous' = 'next', among: Iterable<Finding> = this.session.findings.all()): Promise<boolean> {
+    const current = this.active?.panel.active ? this.active : undefined;
+    if (current) await current.flush();
+    return openInPlace(among, current?.uri, direction);
   }
 
   /** Forwards a palette/keybinding command to the focused review editor. */

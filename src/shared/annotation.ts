@@ -10,17 +10,18 @@
  * there is deliberately no place for DICOM metadata, so patient tags cannot leak into it.
  */
 import type { ImageFormat } from './image';
+import { migrateAnnotationV1 } from './annotationMigrate';
 import { checkRle, type Region } from './regions';
 
 export type { Region, PolygonRegion, MaskRegion, RleMask } from './regions';
 
-export const ANNOTATION_FORMAT_VERSION = 1;
-export const ANNOTATION_SCHEMA_ID = 'https://anomaly-lens.dev/schemas/annotation-v1.json';
+export const ANNOTATION_FORMAT_VERSION = 2;
+export const ANNOTATION_SCHEMA_ID = 'https://anomaly-lens.dev/schemas/annotation-v2.json';
 
 export type AnnotationLabel = 'normal' | 'anomalous';
 /**
- * predicted: no human decision yet (label and regions come from the model);
- * accepted: a human confirmed the image is anomalous and kept the predicted regions;
+ * predicted: no human decision yet (the label comes from the model; `regions` is empty);
+ * accepted: a human confirmed the image is anomalous and took the predicted regions as theirs;
  * rejected: a human marked the image normal;
  * corrected: a human marked it anomalous and edited the regions.
  */
@@ -46,7 +47,7 @@ export interface AnnotationPrediction {
   modelId: string;
   backbone: string;
   predictedAt: string;
-  /** Regions where the map exceeds the threshold. */
+  /** Regions where the map exceeds the threshold: provenance, never exported as the answer. */
   regions: Region[];
 }
 
@@ -63,7 +64,7 @@ export interface Annotation {
   label: AnnotationLabel;
   status: AnnotationStatus;
   prediction: AnnotationPrediction | null;
-  /** The final regions (what export uses). */
+  /** The reviewer's regions, each with its class: the answer that exports use. */
   regions: Region[];
   review: AnnotationReview | null;
   createdAt: string;
@@ -87,7 +88,11 @@ export interface ModelRef {
 export interface BuildContext {
   now?: string;
   toolVersion: string;
+  /** Class given to predicted regions a reviewer accepts as they are (the first configured class). */
+  defaultClass?: string;
 }
+
+export const DEFAULT_DEFECT_CLASS = 'defect';
 
 const nowIso = (ctx: BuildContext): string => ctx.now ?? new Date().toISOString();
 
@@ -104,15 +109,16 @@ export function pickImageInfo(info: AnnotationImage): AnnotationImage {
   };
 }
 
-function cloneRegions(regions: readonly Region[]): Region[] {
-  return regions.map((r) =>
-    r.kind === 'polygon'
-      ? { kind: 'polygon', id: r.id, defectClass: r.defectClass, points: [...r.points] }
-      : { kind: 'mask', id: r.id, defectClass: r.defectClass, rle: { size: [r.rle.size[0], r.rle.size[1]], counts: [...r.rle.counts] } },
-  );
+function cloneRegions(regions: readonly Region[], defectClass?: string): Region[] {
+  return regions.map((r) => {
+    const cls = defectClass ?? r.defectClass;
+    return r.kind === 'polygon'
+      ? { kind: 'polygon', id: r.id, defectClass: cls, points: [...r.points] }
+      : { kind: 'mask', id: r.id, defectClass: cls, rle: { size: [r.rle.size[0], r.rle.size[1]], counts: [...r.rle.counts] } };
+  });
 }
 
-/** A fresh annotation holding only the model's view of an image. */
+/** A fresh annotation holding only the model's view of an image (no reviewed regions yet). */
 export function predictedAnnotation(
   score: PredictionInput,
   image: AnnotationImage,
@@ -138,7 +144,7 @@ export function predictedAnnotation(
     label: score.anomalous ? 'anomalous' : 'normal',
     status: 'predicted',
     prediction,
-    regions: cloneRegions(regions),
+    regions: [],
     review: null,
     createdAt: at,
     updatedAt: at,
@@ -191,10 +197,15 @@ export function mergeRescan(existing: Annotation, fresh: Annotation): Annotation
   };
 }
 
-/** Accept: the image is anomalous; keeps the current regions (the prediction's unless edited). */
+/**
+ * Accept: the image is anomalous. The reviewer's regions stay; with none, the predicted regions
+ * become the reviewer's, in the default class.
+ */
 export function acceptAnnotation(a: Annotation, ctx: BuildContext): Annotation {
   const at = nowIso(ctx);
-  const regions = a.status === 'rejected' ? cloneRegions(a.prediction?.regions ?? []) : cloneRegions(a.regions);
+  const regions = a.regions.length > 0
+    ? cloneRegions(a.regions)
+    : cloneRegions(a.prediction?.regions ?? [], ctx.defaultClass ?? DEFAULT_DEFECT_CLASS);
   return {
     ...a,
     label: 'anomalous',
@@ -243,7 +254,7 @@ export function resetAnnotation(a: Annotation, ctx: BuildContext): Annotation {
     ...a,
     label: p?.anomalous ? 'anomalous' : 'normal',
     status: 'predicted',
-    regions: cloneRegions(p?.regions ?? []),
+    regions: [],
     review: null,
     updatedAt: at,
     toolVersion: ctx.toolVersion,
@@ -302,7 +313,7 @@ export const ANNOTATION_SCHEMA = {
   definitions: { rle: rleSchema, region: regionSchema },
   properties: {
     $schema: { type: 'string' },
-    formatVersion: { const: ANNOTATION_FORMAT_VERSION },
+    formatVersion: { const: ANNOTATION_FORMAT_VERSION, description: 'Format 1 files are still read (migrated on read); saves write this version.' },
     image: {
       type: 'object',
       additionalProperties: false,
@@ -373,7 +384,9 @@ export type AnnotationCheck = { ok: true; value: Annotation } | { ok: false; pro
 /** Schema plus the rules a schema cannot say (status ↔ label ↔ review consistency, RLE sums). */
 export function createAnnotationValidator(compiler: SchemaCompiler): (data: unknown) => AnnotationCheck {
   const validate = compiler.compile(ANNOTATION_SCHEMA);
-  return (data) => {
+  return (raw) => {
+    // Older files are read through a migration; the next save writes the current version.
+    const data = migrateAnnotationV1(raw);
     if (!validate(data)) {
       const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
       return { ok: false, problems: problems.length ? problems : ['does not match the annotation schema'] };
@@ -390,6 +403,7 @@ function semanticProblems(a: Annotation): string[] {
   if (a.status !== 'predicted' && a.review === null) out.push(`/review is required for status "${a.status}"`);
   if (a.status === 'predicted' && a.prediction === null) out.push('/prediction is required for status "predicted"');
   if (a.status === 'rejected' && a.label !== 'normal') out.push('/label must be "normal" for status "rejected"');
+  if (a.status === 'predicted' && a.regions.length > 0) out.push('/regions must be empty while status is "predicted" (the model\'s regions live in /prediction/regions)');
   if ((a.status === 'accepted' || a.status === 'corrected') && a.label !== 'anomalous') {
     out.push(`/label must be "anomalous" for status "${a.status}"`);
   }

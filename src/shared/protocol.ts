@@ -51,6 +51,8 @@ export interface ImageInfo {
   /** MONOCHROME1: high values are dark. */
   invert: boolean;
   modality?: string;
+  /** DICOM Pixel Spacing in mm: [between rows, between columns]; absent = measure in pixels. */
+  pixelSpacing?: [number, number];
 }
 
 /**
@@ -89,7 +91,12 @@ export interface ModelInfo {
 export interface ReviewState {
   status: ReviewStatus;
   label: Label;
+  /** The reviewer's regions (the answer). */
   regions: Region[];
+  /** The model's regions: provenance, shown as an outline, never saved as the answer. */
+  predicted: Region[];
+  /** Position in the review queue after this state (`reviewed`: it left the queue), when the host has one. */
+  queue?: { index: number; total: number; reviewed?: boolean };
   /** Opaque token of the stored annotation (e.g. mtime+hash); sent back to detect conflicts. */
   revision: string | null;
   updatedAt?: string;
@@ -131,7 +138,22 @@ export interface InitPayload {
   settings: ReviewSettings;
   /** Position in the review queue, when the host has one. */
   queue?: { index: number; total: number };
+  /** Undo history the webview stashed for this image earlier in the VS Code session. */
+  history?: EditHistory;
 }
+
+/**
+ * The webview's undo/redo steps for one image, kept by the host for the VS Code session and
+ * handed back when the image opens again. Opaque to the host; valid only at `revision`.
+ */
+export interface EditHistory {
+  revision: string | null;
+  undo: unknown[];
+  redo: unknown[];
+}
+
+/** Most undo steps the host keeps per image. */
+export const HISTORY_MAX_STEPS = 200;
 
 /** Commands the host can forward to the webview (palette, menus, contributed keybindings). */
 export type WebviewCommand =
@@ -149,11 +171,15 @@ export type WebviewCommand =
   | 'zoomOut'
   | 'zoomFit'
   | 'zoom1'
-  | 'help';
+  | 'help'
+  | 'next'
+  | 'previous'
+  | 'toggleOverlays'
+  | 'togglePrediction';
 
 export const WEBVIEW_COMMANDS: readonly WebviewCommand[] = [
   'accept', 'reject', 'toggleHeatmap', 'brush', 'eraser', 'polygon', 'pan', 'windowLevel',
-  'undo', 'redo', 'zoomIn', 'zoomOut', 'zoomFit', 'zoom1', 'help',
+  'undo', 'redo', 'zoomIn', 'zoomOut', 'zoomFit', 'zoom1', 'help', 'next', 'previous', 'toggleOverlays', 'togglePrediction',
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -171,12 +197,16 @@ export type WebviewRequests = {
   saveRegions: { params: { regions: Region[]; baseRevision: string | null }; result: ReviewState };
   /** Open the next / previous image of the review queue (J/K). */
   navigate: { params: { direction: 'next' | 'previous' }; result: { opened: boolean } };
+  /** Add a defect class to anomalyLens.defectClasses; the result is the new list. */
+  addDefectClass: { params: { name: string }; result: { classes: string[] } };
 };
 
 /** Notifications the webview sends (no reply). */
 export type WebviewNotifications = {
   /** An unexpected webview failure, for the output channel. */
   reportError: { message: string; detail?: string };
+  /** Keep this image's undo history for when it is opened again. */
+  stashHistory: EditHistory;
 };
 
 /** Requests the host sends; the webview answers each one. */
@@ -229,9 +259,9 @@ export type HostToWebviewMessage =
 
 export type WebviewRequestMethod = keyof WebviewRequests;
 export const WEBVIEW_REQUEST_METHODS: readonly WebviewRequestMethod[] = [
-  'ready', 'getFrame', 'accept', 'reject', 'saveRegions', 'navigate',
+  'ready', 'getFrame', 'accept', 'reject', 'saveRegions', 'navigate', 'addDefectClass',
 ];
-export const WEBVIEW_NOTIFICATION_METHODS: readonly (keyof WebviewNotifications)[] = ['reportError'];
+export const WEBVIEW_NOTIFICATION_METHODS: readonly (keyof WebviewNotifications)[] = ['reportError', 'stashHistory'];
 
 /** Default time a request may take before it fails with TIMEOUT. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;

@@ -5,6 +5,7 @@
  */
 import type { ErrorInfo } from './errors';
 import {
+  HISTORY_MAX_STEPS,
   PROTOCOL_VERSION,
   WEBVIEW_NOTIFICATION_METHODS,
   WEBVIEW_REQUEST_METHODS,
@@ -89,6 +90,11 @@ function checkParams(method: string, p: Obj): string | undefined {
       return p.direction === 'next' || p.direction === 'previous'
         ? undefined
         : `params.direction is ${JSON.stringify(p.direction)}, expected 'next' or 'previous'`;
+    case 'addDefectClass':
+      if (typeof p.name !== 'string' || p.name.trim() === '' || p.name.length > LIMITS.classLength) {
+        return 'params.name is not a non-empty string (≤ 128 chars)';
+      }
+      return /[\u0000-\u001f]/.test(p.name) ? 'params.name contains control characters' : undefined;
     default:
       return `no validator for '${method}'`;
   }
@@ -140,7 +146,17 @@ function validateNotification(m: Obj): Check<WebviewToHostMessage> {
   }
   const p = m.params;
   if (!isObj(p)) return fail(`${method}: params is not an object`);
-  // reportError is the only notification.
+  if (method === 'stashHistory') {
+    // Opaque to the host (it only hands it back to the webview); bounded in size.
+    const r = checkRevision(p.revision);
+    if (r) return fail(`${method}: ${r.replace('baseRevision', 'revision')}`);
+    for (const k of ['undo', 'redo'] as const) {
+      const steps = p[k];
+      if (!Array.isArray(steps) || steps.length > HISTORY_MAX_STEPS) return fail(`${method}: params.${k} is not an array of ≤ ${HISTORY_MAX_STEPS} steps`);
+      if (!steps.every(isObj)) return fail(`${method}: params.${k} holds a step that is not an object`);
+    }
+    return { ok: true, value: { type: 'notification', method, params: { revision: p.revision as string | null, undo: p.undo as unknown[], redo: p.redo as unknown[] } } };
+  }
   if (typeof p.message !== 'string' || p.message.length > LIMITS.textLength) return fail(`${method}: params.message is not a string (≤ 10000 chars)`);
   if (p.detail !== undefined && (typeof p.detail !== 'string' || p.detail.length > LIMITS.textLength)) {
     return fail(`${method}: params.detail is not a string (≤ 10000 chars)`);

@@ -282,6 +282,7 @@ async function decode(p: Params<'decode'>, ctx: RequestContext): Result<'decode'
       windows: img.windows,
       invert: img.invert,
       modality: img.meta.modality,
+      pixelSpacing: img.meta.pixelSpacing,
     };
     return { ok: true, info, frame: framePixels(img, p.source.frame ?? 0) } satisfies ImageLoad;
   } catch (err) {

@@ -30,7 +30,7 @@ interface AnnotationJson {
   label: string;
   image: { path: string; width: number; height: number };
   regions: { kind: string; id: string; defectClass: string; points?: number[]; rle?: { size: [number, number]; counts: number[] } }[];
-  prediction?: { score: number; normalized: number };
+  prediction?: { score: number; normalized: number; regions: AnnotationJson['regions'] };
   review?: unknown;
   updatedAt: string;
 }
@@ -211,8 +211,8 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
   test('2 brush and polygon, undo, redo, save → regions in image coordinates', async () => {
     const rel = Object.keys(DEFECTS).find((r) => readAnnotationOrUndefined(r)?.status === 'predicted')!;
     const name = path.basename(rel);
-    // A point far from the stroke that the model's own prediction (kept in the saved regions) does not cover.
-    const predicted = readAnnotation(rel).regions.filter((r) => r.kind === 'mask' && r.rle);
+    // A point far from the stroke that the model's own prediction does not cover.
+    const predicted = (readAnnotation(rel).prediction?.regions ?? []).filter((r) => r.kind === 'mask' && r.rle);
     const far = [[35, 60], [10, 150], [150, 10], [150, 150], [80, 150], [10, 100]].find(([x, y]) => !predicted.some((m) => rleAt(m.rle!, x, y)));
     assert.ok(far, 'some far point is outside the predicted region');
     await showFindings(p);
@@ -253,6 +253,8 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     const covered = (x: number, y: number) => masks.some((m) => rleAt(m.rle!, x, y));
     assert.ok(covered(35, 20), 'the brush stroke is in the saved mask');
     assert.ok(!covered(far[0], far[1]), `the mask does not spill far from the stroke (${far})`);
+    assert.ok(!a.regions.some((r) => predicted.some((m) => m.id === r.id)), 'the model\'s region is not part of the saved answer');
+    assert.equal(a.prediction?.regions.length, predicted.length, 'the prediction stays as provenance');
     await shoot(cs, '02-corrected');
     await runCommand(p, 'View: Close All Editors');
   });

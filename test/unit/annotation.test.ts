@@ -35,12 +35,13 @@ const polygon: Region = {
 const flagged = (c = ctx) => predictedAnnotation({ score: 2.5, normalized: 0.8, threshold: 1.5, anomalous: true }, image, model, c, [maskRegion]);
 const validate = annotationValidator();
 
-test('a predicted annotation passes the schema and copies the model view', () => {
+test('a predicted annotation keeps the model view as provenance and has no reviewed regions', () => {
   const a = flagged();
   assert.deepEqual(validate(a), { ok: true, value: a });
   assert.equal(a.status, 'predicted');
   assert.equal(a.label, 'anomalous');
-  assert.deepEqual(a.regions, [maskRegion]);
+  assert.deepEqual(a.regions, []);
+  assert.deepEqual(a.prediction?.regions, [maskRegion]);
   assert.equal(a.prediction?.modelId, 'm-1');
 });
 
@@ -62,6 +63,33 @@ test('every review transition yields a valid annotation', () => {
   assert.deepEqual(acceptAnnotation(rejectAnnotation(a, later), later).regions, [maskRegion]);
 });
 
+test('accepting takes the prediction in the default class; a correction replaces it', () => {
+  const a = flagged();
+  const accepted = acceptAnnotation(a, { ...later, defaultClass: 'scratch' });
+  assert.deepEqual(accepted.regions, [{ ...maskRegion, defectClass: 'scratch' }]);
+  assert.deepEqual(accepted.prediction?.regions, [maskRegion], 'the prediction stays as it was');
+  const corrected = correctAnnotation(accepted, [polygon], later);
+  assert.deepEqual(corrected.regions, [polygon]);
+  assert.deepEqual(acceptAnnotation(corrected, later).regions, [polygon], 'accept keeps the reviewer\'s own regions');
+  assert.deepEqual(corrected.prediction?.regions, [maskRegion]);
+});
+
+test('format 1 files are read and migrated: the model\'s region leaves the answer', () => {
+  const v1 = (over: Record<string, unknown>) => ({ ...JSON.parse(JSON.stringify(flagged())), formatVersion: 1, regions: [maskRegion], ...over });
+  const predicted = validate(v1({}));
+  assert.ok(predicted.ok, JSON.stringify(predicted));
+  assert.equal(predicted.value.formatVersion, 2);
+  assert.deepEqual(predicted.value.regions, []);
+  assert.deepEqual(predicted.value.prediction?.regions, [maskRegion]);
+  const review = { decidedAt: ctx.now, imageSha256: 'a'.repeat(64) };
+  const corrected = validate(v1({ status: 'corrected', review, regions: [{ ...maskRegion, id: 'model-1', defectClass: 'anomaly' }, polygon] }));
+  assert.ok(corrected.ok);
+  assert.deepEqual(corrected.value.regions, [polygon]);
+  const accepted = validate(v1({ status: 'accepted', review }));
+  assert.ok(accepted.ok);
+  assert.deepEqual(accepted.value.regions, [maskRegion], 'an accepted prediction is the reviewer\'s answer');
+});
+
 function invalid(mutate: (a: Record<string, unknown>) => void): string[] {
   const a = JSON.parse(JSON.stringify(flagged())) as Record<string, unknown>;
   mutate(a);
@@ -74,7 +102,8 @@ test('invalid annotations are rejected with a pointer to the problem', () => {
   assert.match(invalid((a) => { delete a.label; }).join(), /label/);
   assert.match(invalid((a) => { a.status = 'maybe'; }).join(), /status/);
   assert.match(invalid((a) => { (a.image as Record<string, unknown>).sha256 = 'xyz'; }).join(), /sha256/);
-  assert.match(invalid((a) => { a.formatVersion = 2; }).join(), /formatVersion/);
+  assert.match(invalid((a) => { a.formatVersion = 3; }).join(), /formatVersion/);
+  assert.match(invalid((a) => { a.regions = [maskRegion]; }).join(), /regions must be empty while status is "predicted"/);
   assert.match(invalid((a) => { (a.regions as Region[])[0] = { ...polygon, points: [0, 0, 1, 1] }; }).join(), /regions/);
   assert.match(invalid((a) => { (a.regions as Region[])[0] = { ...maskRegion, rle: { size: [3, 4], counts: [5, 2] } }; }).join(), /sum to 7, expected 12/);
   assert.match(invalid((a) => { (a.regions as Region[])[0] = { ...polygon, points: [0, 0, 1, 1, 2, 2, 3] }; }).join(), /odd number/);

@@ -144,7 +144,8 @@ test('scan continues past corrupt and empty files, lists them, and writes scores
   const check = validate(ann);
   assert.ok(check.ok, JSON.stringify(check));
   assert.equal(ann.label, 'anomalous');
-  assert.equal(ann.regions.length, 1, 'the bright image gets a predicted region');
+  assert.equal(ann.prediction.regions.length, 1, 'the bright image gets a predicted region');
+  assert.deepEqual(ann.regions, [], 'reviewed regions stay empty until a person decides');
   assert.equal(ann.image.path, 'sub/bright.png');
   assert.ok(!listAll(path.join(dir, 'out')).some((f) => f.includes('.tmp-')), 'no temp files remain');
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { exportCoco, exportLabelMe, exportMvtec, selectForExport, toCoco, type LabelMeFile } from '../../src/extension/export';
+import { exportCoco, exportLabelMe, selectForExport, toCoco, type LabelMeFile } from '../../src/extension/export';
+import { exportDecisions, exportMvtec } from '../../src/extension/exportMasks';
 import { acceptAnnotation, correctAnnotation, predictedAnnotation, rejectAnnotation, type Annotation, type Region } from '../../src/shared/annotation';
 import { decodeRle, encodeRle, rasterizePolygon } from '../../src/shared/regions';
 import { annotationValidator } from '../../src/extension/annotationValidator';
@@ -25,7 +26,7 @@ const square: Region = { kind: 'polygon', id: 'p1', defectClass: 'scratch', poin
 
 function annotations(): Annotation[] {
   const flagged = predictedAnnotation({ score: 3, normalized: 0.9, threshold: 2, anomalous: true }, img('parts/a.png'), model, ctx, [maskRegion]);
-  const accepted = acceptAnnotation(flagged, ctx);
+  const accepted = acceptAnnotation(flagged, { ...ctx, defaultClass: 'crack' });
   const corrected = correctAnnotation(predictedAnnotation({ score: 3, normalized: 0.9, threshold: 2, anomalous: true }, img('b/c.png'), model, ctx), [square, maskRegion], ctx);
   const normal = rejectAnnotation(predictedAnnotation({ score: 1, normalized: 0.3, threshold: 2, anomalous: false }, img('n.png'), model, ctx), ctx);
   const unreviewed = predictedAnnotation({ score: 3, normalized: 0.9, threshold: 2, anomalous: true }, img('u.png'), model, ctx, [maskRegion]);
@@ -42,6 +43,8 @@ test('export scope leaves out unreviewed predictions unless asked', () => {
 test('COCO: a known mask round-trips through the RLE segmentation with area and bbox', () => {
   const coco = toCoco(selectForExport(annotations(), { includePredicted: false }), ctx);
   assert.deepEqual(coco.categories.map((c) => c.name), ['scratch', 'crack']);
+  const configured = toCoco(selectForExport(annotations(), { includePredicted: false }), { ...ctx, classes: ['dent', 'crack'] });
+  assert.deepEqual(configured.categories.map((c) => [c.id, c.name]), [[1, 'dent'], [2, 'crack'], [3, 'scratch']], 'configured classes first, in their order');
   assert.deepEqual(coco.images.map((i) => [i.id, i.file_name, i.anomaly_label]), [[1, 'b/c.png', 'anomalous'], [2, 'n.png', 'normal'], [3, 'parts/a.png', 'anomalous']]);
   const onA = coco.annotations.filter((a) => a.image_id === 3);
   assert.equal(onA.length, 1);
@@ -84,19 +87,39 @@ test('LabelMe: polygons as point lists, masks as a cropped PNG, image path relat
   assert.equal(n.flags.anomalous, false);
 });
 
-test('MVTec: 8-bit 0/255 masks under ground_truth/<defect type>/, none for normal images', () => {
+test('MVTec: 8-bit 0/255 masks per class under ground_truth/<class>/, good/ for images reviewed normal', () => {
   const files = exportMvtec(selectForExport(annotations(), { includePredicted: false }));
-  assert.deepEqual(files.map((f) => f.path).sort(), ['ground_truth/crack/a_mask.png', 'ground_truth/index.csv', 'ground_truth/scratch/c_mask.png']);
+  assert.deepEqual(files.map((f) => f.path).sort(), [
+    'ground_truth/crack/a_mask.png', 'ground_truth/crack/c_mask.png', 'ground_truth/good/n_mask.png', 'ground_truth/index.csv', 'ground_truth/scratch/c_mask.png',
+  ]);
+  const good = PNG.sync.read(Buffer.from(files.find((f) => f.path.endsWith('n_mask.png'))!.bytes));
+  assert.ok(good.data.every((v, i) => i % 4 === 3 || v === 0), 'a normal image has an empty mask');
   const a = PNG.sync.read(Buffer.from(files.find((f) => f.path.endsWith('a_mask.png'))!.bytes));
   assert.equal(a.width, W);
   assert.equal(a.height, H);
   const mask = knownMask();
   for (let i = 0; i < W * H; i++) assert.equal(a.data[i * 4], mask[i] ? 255 : 0, `pixel ${i}`);
-  // c.png: union of the square (dominant class) and the L-mask
-  const c = PNG.sync.read(Buffer.from(files.find((f) => f.path.endsWith('c_mask.png'))!.bytes));
-  const union = rasterizePolygon(square.kind === 'polygon' ? square.points : [], W, H, knownMask());
-  for (let i = 0; i < W * H; i++) assert.equal(c.data[i * 4], union[i] ? 255 : 0);
-  assert.match(new TextDecoder().decode(files.find((f) => f.path.endsWith('index.csv'))!.bytes), /^image,mask,defect_type\nb\/c.png,ground_truth\/scratch\/c_mask.png,scratch\n/);
+  // c.png: the square in scratch/, the L-mask in crack/
+  const c = PNG.sync.read(Buffer.from(files.find((f) => f.path === 'ground_truth/scratch/c_mask.png')!.bytes));
+  const sq = rasterizePolygon(square.kind === 'polygon' ? square.points : [], W, H);
+  for (let i = 0; i < W * H; i++) assert.equal(c.data[i * 4], sq[i] ? 255 : 0);
+  const cc = PNG.sync.read(Buffer.from(files.find((f) => f.path === 'ground_truth/crack/c_mask.png')!.bytes));
+  for (let i = 0; i < W * H; i++) assert.equal(cc.data[i * 4], mask[i] ? 255 : 0);
+  assert.match(new TextDecoder().decode(files.find((f) => f.path.endsWith('index.csv'))!.bytes),
+    /^image,mask,defect_type\nb\/c.png,ground_truth\/scratch\/c_mask.png,scratch\nb\/c.png,ground_truth\/crack\/c_mask.png,crack\nn.png,ground_truth\/good\/n_mask.png,good\n/);
+});
+
+test('exports carry the reviewer\'s regions, not the model\'s, once an image is corrected', () => {
+  const model1: Region = { kind: 'mask', id: 'model-1', defectClass: 'anomaly', rle: encodeRle(new Uint8Array(W * H).fill(1), W, H) };
+  const flagged = predictedAnnotation({ score: 3, normalized: 0.9, threshold: 2, anomalous: true }, img('z.png'), model, ctx, [model1]);
+  const corrected = correctAnnotation(flagged, [square], ctx);
+  const coco = toCoco([corrected], { ...ctx, classes: ['scratch'] });
+  assert.deepEqual(coco.annotations.map((a) => a.category_id), [1]);
+  assert.deepEqual(coco.categories.map((c) => c.name), ['scratch']);
+  assert.deepEqual(exportMvtec([corrected]).map((f) => f.path), ['ground_truth/scratch/z_mask.png', 'ground_truth/index.csv']);
+  const csv = new TextDecoder().decode(exportDecisions([corrected, rejectAnnotation(flagged, ctx)])[0].bytes);
+  assert.equal(csv, 'image,label,status,classes,regions,score,threshold,model,decided_at\n'
+    + `z.png,anomalous,corrected,scratch,1,3,2,m,${ctx.now}\nz.png,normal,rejected,,0,3,2,m,${ctx.now}\n`);
 });
 
 test('MVTec names fall back to the flattened path when file names collide', () => {
@@ -104,5 +127,5 @@ test('MVTec names fall back to the flattened path when file names collide', () =
     acceptAnnotation(predictedAnnotation({ score: 3, normalized: 0.9, threshold: 2, anomalous: true }, img('x/a.png'), model, ctx, [maskRegion]), ctx),
     acceptAnnotation(predictedAnnotation({ score: 3, normalized: 0.9, threshold: 2, anomalous: true }, img('y/a.png'), model, ctx, [maskRegion]), ctx),
   ];
-  assert.deepEqual(exportMvtec(two).map((f) => f.path), ['ground_truth/crack/x__a_mask.png', 'ground_truth/crack/y__a_mask.png', 'ground_truth/index.csv']);
+  assert.deepEqual(exportMvtec(two).map((f) => f.path), ['ground_truth/defect/x__a_mask.png', 'ground_truth/defect/y__a_mask.png', 'ground_truth/index.csv']);
 });

@@ -14,8 +14,17 @@ const bindings: Keybinding[] = pkg.contributes.keybindings;
 const reviewBindings = bindings.filter((b) => b.when?.includes("activeCustomEditorId == 'anomalyLens.review'"));
 
 test('every review-editor shortcut is declared with a when clause', () => {
-  // accept, reject, heatmap, brush, eraser, polygon, next, previous, help, undo, redo
-  assert.equal(reviewBindings.length, 11);
+  // accept, reject, heatmap, brush, eraser, polygon, next, previous, help, undo, redo, raw image, prediction outline
+  assert.equal(reviewBindings.length, 13);
+});
+
+// Menus show a command's keybinding as a hint: the Explorer's Accept / Reject must not show the
+// editor's bare A / R, so those keys belong to editor-only commands.
+test('the Accept / Reject commands of the menus carry no editor key', () => {
+  for (const id of ['anomalyLens.accept', 'anomalyLens.reject']) {
+    assert.equal(bindings.filter((b) => b.command === id).length, 0, `${id} has a keybinding`);
+  }
+  assert.deepEqual(bindings.filter((b) => b.command === 'anomalyLens.editor.accept' || b.command === 'anomalyLens.editor.reject').map((b) => b.key), ['a', 'r']);
 });
 
 // With the review editor open, focus may sit in the Explorer, a panel or a side bar; a bare

@@ -260,8 +260,10 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
       await p.keyboard.press(key);
       assert.equal(await p.getAttribute(`#tool-${tool}`, 'aria-pressed'), 'true', `${key} selects ${tool}`);
     }
-    const state = await host<{ tool: string }>(p, 'state');
-    assert.equal(state.tool, 'pan', 'UI state is kept with setState');
+    await p.keyboard.press('b');
+    await p.evaluate(() => (window as never as { __host: { reopen(): void } }).__host.reopen());
+    await p.waitForFunction(() => document.getElementById('tool-pan')?.getAttribute('aria-pressed') === 'true');
+    assert.equal(await p.getAttribute('#tool-brush', 'aria-pressed'), 'false', 'an image opens with the hand tool, not the last tool');
     const overlayOn = () => p.evaluate(() => (window as never as { __anomalyLens: { view: { overlay: { visible: boolean } } } }).__anomalyLens.view.overlay.visible);
     assert.equal(await overlayOn(), true);
     await p.keyboard.press('h');
@@ -286,8 +288,16 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
     const p = await h.open({ scenario: 'gray16', heatmap: 'off', theme: 'light' });
     // Raw at x = 70 is 1120 → modality 96. Full range (C 1023.5, W 4096) → 69.8; soft tissue (C 40, W 400) → 163.2.
     assert.equal((await pixelAt(p, 70, 100))[0], 70);
-    await p.evaluate(() => { const s = document.getElementById('wl-preset') as HTMLElement & { value: string }; s.value = '1'; s.dispatchEvent(new Event('change')); });
+    // CT presets come first in the menu (0-7), then the file's windows: soft tissue is 9.
+    await p.evaluate(() => { const s = document.getElementById('wl-preset') as HTMLElement & { value: string }; s.value = '9'; s.dispatchEvent(new Event('change')); });
     assert.equal((await pixelAt(p, 70, 100))[0], 163);
+    // W then 1: the CT brain preset (C 40, W 80): 96 HU is above the window → white; the readout follows.
+    await p.keyboard.press('w');
+    await p.keyboard.press('1');
+    assert.equal((await pixelAt(p, 70, 100))[0], 255);
+    assert.equal(await p.textContent('#wl-readout'), 'C 40 W 80');
+    await p.keyboard.press('v');
+    await p.evaluate(() => { const s = document.getElementById('wl-preset') as HTMLElement & { value: string }; s.value = '9'; s.dispatchEvent(new Event('change')); });
     // Right-button drag changes the window (custom), Shift+W resets to the file's default.
     const c = await toPage(p, 128, 100);
     await p.mouse.move(...c);
@@ -357,5 +367,57 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
     assert.deepEqual((await pixelAt(rgb, 100, 100)).slice(0, 3), [0, 255, 255], 'RGB bars are drawn as stored');
     await rgb.screenshot({ path: path.join(shots, 'dark-rgb.png') });
     await rgb.context().close();
+  });
+
+  test('predicted vs reviewed: the brush makes the reviewer\'s regions, the eraser cuts only the selected one, a second class, history survives reopening', async () => {
+    const p = await h.open({ scenario: 'gray8', heatmap: 'off' });
+    const app = () => p.evaluate(() => { const a = (window as never as { __anomalyLens: { selected: string | null; view: { prediction: Float32Array | null } } }).__anomalyLens; return { selected: a.selected, outline: !!a.view.prediction }; });
+    assert.equal((await app()).outline, true, 'the model\'s region is shown as an outline');
+    assert.equal(await p.textContent('#region-count'), '0', 'no reviewed regions before a decision');
+    const stroke = async (x0: number, y0: number, x1: number, y1: number) => {
+      await p.mouse.move(...(await toPage(p, x0, y0)));
+      await p.mouse.down();
+      await p.mouse.move(...(await toPage(p, x1, y1)), { steps: 5 });
+      await p.mouse.up();
+    };
+    await p.keyboard.press('b');
+    let n = await savedCount(p);
+    await stroke(50, 50, 70, 50);
+    let saved = await nextSave(p, n);
+    assert.deepEqual(saved.map((r) => r.defectClass), ['scratch']);
+    await p.keyboard.press('Escape');
+    await p.keyboard.press('2');
+    n = await savedCount(p);
+    await stroke(200, 100, 230, 100);
+    saved = await nextSave(p, n);
+    assert.deepEqual(saved.map((r) => r.defectClass), ['scratch', 'dent'], 'a second region in the second class');
+    assert.ok(!saved.some((r) => r.id === 'model-1'), 'the prediction is not part of the answer');
+    const dentBefore = saved[1];
+    // Select the first region with the hand tool and erase part of it.
+    await p.keyboard.press('v');
+    await p.mouse.click(...(await toPage(p, 50.5, 50.5)));
+    assert.equal((await app()).selected, saved[0].id);
+    await p.keyboard.press('e');
+    n = await savedCount(p);
+    await stroke(60, 40, 60, 60);
+    saved = await nextSave(p, n);
+    assert.deepEqual(saved[1], dentBefore, 'the eraser left the other region alone');
+    const first = saved[0];
+    assert.ok(first.kind === 'mask');
+    const m = decodeRle(first.rle);
+    assert.equal(m[50 * 400 + 60], 0, 'erased on the selected region');
+    assert.equal(m[50 * 400 + 50], 1);
+    // Reopen: undo history comes back from the host.
+    await p.waitForFunction(() => (window as never as { __host: { stashes: number } }).__host.stashes >= 3);
+    await p.evaluate(() => (window as never as { __host: { reopen(): void } }).__host.reopen());
+    await p.waitForFunction(() => !document.getElementById('undo')?.hasAttribute('disabled'));
+    n = await savedCount(p);
+    await p.keyboard.press('Control+z');
+    saved = await nextSave(p, n);
+    assert.equal(decodeRle((saved[0] as Extract<Region, { kind: 'mask' }>).rle)[50 * 400 + 60], 1, 'undo after reopening restores the erased pixels');
+    // Delete the selected region with the Delete key; the class list offers number keys.
+    assert.match(await p.textContent('#class-list') ?? '', /scratch1dent2contamination3/);
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
   });
 });

@@ -1,13 +1,15 @@
 /**
  * The image stage: one display canvas drawing, in order, the windowed image, the heatmap
- * overlay, the edit masks and vector layers (polygons, tool feedback), all under one
- * image→screen transform. Everything is kept at image (or heatmap) resolution and only
+ * overlay (fill or contours), the predicted-region outline, the reviewer's masks and vector
+ * layers (polygons, tool feedback), all under one image→screen transform. The reviewer's work
+ * is drawn last so it stays visible above the heatmap. Everything is kept at image (or heatmap) resolution and only
  * scaled at draw time, so edits stay in image pixel coordinates at any zoom.
  */
 import type { OverlayMode } from '../../src/shared/protocol';
 import { fitViewport, toImage, toScreen, zoomAt, actualSize, type Viewport } from '../viewport';
 import { css, type Rgb } from './colors';
 import type { HeatmapLayer } from './overlay';
+import type { EditModel, Rect } from '../edits';
 
 export interface OverlaySettings {
   visible: boolean;
@@ -25,6 +27,11 @@ export class ImageView {
   private editLayer: HTMLCanvasElement | null = null;
   heatmap: HeatmapLayer | null = null;
   overlay: OverlaySettings = { visible: true, opacity: 0.5, mode: 'filled' };
+  /** Outline segments (x0,y0,x1,y1 in image pixels) of the model's predicted regions. */
+  prediction: Float32Array | null = null;
+  predictionVisible = true;
+  /** The raw-image view: heatmap, region fills and outlines all off. */
+  overlaysHidden = false;
   readonly vectors: VectorLayer[] = [];
   viewport: Viewport = { zoom: 1, panX: 0, panY: 0 };
   imageWidth = 0;
@@ -42,8 +49,17 @@ export class ImageView {
     this.canvas.setAttribute('aria-label', 'Image with anomaly heatmap');
     stage.appendChild(this.canvas);
     this.ctx = this.canvas.getContext('2d')!;
-    new ResizeObserver(() => this.resize()).observe(stage);
+    this.resizeObserver.observe(stage);
     this.resize();
+  }
+
+  private readonly resizeObserver = new ResizeObserver(() => this.resize());
+
+  /** Stop observing the stage (the app rebuilds the view on every init). */
+  dispose(): void {
+    this.resizeObserver.disconnect();
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
   }
 
   get width(): number {
@@ -131,24 +147,49 @@ export class ImageView {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     if (!this.imageLayer) return;
     const v = this.viewport;
-    ctx.setTransform(ratio * v.zoom, 0, 0, ratio * v.zoom, ratio * v.panX, ratio * v.panY);
+    const imageSpace = (): void => ctx.setTransform(ratio * v.zoom, 0, 0, ratio * v.zoom, ratio * v.panX, ratio * v.panY);
+    imageSpace();
     // Pixels stay crisp when magnified (reviewers look at single pixels); smooth when reduced.
     ctx.imageSmoothingEnabled = v.zoom < 1;
     ctx.drawImage(this.imageLayer, 0, 0);
-    const hm = this.heatmap;
-    if (hm && this.overlay.visible && this.overlay.mode === 'filled') {
+    const overlays = !this.overlaysHidden;
+    const hm = overlays && this.overlay.visible ? this.heatmap : null;
+    if (hm && this.overlay.mode === 'filled') {
       ctx.globalAlpha = this.overlay.opacity;
       ctx.imageSmoothingEnabled = true;
       ctx.drawImage(hm.filled, hm.bounds.x, hm.bounds.y, hm.bounds.width, hm.bounds.height);
       ctx.globalAlpha = 1;
     }
-    if (this.editLayer) {
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    if (hm && this.overlay.mode === 'contour') this.drawContours(hm);
+    if (overlays && this.predictionVisible && this.prediction) this.drawPrediction(this.prediction);
+    if (overlays && this.editLayer) {
+      imageSpace();
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(this.editLayer, 0, 0);
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     }
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    if (hm && this.overlay.visible && this.overlay.mode === 'contour') this.drawContours(hm);
     for (const layer of this.vectors) layer(ctx, this);
+  }
+
+  /** The model's regions as a dashed outline: provenance, not something the reviewer edits. */
+  private drawPrediction(seg: Float32Array): void {
+    const ctx = this.ctx;
+    const { zoom, panX, panY } = this.viewport;
+    ctx.beginPath();
+    for (let i = 0; i < seg.length; i += 4) {
+      ctx.moveTo(seg[i] * zoom + panX, seg[i + 1] * zoom + panY);
+      ctx.lineTo(seg[i + 2] * zoom + panX, seg[i + 3] * zoom + panY);
+    }
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = 'rgba(0, 0, 0, 0.7)';
+    ctx.setLineDash([]);
+    ctx.stroke();
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = 'rgba(255, 255, 255, 0.95)';
+    ctx.setLineDash([5, 4]);
+    ctx.stroke();
+    ctx.setLineDash([]);
   }
 
   private drawContours(hm: HeatmapLayer): void {
@@ -184,27 +225,44 @@ export class ImageView {
   }
 }
 
-/** Paint the edit layer's pixels in `rect` from the class masks. */
+/**
+ * Paint the edit layer's pixels in `rect` from the region masks: a translucent fill in the class
+ * colour and an opaque outline where a region meets anything else; the selected region is
+ * brighter with a white outline so it reads above any heatmap.
+ */
 export function paintEditRect(
   layer: HTMLCanvasElement,
-  classAt: (i: number) => string | undefined,
+  edits: EditModel,
   colorOf: (cls: string) => Rgb,
-  rect: { x: number; y: number; width: number; height: number },
+  selected: string | null,
+  rect: Rect,
 ): void {
   const ctx = layer.getContext('2d')!;
-  const img = ctx.createImageData(rect.width, rect.height);
   const w = layer.width;
-  for (let y = 0; y < rect.height; y++) {
-    for (let x = 0; x < rect.width; x++) {
-      const cls = classAt((rect.y + y) * w + rect.x + x);
-      if (cls === undefined) continue;
-      const [r, g, b] = colorOf(cls);
-      const o = (y * rect.width + x) * 4;
-      img.data[o] = r;
-      img.data[o + 1] = g;
-      img.data[o + 2] = b;
-      img.data[o + 3] = 115;
+  const h = layer.height;
+  // One pixel more on each side: outlines depend on neighbours.
+  const x0 = Math.max(0, rect.x - 1);
+  const y0 = Math.max(0, rect.y - 1);
+  const x1 = Math.min(w, rect.x + rect.width + 1);
+  const y1 = Math.min(h, rect.y + rect.height + 1);
+  const rw = x1 - x0;
+  const rh = y1 - y0;
+  if (rw <= 0 || rh <= 0) return;
+  const img = ctx.createImageData(rw, rh);
+  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= w || y >= h ? undefined : edits.maskAt(y * w + x));
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const r = at(x, y);
+      if (!r) continue;
+      const edge = at(x - 1, y) !== r || at(x + 1, y) !== r || at(x, y - 1) !== r || at(x, y + 1) !== r;
+      const sel = r.id === selected;
+      const [cr, cg, cb] = edge && sel ? [255, 255, 255] as Rgb : colorOf(r.defectClass);
+      const o = ((y - y0) * rw + (x - x0)) * 4;
+      img.data[o] = cr;
+      img.data[o + 1] = cg;
+      img.data[o + 2] = cb;
+      img.data[o + 3] = edge ? 255 : sel ? 150 : 110;
     }
   }
-  ctx.putImageData(img, rect.x, rect.y);
+  ctx.putImageData(img, x0, y0);
 }

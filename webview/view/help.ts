@@ -1,9 +1,10 @@
 /** Keyboard shortcuts: one table drives both the key handling and the help overlay (?). */
 export type Action =
-  | 'accept' | 'reject' | 'toggleHeatmap' | 'toggleMode'
-  | 'pan' | 'brush' | 'eraser' | 'polygon' | 'windowLevel' | 'resetWindow'
-  | 'brushSmaller' | 'brushLarger' | 'undo' | 'redo' | 'next' | 'previous'
-  | 'zoomIn' | 'zoomOut' | 'zoomFit' | 'zoom1' | 'closePolygon' | 'cancel' | 'help';
+  | 'accept' | 'reject' | 'toggleHeatmap' | 'toggleMode' | 'toggleOverlays' | 'togglePrediction'
+  | 'pan' | 'brush' | 'eraser' | 'polygon' | 'windowLevel' | 'resetWindow' | 'length' | 'rect' | 'ellipse'
+  | 'brushSmaller' | 'brushLarger' | 'undo' | 'redo' | 'next' | 'previous' | 'nextFrame' | 'previousFrame'
+  | 'deleteRegion' | 'zoomIn' | 'zoomOut' | 'zoomFit' | 'zoom1' | 'closePolygon' | 'cancel' | 'help'
+  | `digit${number}`;
 
 export interface Shortcut {
   action: Action;
@@ -21,12 +22,21 @@ export const SHORTCUTS: Shortcut[] = [
   { action: 'previous', keys: ['K'], label: 'Previous image' },
   { action: 'toggleHeatmap', keys: ['H'], label: 'Show / hide the heatmap' },
   { action: 'toggleMode', keys: ['C'], label: 'Heatmap filled / contour' },
-  { action: 'pan', keys: ['V'], label: 'Hand tool (or hold Space, or drag with the middle button)' },
-  { action: 'brush', keys: ['B'], label: 'Brush' },
-  { action: 'eraser', keys: ['E'], label: 'Eraser' },
+  { action: 'togglePrediction', keys: ['O'], label: "Show / hide the model's predicted outline" },
+  { action: 'toggleOverlays', keys: ['X'], label: 'Raw image: hide every overlay (heatmap, regions, outlines)' },
+  { action: 'pan', keys: ['V'], label: 'Hand tool; click a region to select it (or hold Space, or drag with the middle button)' },
+  { action: 'brush', keys: ['B'], label: 'Brush: paints into the selected region, or starts a new one' },
+  { action: 'eraser', keys: ['E'], label: 'Eraser: cuts the selected region (all unlocked ones when none is selected)' },
   { action: 'polygon', keys: ['P'], label: 'Polygon: click vertices, double-click or Enter closes' },
+  { action: 'digit1', keys: ['1 … 9'], label: 'Pick a class (changes the selected region); with the W/L tool: window presets, 0 full range' },
+  { action: 'deleteRegion', keys: ['Delete'], label: 'Delete the selected region' },
   { action: 'closePolygon', keys: ['Enter'], label: 'Close the polygon' },
-  { action: 'cancel', keys: ['Esc'], label: 'Cancel the polygon / close this help' },
+  { action: 'cancel', keys: ['Esc'], label: 'Cancel the polygon / clear the selection / close this help' },
+  { action: 'length', keys: ['L'], label: 'Length (mm with Pixel Spacing)' },
+  { action: 'rect', keys: ['M'], label: 'Rectangle ROI: mean, SD, area' },
+  { action: 'ellipse', keys: ['Shift+M'], label: 'Ellipse ROI: mean, SD, area' },
+  { action: 'nextFrame', keys: ['Page Down', 'Wheel'], label: 'Next frame / slice (Ctrl+wheel zooms)' },
+  { action: 'previousFrame', keys: ['Page Up'], label: 'Previous frame / slice' },
   { action: 'brushSmaller', keys: ['['], label: 'Smaller brush' },
   { action: 'brushLarger', keys: [']'], label: 'Larger brush' },
   { action: 'windowLevel', keys: ['W'], label: 'Window/level tool (or drag with the right button)' },
@@ -36,13 +46,13 @@ export const SHORTCUTS: Shortcut[] = [
   { action: 'zoomIn', keys: ['+'], label: 'Zoom in (or mouse wheel)' },
   { action: 'zoomOut', keys: ['-'], label: 'Zoom out' },
   { action: 'zoomFit', keys: ['0'], label: 'Fit to window' },
-  { action: 'zoom1', keys: ['1'], label: 'Actual size (1:1)' },
   { action: 'help', keys: ['?'], label: 'Show / hide this help' },
 ];
 
 const LETTERS: Record<string, Action> = {
   a: 'accept', r: 'reject', j: 'next', k: 'previous', h: 'toggleHeatmap', c: 'toggleMode',
-  v: 'pan', b: 'brush', e: 'eraser', p: 'polygon', w: 'windowLevel',
+  v: 'pan', b: 'brush', e: 'eraser', p: 'polygon', w: 'windowLevel', o: 'togglePrediction', x: 'toggleOverlays',
+  l: 'length', m: 'rect',
 };
 
 /** The action a key press means, or undefined (then it is left to VS Code). */
@@ -57,6 +67,8 @@ export function actionFor(e: KeyboardEvent): Action | undefined {
   }
   if (accel || e.altKey) return undefined;
   if (key === 'W' && e.shiftKey) return 'resetWindow';
+  if (key === 'M' && e.shiftKey) return 'ellipse';
+  if (/^Digit[0-9]$/.test(e.code) && !e.shiftKey) return `digit${Number(e.code.slice(5))}`;
   const letter = LETTERS[key.toLowerCase()];
   if (letter && key.length === 1 && !e.shiftKey) return letter;
   switch (key) {
@@ -65,9 +77,10 @@ export function actionFor(e: KeyboardEvent): Action | undefined {
     case ']': return 'brushLarger';
     case '+': case '=': return 'zoomIn';
     case '-': case '_': return 'zoomOut';
-    case '0': return 'zoomFit';
-    case '1': return 'zoom1';
     case 'Enter': return 'closePolygon';
+    case 'Delete': case 'Backspace': return 'deleteRegion';
+    case 'PageDown': return 'nextFrame';
+    case 'PageUp': return 'previousFrame';
     case 'Escape': return 'cancel';
     default: return undefined;
   }

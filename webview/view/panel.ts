@@ -1,6 +1,10 @@
-/** The side panel: score, model, review status, the fixed-scale legend and the region list. */
+/**
+ * The side panel: score, model, review status, the fixed-scale legend, the defect classes (pick,
+ * add) and the reviewer's regions (select, hide, lock, delete).
+ */
 import type { ModelInfo, ReviewState, ScoreInfo } from '../../src/shared/protocol';
-import { polygonArea, rleArea, type Region } from '../../src/shared/regions';
+import { maskArea, polygonArea } from '../../src/shared/regions';
+import type { RegionObject } from '../edits';
 import { el } from '../dom';
 import { css, scoreColor, type Rgb } from './colors';
 import { drawLegend } from './overlay';
@@ -15,7 +19,18 @@ export class Panel {
   private readonly legend = el('canvas', { class: 'legend', id: 'legend', 'aria-label': 'Heatmap colour scale 0 to 1, threshold at 0.5' });
   private readonly regionList = el('ul', { class: 'regions', id: 'region-list' });
   private readonly regionCount = el('vscode-badge', { id: 'region-count', variant: 'counter' }, '0');
+  private readonly classList = el('ul', { class: 'classes', id: 'class-list' });
+  private readonly classInput = el('input', { type: 'text', id: 'new-class', placeholder: 'New class', 'aria-label': 'New defect class', maxlength: 64 });
+  private readonly classAdd = el('vscode-button', { id: 'add-class', secondary: true, title: 'Add this class to anomalyLens.defectClasses' }, 'Add');
+  private readonly predictionNote = el('p', { class: 'hint', id: 'prediction-note' });
+  private readonly legendObserver = new ResizeObserver(() => this.redrawLegend());
+  readonly legendSection: HTMLElement;
   onDeleteRegion: (id: string) => void = () => undefined;
+  onSelectRegion: (id: string | null) => void = () => undefined;
+  onToggleHidden: (id: string) => void = () => undefined;
+  onToggleLocked: (id: string) => void = () => undefined;
+  onPickClass: (cls: string) => void = () => undefined;
+  onAddClass: (cls: string) => void = () => undefined;
 
   constructor(parent: HTMLElement) {
     this.element = el('aside', { class: 'panel', id: 'panel' },
@@ -23,7 +38,7 @@ export class Panel {
         el('h3', {}, 'Score ', this.status),
         this.score,
       ),
-      el('section', { class: 'legend-section' },
+      this.legendSection = el('section', { class: 'legend-section' },
         el('h3', {}, 'Heatmap scale'),
         this.legend,
         el('div', { class: 'legend-labels' }, el('span', {}, '0'), el('span', { class: 'legend-threshold' }, 'threshold 0.5'), el('span', {}, '1')),
@@ -32,10 +47,50 @@ export class Panel {
       el('vscode-divider', {}),
       el('section', {}, el('h3', {}, 'Model'), this.model),
       el('vscode-divider', {}),
-      el('section', {}, el('h3', {}, 'Regions ', this.regionCount), this.regionList),
+      el('section', {}, el('h3', {}, 'Classes'), this.classList,
+        el('div', { class: 'class-add' }, this.classInput, this.classAdd)),
+      el('vscode-divider', {}),
+      el('section', {}, el('h3', {}, 'Your regions ', this.regionCount), this.regionList, this.predictionNote),
     );
     parent.appendChild(this.element);
-    new ResizeObserver(() => this.redrawLegend()).observe(this.legend);
+    this.legendObserver.observe(this.legend);
+    const add = (): void => {
+      const name = this.classInput.value.trim();
+      if (!name) return;
+      this.classInput.value = '';
+      this.onAddClass(name);
+    };
+    this.classAdd.addEventListener('click', add);
+    this.classInput.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') add();
+    });
+  }
+
+  dispose(): void {
+    this.legendObserver.disconnect();
+  }
+
+  /** The classes with their colours and number keys; the current one is marked. */
+  setClasses(classes: readonly string[], current: string, colorOf: (cls: string) => Rgb, readOnly: boolean): void {
+    this.classList.replaceChildren();
+    classes.forEach((c, i) => {
+      const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+      sw.style.backgroundColor = css(colorOf(c));
+      const li = el('li', { class: c === current ? 'class-item current' : 'class-item', 'data-class': c, role: 'button', tabindex: 0,
+        title: i < 9 ? `Draw in ${c} (${i + 1})` : `Draw in ${c}` },
+      sw, el('span', { class: 'class-name' }, c), el('kbd', {}, i < 9 ? String(i + 1) : ''));
+      li.addEventListener('click', () => this.onPickClass(c));
+      this.classList.append(li);
+    });
+    this.classInput.disabled = readOnly;
+    (this.classAdd as HTMLElement & { disabled: boolean }).disabled = readOnly;
+  }
+
+  /** What the model predicted, for the record; the outline toggles with O. */
+  setPrediction(count: number, reviewed: boolean): void {
+    this.predictionNote.textContent = count === 0
+      ? 'The model predicted no region.'
+      : `The model predicted ${count} region${count > 1 ? 's' : ''} (dashed outline, O). ${reviewed ? 'Your regions above are what is saved and exported.' : 'Accept (A) takes them as yours, or draw your own.'}`;
   }
 
   redrawLegend(): void {
@@ -71,22 +126,41 @@ export class Panel {
     if (model.createdAt) this.fact(this.model, 'Trained', model.createdAt.slice(0, 19).replace('T', ' '));
   }
 
-  setRegions(regions: readonly Region[], colorOf: (cls: string) => Rgb, readOnly: boolean): void {
+  setRegions(
+    regions: readonly RegionObject[],
+    state: { selected: string | null; hidden: ReadonlySet<string>; locked: ReadonlySet<string> },
+    colorOf: (cls: string) => Rgb,
+    readOnly: boolean,
+  ): void {
     this.regionList.replaceChildren();
-    this.regionCount.textContent = String(regions.length);
-    if (regions.length === 0) {
+    const shown = regions.filter((r) => r.kind === 'polygon' || maskArea(r.mask) > 0);
+    this.regionCount.textContent = String(shown.length);
+    if (shown.length === 0) {
       this.regionList.append(el('li', { class: 'empty' }, 'No regions. Paint with the brush (B) or draw a polygon (P).'));
       return;
     }
-    for (const r of regions) {
+    shown.forEach((r, i) => {
       const sw = el('span', { class: 'swatch', 'aria-hidden': 'true' });
       sw.style.backgroundColor = css(colorOf(r.defectClass));
-      const area = r.kind === 'polygon' ? Math.round(polygonArea(r.points)) : rleArea(r.rle);
-      const del = el('vscode-button', { secondary: true, title: `Delete this ${r.kind}`, 'data-region': r.id, disabled: readOnly }, 'Delete');
-      del.addEventListener('click', () => this.onDeleteRegion(r.id));
-      this.regionList.append(el('li', { 'data-kind': r.kind },
-        sw, el('span', { class: 'region-class' }, r.defectClass), el('span', { class: 'region-meta' }, `${r.kind} · ${area} px`), del));
-    }
+      const area = r.kind === 'polygon' ? Math.round(polygonArea(r.points)) : maskArea(r.mask);
+      const hidden = state.hidden.has(r.id);
+      const locked = state.locked.has(r.id);
+      const toggle = (id: string, icon: string, title: string, on: boolean, fn: () => void): HTMLElement => {
+        const b = el('vscode-button', { id, class: on ? 'icon-button on' : 'icon-button', secondary: true, icon, title, 'aria-label': title, 'aria-pressed': String(on) });
+        b.addEventListener('click', (e) => { e.stopPropagation(); fn(); });
+        return b;
+      };
+      const del = toggle(`delete-${i}`, 'trash', `Delete this ${r.kind} (Delete)`, false, () => this.onDeleteRegion(r.id));
+      del.setAttribute('data-region', r.id);
+      (del as HTMLElement & { disabled: boolean }).disabled = readOnly || locked;
+      const li = el('li', { 'data-kind': r.kind, 'data-region': r.id, class: r.id === state.selected ? 'selected' : '', role: 'button', tabindex: 0 },
+        sw, el('span', { class: 'region-class' }, r.defectClass), el('span', { class: 'region-meta' }, `${r.kind} · ${area} px`),
+        toggle(`hide-${i}`, hidden ? 'eye-closed' : 'eye', hidden ? 'Show this region' : 'Hide this region', hidden, () => this.onToggleHidden(r.id)),
+        toggle(`lock-${i}`, locked ? 'lock' : 'unlock', locked ? 'Unlock this region' : 'Lock this region (no edits)', locked, () => this.onToggleLocked(r.id)),
+        del);
+      li.addEventListener('click', () => this.onSelectRegion(r.id === state.selected ? null : r.id));
+      this.regionList.append(li);
+    });
   }
 
   private fact(dl: HTMLElement, name: string, value: string | Node, id?: string): void {

@@ -6,6 +6,7 @@ import type { OverlayMode } from '../../src/shared/protocol';
 import { el, select, selectValue, setSelectValue } from '../dom';
 import type { ToolId } from '../vscodeApi';
 import type { Action } from './help';
+import type { WindowChoice } from '../windowPresets';
 
 export interface ToolbarHandlers {
   action(a: Action): void;
@@ -23,7 +24,10 @@ const TOOLS: { id: ToolId; label: string; key: string; icon: string }[] = [
   { id: 'brush', label: 'Brush', key: 'B', icon: 'edit' },
   { id: 'eraser', label: 'Eraser', key: 'E', icon: 'eraser' },
   { id: 'polygon', label: 'Polygon', key: 'P', icon: 'triangle-up' },
-  { id: 'windowLevel', label: 'Window/level', key: 'W', icon: 'color-mode' },
+  { id: 'windowLevel', label: 'Window/level (number keys: presets)', key: 'W', icon: 'color-mode' },
+  { id: 'length', label: 'Length', key: 'L', icon: 'symbol-ruler' },
+  { id: 'rect', label: 'Rectangle ROI: mean, SD, area', key: 'M', icon: 'primitive-square' },
+  { id: 'ellipse', label: 'Ellipse ROI: mean, SD, area', key: 'Shift+M', icon: 'circle-large-outline' },
 ];
 
 function button(id: string, label: string, title: string, secondary = true): HTMLElement {
@@ -38,15 +42,22 @@ function iconButton(id: string, icon: string, title: string): HTMLElement {
 export class Toolbar {
   readonly element: HTMLElement;
   private readonly toolButtons = new Map<ToolId, HTMLElement>();
-  private readonly classSelect: HTMLElement;
+  private classSelect: HTMLElement;
+  private readonly classGroup = el('div', { class: 'group' });
   private readonly brush = el('input', { type: 'range', id: 'brush-size', min: 1, max: 200, step: 1, 'aria-label': 'Brush size in image pixels' });
   private readonly brushLabel = el('span', { class: 'value', id: 'brush-size-label' });
-  private readonly heatmapToggle = el('vscode-checkbox', { id: 'heatmap-toggle', label: 'Heatmap (H)', title: 'Show / hide the heatmap (H)' });
+  private readonly heatmapToggle = el('vscode-checkbox', { id: 'heatmap-toggle', label: 'Heatmap', title: 'Show / hide the heatmap (H)' });
+  private readonly predictionToggle = el('vscode-checkbox', { id: 'prediction-toggle', label: 'Prediction', title: "Show / hide the model's predicted outline (O)" });
+  private readonly overlaysButton = iconButton('overlays-toggle', 'eye', 'Raw image: hide every overlay (X)');
   private readonly opacity = el('input', { type: 'range', id: 'opacity', min: 0, max: 100, step: 1, 'aria-label': 'Heatmap opacity' });
   private readonly modeSelect: HTMLElement;
   private readonly windowGroup = el('div', { class: 'group', id: 'wl-group' });
   private windowSelect: HTMLElement | null = null;
-  private readonly frameGroup = el('div', { class: 'group', id: 'frame-group' });
+  /** Frame slider: the app places it in the status bar, under the image it scrolls. */
+  readonly frameGroup = el('div', { class: 'group', id: 'frame-group' });
+  /** Heatmap opacity, mode and the prediction outline: the app places them in the side panel. */
+  readonly display: HTMLElement;
+  private readonly sizeGroup = el('div', { class: 'group', id: 'size-group', title: 'Brush size in image pixels ([ and ])' });
   private readonly frame = el('input', { type: 'range', id: 'frame', min: 0, max: 0, step: 1, 'aria-label': 'Frame' });
   private readonly frameLabel = el('span', { class: 'value', id: 'frame-label' });
   readonly zoomLabel = el('span', { class: 'value', id: 'zoom-label' }, '100%');
@@ -60,12 +71,13 @@ export class Toolbar {
       this.toolButtons.set(t.id, b);
       tools.append(b);
     }
-    this.classSelect = select('defect-class', classes.map((c) => ({ value: c, label: c })), cls, 'Defect class');
-    this.classSelect.addEventListener('change', () => h.setClass(selectValue(this.classSelect)));
+    this.classSelect = this.buildClassSelect(classes, cls);
+    this.classGroup.append(this.classSelect);
     this.brush.addEventListener('input', () => h.setBrushSize(Number(this.brush.value)));
+    this.sizeGroup.append(this.brush, this.brushLabel);
 
-    const accept = button('accept', 'Accept (A)', 'The image is anomalous (A)', false);
-    const reject = button('reject', 'Reject (R)', 'Mark the image normal (R)');
+    const accept = button('accept', 'Accept', 'Accept: the image is anomalous (A)', false);
+    const reject = button('reject', 'Reject', 'Reject: mark the image normal (R)');
     const undo = iconButton('undo', 'discard', 'Undo (Ctrl/Cmd+Z)');
     const redo = iconButton('redo', 'redo', 'Redo (Shift+Ctrl/Cmd+Z)');
     accept.addEventListener('click', () => h.action('accept'));
@@ -75,6 +87,8 @@ export class Toolbar {
     this.writeButtons.push(accept, reject, undo, redo);
 
     this.heatmapToggle.addEventListener('change', () => h.setHeatmapVisible((this.heatmapToggle as HTMLElement & { checked: boolean }).checked));
+    this.predictionToggle.addEventListener('change', () => h.action('togglePrediction'));
+    this.overlaysButton.addEventListener('click', () => h.action('toggleOverlays'));
     this.opacity.addEventListener('input', () => h.setOpacity(Number(this.opacity.value) / 100));
     this.modeSelect = select('overlay-mode', [{ value: 'filled', label: 'Filled' }, { value: 'contour', label: 'Contour' }], 'filled', 'Heatmap mode (C)');
     this.modeSelect.addEventListener('change', () => h.setMode(selectValue(this.modeSelect) as OverlayMode));
@@ -84,15 +98,13 @@ export class Toolbar {
       h.setFrame(Number(this.frame.value));
     });
     this.frameGroup.append(el('label', { for: 'frame' }, 'Frame'), this.frame, this.frameLabel);
+    this.display = el('div', { class: 'display-controls', id: 'display-controls' },
+      el('label', { for: 'opacity' }, 'Opacity'), this.opacity, this.modeSelect, this.predictionToggle);
     this.frameGroup.hidden = true;
     this.windowGroup.hidden = true;
 
-    const zoomOut = iconButton('zoom-out', 'zoom-out', 'Zoom out (-)');
-    const zoomIn = iconButton('zoom-in', 'zoom-in', 'Zoom in (+)');
-    const fit = iconButton('zoom-fit', 'screen-normal', 'Fit to window (0)');
-    const one = button('zoom-1', '1:1', 'Actual size (1)');
-    zoomOut.addEventListener('click', () => h.action('zoomOut'));
-    zoomIn.addEventListener('click', () => h.action('zoomIn'));
+    const fit = iconButton('zoom-fit', 'screen-normal', 'Fit to window (0); zoom with Ctrl+wheel, + and -');
+    const one = button('zoom-1', '1:1', 'Actual size');
     fit.addEventListener('click', () => h.action('zoomFit'));
     one.addEventListener('click', () => h.action('zoom1'));
     const prev = iconButton('previous', 'arrow-left', 'Previous image (K)');
@@ -105,19 +117,20 @@ export class Toolbar {
     this.element = el('header', { class: 'toolbar', id: 'toolbar', role: 'toolbar' },
       el('div', { class: 'group' }, accept, reject),
       tools,
-      el('div', { class: 'group' }, el('label', { for: 'defect-class' }, 'Class'), this.classSelect),
-      el('div', { class: 'group' }, el('label', { for: 'brush-size' }, 'Size'), this.brush, this.brushLabel),
+      this.classGroup,
+      this.sizeGroup,
       el('div', { class: 'group' }, undo, redo),
-      el('div', { class: 'group' }, this.heatmapToggle, this.opacity, this.modeSelect),
+      el('div', { class: 'group' }, this.overlaysButton, this.heatmapToggle),
       this.windowGroup,
-      this.frameGroup,
-      el('div', { class: 'group' }, zoomOut, this.zoomLabel, zoomIn, fit, one),
+      el('div', { class: 'group' }, this.zoomLabel, fit, one),
       el('div', { class: 'group' }, prev, next, help),
     );
     parent.appendChild(this.element);
   }
 
   setTool(tool: ToolId): void {
+    // Brush size matters only to the brush and the eraser; hiding it otherwise keeps one row.
+    this.sizeGroup.hidden = tool !== 'brush' && tool !== 'eraser';
     for (const [id, b] of this.toolButtons) {
       (b as HTMLElement & { secondary: boolean }).secondary = id !== tool;
       b.setAttribute('aria-pressed', String(id === tool));
@@ -126,6 +139,31 @@ export class Toolbar {
 
   setClass(cls: string): void {
     setSelectValue(this.classSelect, cls);
+  }
+
+  /** The class list changed (a class was added from the editor). */
+  setClasses(classes: string[], cls: string): void {
+    const next = this.buildClassSelect(classes, cls);
+    this.classSelect.replaceWith(next);
+    this.classSelect = next;
+  }
+
+  private buildClassSelect(classes: string[], cls: string): HTMLElement {
+    const s = select('defect-class', classes.map((c, i) => ({ value: c, label: i < 9 ? `${i + 1} ${c}` : c })), cls, 'Defect class (number keys)');
+    s.addEventListener('change', () => this.h.setClass(selectValue(s)));
+    return s;
+  }
+
+  setPredictionVisible(visible: boolean, available: boolean): void {
+    const cb = this.predictionToggle as HTMLElement & { checked: boolean; disabled: boolean };
+    cb.checked = visible;
+    cb.disabled = !available;
+  }
+
+  setOverlaysHidden(hidden: boolean): void {
+    this.overlaysButton.setAttribute('icon', hidden ? 'eye-closed' : 'eye');
+    this.overlaysButton.setAttribute('aria-pressed', String(hidden));
+    (this.overlaysButton as HTMLElement & { secondary: boolean }).secondary = !hidden;
   }
 
   setBrushSize(px: number): void {
@@ -153,20 +191,20 @@ export class Toolbar {
     }
   }
 
-  /** Window presets from the file; shown for >8-bit or DICOM images. */
-  setWindows(presets: { label: string }[], show: boolean): void {
+  /** Window/level choices (CT presets, the file's windows, Auto, Full range); shown for >8-bit or DICOM images. */
+  setWindows(choices: readonly WindowChoice[], show: boolean): void {
     this.windowGroup.replaceChildren();
     this.windowGroup.hidden = !show;
     if (!show) return;
-    const options = presets.map((p, i) => ({ value: String(i), label: p.label }));
-    this.windowSelect = select('wl-preset', [...options, { value: 'custom', label: 'Custom' }], '0', 'Window/level preset');
+    const options = choices.map((c, i) => ({ value: String(i), label: c.key ? `${c.key} ${c.label}` : c.label }));
+    this.windowSelect = select('wl-preset', [...options, { value: 'custom', label: 'Custom W/L' }], 'custom', 'Window/level preset (W, then a number key)');
     this.windowSelect.addEventListener('change', () => {
       const v = selectValue(this.windowSelect!);
       if (v !== 'custom') this.h.setWindowPreset(Number(v));
     });
-    const reset = button('wl-reset', 'Reset W/L', 'Reset window/level (Shift+W)');
+    const reset = iconButton('wl-reset', 'discard', 'Reset window/level (Shift+W)');
     reset.addEventListener('click', () => this.h.action('resetWindow'));
-    this.windowGroup.append(el('label', { for: 'wl-preset' }, 'W/L'), this.windowSelect, reset);
+    this.windowGroup.append(this.windowSelect, reset);
   }
 
   markWindowCustom(custom: boolean, presetIndex = 0): void {

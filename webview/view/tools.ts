@@ -1,9 +1,11 @@
 /**
- * Pointer input on the stage: pan (hand tool, Space+drag, middle button), window/level (W/L
- * tool or right-button drag), brush/eraser strokes and polygon drawing. Edits are computed in
+ * Pointer input on the stage: pan (hand tool, Space+drag, middle button) and click-to-select,
+ * window/level (W/L tool or right-button drag), brush/eraser strokes on the selected region,
+ * polygon drawing, length and ROI measurements, and the wheel (frames of a stack, or zoom). Edits are computed in
  * IMAGE pixel coordinates through the view's transform, so zoom never changes what is painted.
  */
 import type { EditModel, Rect } from '../edits';
+import type { Measurement } from '../measure';
 import type { ToolId } from '../vscodeApi';
 import type { ImageView } from './canvas';
 import { css, type Rgb } from './colors';
@@ -14,18 +16,27 @@ export interface ToolContext {
   tool(): ToolId;
   brushSize(): number;
   defectClass(): string;
+  selected(): string | null;
+  select(id: string | null): void;
   readOnly(): boolean;
   classColor(cls: string): Rgb;
   /** Masks changed in `rect` (null: everything) and a save should follow when `commit`. */
   onEdited(rect: Rect | null, commit: boolean): void;
   onWindowDrag(dx: number, dy: number): void;
   onHover(ix: number, iy: number): void;
+  /** Wheel over a stack: step frames; false when there is nothing to step (then the wheel zooms). */
+  onScroll(steps: number): boolean;
+  /** A measurement was drawn or is being drawn (final when `done`). */
+  onMeasure(m: Measurement, done: boolean): void;
 }
 
 type Drag =
-  | { kind: 'pan'; x: number; y: number }
+  | { kind: 'pan'; x: number; y: number; x0: number; y0: number }
   | { kind: 'wl'; x: number; y: number }
-  | { kind: 'stroke'; ix: number; iy: number };
+  | { kind: 'stroke'; ix: number; iy: number }
+  | { kind: 'measure'; shape: Measurement['shape']; ix: number; iy: number };
+
+const MEASURE_TOOLS: readonly ToolId[] = ['length', 'rect', 'ellipse'];
 
 export class ToolController {
   private drag: Drag | null = null;
@@ -61,7 +72,7 @@ export class ToolController {
   updateCursor(): void {
     const t = this.ctx.tool();
     const cls = this.ctx.view.canvas.classList;
-    cls.remove('tool-pan', 'tool-brush', 'tool-eraser', 'tool-polygon', 'tool-windowLevel', 'panning');
+    cls.remove('tool-pan', 'tool-brush', 'tool-eraser', 'tool-polygon', 'tool-windowLevel', 'tool-length', 'tool-rect', 'tool-ellipse', 'panning');
     cls.add(this.spaceHeld ? 'tool-pan' : `tool-${t}`);
     if (this.drag?.kind === 'pan') cls.add('panning');
     this.ctx.view.invalidate();
@@ -77,16 +88,20 @@ export class ToolController {
     const [sx, sy] = view.eventPoint(e);
     const tool = this.ctx.tool();
     if (e.button === 1 || (e.button === 0 && (this.spaceHeld || tool === 'pan'))) {
-      this.drag = { kind: 'pan', x: sx, y: sy };
+      this.drag = { kind: 'pan', x: sx, y: sy, x0: sx, y0: sy };
     } else if (e.button === 2 || (e.button === 0 && tool === 'windowLevel')) {
       this.drag = { kind: 'wl', x: sx, y: sy };
     } else if (e.button === 0 && (tool === 'brush' || tool === 'eraser')) {
       const edits = this.editable();
       if (!edits) return;
       const [ix, iy] = view.toImage(sx, sy);
-      edits.beginStroke(tool === 'eraser' ? null : this.ctx.defectClass());
+      const into = edits.beginStroke(tool === 'eraser' ? 0 : 1, this.ctx.selected(), this.ctx.defectClass());
+      if (into !== null && into !== this.ctx.selected()) this.ctx.select(into);
       this.ctx.onEdited(edits.strokeTo(ix, iy, ix, iy, this.ctx.brushSize()), false);
       this.drag = { kind: 'stroke', ix, iy };
+    } else if (e.button === 0 && MEASURE_TOOLS.includes(tool)) {
+      const [ix, iy] = view.toImage(sx, sy);
+      this.drag = { kind: 'measure', shape: tool as Measurement['shape'], ix, iy };
     } else {
       return;
     }
@@ -115,6 +130,8 @@ export class ToolController {
       if (edits) this.ctx.onEdited(edits.strokeTo(d.ix, d.iy, ix, iy, this.ctx.brushSize()), false);
       d.ix = ix;
       d.iy = iy;
+    } else if (d?.kind === 'measure') {
+      this.ctx.onMeasure({ shape: d.shape, x0: d.ix, y0: d.iy, x1: ix, y1: iy }, false);
     }
     view.invalidate();
   }
@@ -126,6 +143,14 @@ export class ToolController {
     if (d?.kind === 'stroke') {
       const edits = this.ctx.edits();
       if (edits?.endStroke()) this.ctx.onEdited(null, true);
+      else this.ctx.onEdited(null, false);
+    } else if (d?.kind === 'pan' && Math.hypot(d.x - d.x0, d.y - d.y0) < 3 && e.button === 0) {
+      // A click without a drag selects the region under it (or clears the selection).
+      const [ix, iy] = this.ctx.view.toImage(d.x, d.y);
+      this.ctx.select(this.ctx.edits()?.hitTest(ix, iy)?.id ?? null);
+    } else if (d?.kind === 'measure') {
+      const [ix, iy] = this.ctx.view.toImage(...this.ctx.view.eventPoint(e));
+      this.ctx.onMeasure({ shape: d.shape, x0: d.ix, y0: d.iy, x1: ix, y1: iy }, true);
     }
     this.updateCursor();
   }
@@ -164,18 +189,37 @@ export class ToolController {
     return had;
   }
 
+  private wheelRest = 0;
+
+  /** Over a stack the wheel steps frames (Ctrl/Cmd+wheel zooms); otherwise it zooms. */
   private wheel(e: WheelEvent): void {
     e.preventDefault();
-    const [sx, sy] = this.ctx.view.eventPoint(e);
     const delta = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
+    if (!e.ctrlKey && !e.metaKey) {
+      // Trackpads send many small deltas: one frame per 50 px of scrolling, at least one per notch.
+      this.wheelRest += delta;
+      const steps = Math.abs(this.wheelRest) >= 50 || e.deltaMode === 1 ? Math.sign(this.wheelRest) * Math.max(1, Math.floor(Math.abs(this.wheelRest) / 50)) : 0;
+      if (steps !== 0) this.wheelRest = 0;
+      if (steps === 0 || this.ctx.onScroll(steps)) return;
+    }
+    const [sx, sy] = this.ctx.view.eventPoint(e);
     this.ctx.view.zoomBy(Math.exp(-delta * 0.0015), sx, sy);
   }
 
   private drawFeedback(g: CanvasRenderingContext2D): void {
     const view = this.ctx.view;
     const edits = this.ctx.edits();
-    if (edits) {
-      for (const p of edits.polygons) this.path(g, p.points, true, this.ctx.classColor(p.defectClass), 0.22);
+    if (edits && !view.overlaysHidden) {
+      const selected = this.ctx.selected();
+      for (const p of edits.regions) {
+        if (p.kind !== 'polygon' || edits.hidden.has(p.id)) continue;
+        this.path(g, p.points, true, this.ctx.classColor(p.defectClass), p.id === selected ? 0.4 : 0.22);
+        if (p.id === selected) {
+          g.setLineDash([4, 3]);
+          this.path(g, p.points, true, [255, 255, 255], 0);
+          g.setLineDash([]);
+        }
+      }
     }
     if (this.polygon.length > 0) {
       const pts = this.hover ? [...this.polygon, ...this.hover] : this.polygon;

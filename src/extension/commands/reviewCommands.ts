@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import type { WebviewCommand } from '../../shared/protocol';
 import { REVIEW_VIEW_TYPE } from '../findingsTree';
 import type { Entry } from '../findings';
-import { nextToReview } from '../treeModel';
 import { uriOf, type CommandDeps, type Register } from './commandKit';
 
 export function registerReviewCommands(register: Register, deps: CommandDeps): void {
@@ -20,14 +19,9 @@ export function registerReviewCommands(register: Register, deps: CommandDeps): v
   };
 
   register('anomalyLens.reviewNext', 'Review Next', async () => {
-    // Within the scope in focus first; when it is done, whatever is left elsewhere.
-    const current = deps.editor.activeUri?.toString();
-    const next = nextToReview(inFocus(), current) ?? nextToReview(session.findings.all(), current);
-    if (!next) {
-      void vscode.window.showInformationMessage('Nothing left to review.');
-      return;
-    }
-    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.parse(next.path), REVIEW_VIEW_TYPE);
+    // Within the scope in focus first; when it is done, whatever is left elsewhere. Opens in the current review tab.
+    const opened = (await deps.editor.openNext('next', inFocus())) || (await deps.editor.openNext('next'));
+    if (!opened) void vscode.window.showInformationMessage('Nothing left to review.');
   });
 
   const decide = (kind: 'accept' | 'reject') => async (arg?: unknown, all?: unknown) => {
@@ -50,10 +44,12 @@ export function registerReviewCommands(register: Register, deps: CommandDeps): v
   });
 
   const forwarded: WebviewCommand[] = ['toggleHeatmap', 'brush', 'eraser', 'polygon', 'undo', 'redo', 'help', 'zoomFit', 'zoom1'];
-  for (const c of forwarded) register(`anomalyLens.editor.${c}`, c, () => deps.editor.forward(c));
+  // The editor's one-letter keys (A, R, X, O) belong to these editor-only commands, not to the
+  // Accept / Reject of the Explorer and Findings menus, so those menus show no editor-only key hint.
+  const editorOnly: WebviewCommand[] = ['accept', 'reject', 'toggleOverlays', 'togglePrediction'];
+  for (const c of [...forwarded, ...editorOnly]) register(`anomalyLens.editor.${c}`, c, () => deps.editor.forward(c));
   const navigate = (direction: 'next' | 'previous') => async () => {
-    const next = nextToReview(session.findings.all(), deps.editor.activeUri?.toString(), direction);
-    if (next) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.parse(next.path), REVIEW_VIEW_TYPE);
+    await deps.editor.openNext(direction);
   };
   register('anomalyLens.editor.next', 'Next', navigate('next'));
   register('anomalyLens.editor.previous', 'Previous', navigate('previous'));

@@ -4,7 +4,7 @@
  *   ?scenario=gray8|rgb|gray16|error  &opacity=0..1  &mode=filled|contour  &classes=a,b
  */
 import type {
-  FramePixels, HostNotifications, ImageInfo, InitPayload, ReviewState, ScoreInfo, WebviewRequests,
+  EditHistory, FramePixels, HostNotifications, ImageInfo, InitPayload, ReviewState, ScoreInfo, WebviewRequests,
 } from '../../../src/shared/protocol';
 import { validateWebviewMessage } from '../../../src/shared/validate';
 
@@ -76,7 +76,7 @@ function gray16(): { info: ImageInfo; frames: FramePixels[]; score: ScoreInfo } 
   return {
     info: {
       path: 'ct/series1.dcm', format: 'dicom', width: 256, height: 200, channels: 1, bitDepth: 12, frameCount: 3,
-      rescale: { slope: 1, intercept: -1024 }, invert: false, modality: 'CT',
+      rescale: { slope: 1, intercept: -1024 }, invert: false, modality: 'CT', pixelSpacing: [0.5, 0.8],
       windows: [{ center: 1023.5, width: 4096, label: 'Full range' }, { center: 40, width: 400, label: 'Soft tissue' }],
     },
     frames: [gray16Frame(0)],
@@ -85,9 +85,13 @@ function gray16(): { info: ImageInfo; frames: FramePixels[]; score: ScoreInfo } 
 }
 
 const data = scenario === 'rgb' ? rgb() : scenario === 'gray16' ? gray16() : gray8();
-const classes = (params.get('classes') ?? 'scratch,dent,contamination').split(',').filter(Boolean);
 let revision = 1;
-let review: ReviewState = { status: 'predicted', label: data.score.label, regions: [], revision: `rev-${revision}` };
+/** The model's region in gray8: a 40x30 box around the first heatmap block (image 40..80, 40..70). */
+const PREDICTED_BOX = [40, 40, 80, 40, 80, 70, 40, 70];
+const predicted: ReviewState['predicted'] = scenario === 'gray8' ? [{ kind: 'polygon', id: 'model-1', defectClass: 'anomaly', points: PREDICTED_BOX }] : [];
+let review: ReviewState = { status: 'predicted', label: data.score.label, regions: [], predicted, revision: `rev-${revision}`, queue: { index: 2, total: 17 } };
+let stashed: EditHistory | undefined;
+let defectClasses = (params.get('classes') ?? 'scratch,dent,contamination').split(',').filter(Boolean);
 
 export interface HostLog {
   received: unknown[];
@@ -95,17 +99,21 @@ export interface HostLog {
   saved: WebviewRequests['saveRegions']['params'][];
   navigations: string[];
   frameRequests: number[];
+  stashes: number;
   state: unknown;
   cspViolations: string[];
   /** Push a host → webview notification. */
   notify<K extends keyof HostNotifications>(method: K, params: HostNotifications[K]): void;
   review(): ReviewState;
+  /** Open the same image again (the host pushes init with the stashed history). */
+  reopen(): void;
 }
 
 const host: HostLog = {
-  received: [], invalid: [], saved: [], navigations: [], frameRequests: [], state: undefined, cspViolations: [],
+  received: [], invalid: [], saved: [], navigations: [], frameRequests: [], stashes: 0, state: undefined, cspViolations: [],
   notify: (method, p) => deliver({ type: 'notification', method, params: p }),
   review: () => review,
+  reopen: () => deliver({ type: 'notification', method: 'init', params: init() }),
 };
 (window as unknown as { __host: HostLog }).__host = host;
 document.addEventListener('securitypolicyviolation', (e) => host.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI}`));
@@ -123,14 +131,15 @@ function init(): InitPayload {
     score: data.score,
     model: { id: 'bolts-2025-01-07-a1b2', backbone: 'mobilenetv2', createdAt: '2025-01-07T10:20:30.000Z' },
     review,
-    defectClasses: classes,
+    defectClasses,
+    history: stashed,
     display: {
       heatmapVisible: params.get('heatmap') !== 'off',
       opacity: Number(params.get('opacity') ?? '0.8'),
       mode: (params.get('mode') ?? 'filled') as 'filled' | 'contour',
     },
     settings: { readOnly: params.get('readonly') === '1', saveDebounceMs: 50, brushSize: 10 },
-    queue: { index: 2, total: 17 },
+    queue: review.queue,
   };
   if (scenario === 'error') {
     return { ...base, fileName: 'broken.tif', score: null, image: { ok: false, error: { code: 'DECODE_FAILED', message: 'TIFF strip 3 is truncated (expected 8192 bytes, found 1200)', file: 'scans/broken.tif', hint: 'Re-export the image; the file is incomplete.' } } };
@@ -148,7 +157,10 @@ function answer(method: string, p: Record<string, unknown>): unknown {
       return gray16Frame(f);
     }
     case 'accept':
-      review = { ...review, status: 'accepted', label: 'anomalous', revision: `rev-${++revision}` };
+      review = {
+        ...review, status: 'accepted', label: 'anomalous', revision: `rev-${++revision}`, queue: { index: 2, total: 16, reviewed: true },
+        regions: review.regions.length ? review.regions : predicted.map((r) => ({ ...r, defectClass: defectClasses[0] })),
+      };
       return review;
     case 'reject':
       review = { ...review, status: 'rejected', label: 'normal', revision: `rev-${++revision}` };
@@ -162,6 +174,9 @@ function answer(method: string, p: Record<string, unknown>): unknown {
     case 'navigate':
       host.navigations.push(p.direction as string);
       return { opened: true };
+    case 'addDefectClass':
+      defectClasses = [...defectClasses, p.name as string];
+      return { classes: defectClasses };
     default:
       throw { code: 'MESSAGE_INVALID', message: `unknown ${method}` };
   }
@@ -177,6 +192,10 @@ function receive(msg: unknown): void {
     return;
   }
   const m = v.value;
+  if (m.type === 'notification' && m.method === 'stashHistory') {
+    stashed = m.params as EditHistory;
+    host.stashes++;
+  }
   if (m.type !== 'request') return;
   try {
     const result = answer(m.method, m.params as Record<string, unknown>);
