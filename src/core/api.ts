@@ -5,7 +5,7 @@
  */
 import type { DecodedImage } from '../shared/image';
 import type { ErrorInfo } from '../shared/errors';
-import type { MethodOptions, ModelManifest, PreprocessOptions } from '../shared/model';
+import type { MethodOptions, ModelManifest, PreprocessOptions, TileSetting } from '../shared/model';
 
 /** An image the engine can read lazily, so large folders stream instead of sitting in memory. */
 export interface ImageSource {
@@ -70,6 +70,8 @@ export interface TrainOptions {
   anomalies?: ImageSource[];
   /** Largest image accepted, in pixels. */
   maxPixels?: number;
+  /** Cut images into tiles: chosen from the first image ('auto', the default), 'off', or a tile side in pixels. */
+  tile?: TileSetting;
 }
 
 /** A trained detector, ready to score. Implemented in src/core/detector.ts. */

@@ -7,12 +7,12 @@
  */
 import { throwIfCancelled } from './cancel';
 import type { DecodedImage } from '../shared/image';
-import type { ModelManifest, MethodOptions, PreprocessOptions } from '../shared/model';
+import type { ModelManifest, MethodOptions, PreprocessOptions, TileGeometry } from '../shared/model';
 import type { Detector as DetectorApi, ImageScore, ImageSource, RunContext, ScanFailure, TrainOptions } from './api';
 import { AnomalyLensError, describeError } from '../shared/errors';
 import { DEFAULT_MAX_PIXELS } from './image/decodeOptions';
 import { normalizeScore } from './method/calibrate';
-import { Detector } from './method/detector';
+import { decodeSource, Detector } from './method/detector';
 import { OnnxFeatureExtractor } from './method/features';
 import { fitDetector } from './method/fit';
 import { robustFolderScores } from './method/robust';
@@ -23,6 +23,9 @@ import { openScorer, scanStream } from './parallel/scorer';
 import { readModelManifest, writeModel } from './model/modelFile';
 import type { RuntimeOptions } from './onnx/runtime';
 import { groupBy } from './collections';
+import type { TilePlacement } from './tiling/plan';
+import { groupByTile } from './tiling/score';
+import { chooseTrainingTiling, tiledMethodDefaults } from './tiling/training';
 
 /** Patch features of one image (row-major grid, `dim` floats per patch) plus a pooled global vector. */
 export interface PatchFeatures {
@@ -36,11 +39,15 @@ export interface PatchFeatures {
   imageW: number;
   imageH: number;
   crop: { x: number; y: number; width: number; height: number };
+  /** The tile these features come from (original pixels) and the model's tiling (tiled models only). */
+  tile?: TilePlacement;
 }
 
 export interface FeatureExtractor {
   readonly backboneId: string;
   readonly preprocess: PreprocessOptions;
+  /** Set: every image is cut into these tiles (see src/core/tiling). */
+  tiling?: TileGeometry;
   /** `views` > 1: that many augmented views, the image itself first (see augmentedViews). */
   extract(img: DecodedImage, name: string, frame?: number, views?: number): Promise<PatchFeatures[]>;
   release(): Promise<void>;
@@ -105,7 +112,9 @@ function sourcesByName(views: PatchFeatures[]): number[] {
 }
 
 export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, normal, opts, ctx) => {
-  const options = resolveMethod(forTrainingSet(opts.method ?? {}, new Set(normal.map((v) => v.name)).size));
+  const images = new Set(normal.map((v) => v.name)).size;
+  const tiles = normal[0]?.tile ? groupByTile(normal.filter((v) => v.name === normal[0].name)).length : 1;
+  const options = resolveMethod(forTrainingSet(tiledMethodDefaults(opts.method ?? {}, images, tiles), images));
   const ex = asOnnxExtractor(extractor);
   const { detector } = await fitDetector(
     ex,
@@ -120,9 +129,11 @@ export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, n
 };
 
 async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: RunContext | undefined, looAll: boolean) {
-  const options = resolveMethod(forTrainingSet(opts.method ?? {}, sources.length));
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const { ex, normal, anomalies } = await extractTraining(opts, options, sources, maxPixels, ctx, () => openExtractor(opts, ctx));
+  const tiling = await chooseTrainingTiling(opts.tile ?? 'auto', sources, resolvePreprocess(opts.preprocess).crop, (src) => decodeSource(src, maxPixels), ctx);
+  const options = resolveMethod(forTrainingSet(tiledMethodDefaults(opts.method ?? {}, sources.length, tiling.tilesPerImage), sources.length));
+  const open = async () => Object.assign(await openExtractor(opts, ctx), { tiling: tiling.geometry });
+  const { ex, normal, anomalies } = await extractTraining(opts, options, sources, maxPixels, ctx, open, tiling);
   try {
     if (normal.views.length === 0) {
       const why = normal.failures.length > 0 ? `; all ${normal.failures.length} failed, first: ${describeError(normal.failures[0].error)}` : '';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { autoGeometry, axisStarts, chooseGeometry, describeGeometry, geometryForTile, parseTileSetting, planTiles } from '../../src/core/tiling/plan';
-import { MapStitcher, rampWeights, stitchedImageScore, stitchedToImage } from '../../src/core/tiling/stitch';
+import { MapStitcher, rampWeights, sampleSpan, stitchedImageScore, stitchedToImage } from '../../src/core/tiling/stitch';
+import { dilateMask, heatHit } from '../../src/bench/tiledSets';
 
 test('auto tiling leaves ordinary near-square images alone', () => {
   for (const [w, h] of [[224, 224], [256, 256], [700, 700], [1024, 1024], [1500, 1000], [1600, 1600], [512, 300]]) {
@@ -133,4 +134,28 @@ test('tiles that disagree hand over gradually across their overlap instead of cu
   assert.equal(row[0], 0);
   assert.equal(row[row.length - 1], 1);
   assert.ok(jump < 0.3, `largest step ${jump} (a cut would step by 1)`);
+});
+
+test('a grid that covers the middle of its tile is placed there, edges repeated outward', () => {
+  // Two cells over the middle half of an 8-px footprint: centres at 3 and 5.
+  const out = sampleSpan(Float32Array.from([0, 1]), 2, 1, 8, 1, 0.5);
+  assert.deepEqual(Array.from(out).map((v) => +v.toFixed(2)), [0, 0, 0, 0.25, 0.75, 1, 1, 1]);
+  assert.deepEqual(Array.from(sampleSpan(Float32Array.from([0, 1]), 2, 1, 4, 1, 1)), [0, 0.25, 0.75, 1]);
+});
+
+test('heat hit: the hottest area must touch the defect', () => {
+  const w = 200;
+  const h = 50;
+  const mask = new Uint8Array(w * h);
+  mask[25 * w + 150] = 1;
+  const map = new Float32Array(w * h);
+  map[25 * w + 40] = 5; // hottest far from the defect
+  assert.equal(heatHit(map, mask, w, h), false);
+  map[25 * w + 155] = 6; // hottest within tolerance
+  assert.equal(heatHit(map, mask, w, h), true);
+  // A hot band reaching the defect counts (its far end is the maximum).
+  const band = new Float32Array(w * h);
+  for (let x = 150; x < 200; x++) band[25 * w + x] = 4 + x / 1000;
+  assert.equal(heatHit(band, mask, w, h), true);
+  assert.deepEqual(Array.from(dilateMask(Uint8Array.from([0, 0, 1, 0, 0, 0]), 6, 1, 1)), [0, 1, 1, 1, 0, 0]);
 });

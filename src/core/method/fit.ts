@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AnomalyLensError } from '../../shared/errors';
-import { MODEL_FORMAT_VERSION, MethodOptions, ModelManifest } from '../../shared/model';
+import { MODEL_FORMAT_VERSION, MethodOptions, ModelManifest, TileGeometry } from '../../shared/model';
 import type { RunContext } from '../api';
 import type { PatchFeatures } from '../engine';
 import { createSession, RuntimeOptions } from '../onnx/runtime';
@@ -217,6 +217,7 @@ export async function fitDetector(
 
 /** Views of consecutive images, `per` each (features arrive image by image, views in training order). */
 function viewsByImage(views: readonly PatchFeatures[], per: number): PatchFeatures[][] {
+  if (views[0]?.tile) return [...groupBy(views, (v) => v.name).values()];
   if (views.length % per !== 0) throw new AnomalyLensError('BAD_ARGUMENT', `labelled anomalies need ${per} views each (the model's test views), got ${views.length} views`);
   return Array.from({ length: views.length / per }, (_, i) => views.slice(i * per, (i + 1) * per));
 }
@@ -274,7 +275,7 @@ function makeManifest(
   const bb = extractor.backbone;
   return {
     formatVersion: MODEL_FORMAT_VERSION,
-    id: contentId(state, options, bb.sha256),
+    id: contentId(state, options, bb.sha256, extractor.tiling),
     createdAt: new Date().toISOString(),
     toolVersion: TOOL_VERSION,
     backbone: {
@@ -286,6 +287,7 @@ function makeManifest(
       channels: bb.manifest.taps.map((t) => t.channels),
     },
     preprocess: extractor.preprocess,
+    ...(extractor.tiling ? { tiling: extractor.tiling } : {}),
     options,
     grid: { height: v.gridH, width: v.gridW, featureDim: v.dim },
     repositorySize: state.bankRows,
@@ -298,10 +300,11 @@ function makeManifest(
 }
 
 /** A content hash: the same inputs and seed give the same id. */
-function contentId(state: DetectorState, options: MethodOptions, backboneSha: string): string {
+function contentId(state: DetectorState, options: MethodOptions, backboneSha: string, tiling?: TileGeometry): string {
   const h = createHash('sha256');
   h.update(backboneSha);
   h.update(JSON.stringify(options));
+  if (tiling) h.update(JSON.stringify(tiling));
   const add = (a?: Float32Array) => a && h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   add(state.bank);
   add(state.center);

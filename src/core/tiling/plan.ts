@@ -14,6 +14,14 @@ export interface TileRegion {
   height: number;
 }
 
+/** Where a tile's features came from: its region and the geometry that cut it. */
+export interface TilePlacement {
+  region: TileRegion;
+  geometry: TileGeometry;
+  /** Fraction of the tile the patch grid's cell centres cover, centred (1: the whole tile). */
+  span: number;
+}
+
 /** Long side / short side from which an image counts as elongated and is tiled. */
 export const ELONGATED_ASPECT = 2;
 /** Short side, in input sides, from which a near-square image counts as large and is tiled. */

@@ -53,13 +53,18 @@ export class MapStitcher {
     this.weight = new Float32Array(this.width * this.height);
   }
 
-  /** Adds one tile's patch-score grid (row-major gridW×gridH over the tile's region). */
-  add(grid: Float32Array, gridW: number, gridH: number, region: TileRegion): void {
+  /**
+   * Adds one tile's patch-score grid (row-major gridW×gridH). `span` is the fraction of the tile
+   * the grid's cells cover, centred: a backbone without padding (Inception) puts its 25 cells of
+   * stride 8 over the middle 200 px of a 224-px input, and stretching them over the whole tile
+   * would push heat outwards by up to a dozen pixels; the band outside repeats the edge cells.
+   */
+  add(grid: Float32Array, gridW: number, gridH: number, region: TileRegion, span = 1): void {
     const x0 = Math.min(this.width - 1, Math.round(region.x / this.cell));
     const y0 = Math.min(this.height - 1, Math.round(region.y / this.cell));
     const fw = Math.max(1, Math.min(this.width - x0, Math.round(region.width / this.cell)));
     const fh = Math.max(1, Math.min(this.height - y0, Math.round(region.height / this.cell)));
-    const up = resizeBilinear(grid, gridW, gridH, fw, fh);
+    const up = span === 1 ? resizeBilinear(grid, gridW, gridH, fw, fh) : sampleSpan(grid, gridW, gridH, fw, fh, span);
     const ramp = this.geometry.overlap / this.cell;
     const wx = rampWeights(fw, ramp, region.x > 0, region.x + region.width < this.imageW);
     const wy = rampWeights(fh, ramp, region.y > 0, region.y + region.height < this.imageH);
@@ -88,6 +93,37 @@ export class MapStitcher {
     const canvas = sigma > 0 ? gaussianBlur(out, w, h, sigma) : out;
     return { canvas, width: w, height: h, cell: this.cell };
   }
+}
+
+/** Bilinear samples of a grid whose cell centres cover the middle `span` of an outW×outH footprint (edges clamped). */
+export function sampleSpan(grid: Float32Array, gridW: number, gridH: number, outW: number, outH: number, span: number): Float32Array {
+  const axis = (out: number, n: number) => {
+    const i0 = new Int32Array(out);
+    const i1 = new Int32Array(out);
+    const f = new Float32Array(out);
+    const pitch = (out * span) / n;
+    const inset = (out * (1 - span)) / 2;
+    for (let k = 0; k < out; k++) {
+      const g = Math.min(n - 1, Math.max(0, (k + 0.5 - inset) / pitch - 0.5));
+      i0[k] = Math.floor(g);
+      i1[k] = Math.min(n - 1, i0[k] + 1);
+      f[k] = g - i0[k];
+    }
+    return { i0, i1, f };
+  };
+  const ax = axis(outW, gridW);
+  const ay = axis(outH, gridH);
+  const out = new Float32Array(outW * outH);
+  for (let y = 0; y < outH; y++) {
+    const r0 = ay.i0[y] * gridW;
+    const r1 = ay.i1[y] * gridW;
+    for (let x = 0; x < outW; x++) {
+      const top = grid[r0 + ax.i0[x]] + (grid[r0 + ax.i1[x]] - grid[r0 + ax.i0[x]]) * ax.f[x];
+      const bottom = grid[r1 + ax.i0[x]] + (grid[r1 + ax.i1[x]] - grid[r1 + ax.i0[x]]) * ax.f[x];
+      out[y * outW + x] = top + (bottom - top) * ay.f[y];
+    }
+  }
+  return out;
 }
 
 /** The stitched canvas as a map at the original image size. */
