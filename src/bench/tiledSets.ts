@@ -36,6 +36,8 @@ export interface TiledSetOptions {
   testBad: number;
   /** Defects per anomalous image. */
   defectsPerImage: number;
+  /** Defect kinds, taken in turn (default: all). */
+  defects?: readonly TiledDefect[];
 }
 
 export function grayImage(width: number, height: number, data: Uint8Array): DecodedImage {
@@ -120,7 +122,8 @@ export function generateTiledSet(id: string, o: TiledSetOptions): GeneratedSet {
   const test: GeneratedImage[] = [];
   for (let i = 0; i < o.testGood; i++) test.push(generateOne(o, `test/good/${i}`, 'good', seed));
   for (let i = 0; i < o.testBad; i++) {
-    const type = TILED_DEFECTS[i % TILED_DEFECTS.length];
+    const kinds = o.defects ?? TILED_DEFECTS;
+    const type = kinds[i % kinds.length];
     test.push(generateOne(o, `test/${type}/${i}`, type, seed));
   }
   return { id, width: o.width, height: o.height, train, test };

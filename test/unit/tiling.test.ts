@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { autoGeometry, axisStarts, chooseGeometry, describeGeometry, geometryForTile, parseTileSetting, planTiles } from '../../src/core/tiling/plan';
 import { MapStitcher, rampWeights, sampleSpan, stitchedImageScore, stitchedToImage } from '../../src/core/tiling/stitch';
 import { dilateMask, heatHit } from '../../src/bench/tiledSets';
+import { TILING_SECTION_END, TILING_SECTION_START, withTilingSection } from '../../src/bench/tiling';
 
 test('auto tiling leaves ordinary near-square images alone', () => {
   for (const [w, h] of [[224, 224], [256, 256], [700, 700], [1024, 1024], [1500, 1000], [1600, 1600], [512, 300]]) {
@@ -158,4 +159,14 @@ test('heat hit: the hottest area must touch the defect', () => {
   for (let x = 150; x < 200; x++) band[25 * w + x] = 4 + x / 1000;
   assert.equal(heatHit(band, mask, w, h), true);
   assert.deepEqual(Array.from(dilateMask(Uint8Array.from([0, 0, 1, 0, 0, 0]), 6, 1, 1)), [0, 1, 1, 1, 0, 0]);
+});
+
+test('the tiling benchmark section is appended once and then replaced in place', () => {
+  const section = (n: number) => `${TILING_SECTION_START}\nrun ${n}\n${TILING_SECTION_END}\n`;
+  const once = withTilingSection('# Benchmarks\n\nmain tables\n', section(1));
+  assert.match(once, /main tables\n\n<!-- tiling-bench:start -->\nrun 1/);
+  const twice = withTilingSection(`${once}\n## Later section\n`, section(2));
+  assert.equal(twice.split(TILING_SECTION_START).length, 2);
+  assert.match(twice, /run 2\n<!-- tiling-bench:end -->\n\n## Later section/);
+  assert.doesNotMatch(twice, /run 1/);
 });

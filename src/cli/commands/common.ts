@@ -2,6 +2,7 @@
 import type { TrainOptions } from '../../core/api';
 import type { MethodOptions } from '../../shared/model';
 import { DEFAULT_MAX_PIXELS } from '../../core/image/decodeOptions';
+import { parseTileSetting } from '../../core/tiling/plan';
 import { AUGMENT_VIEW_COUNTS, TEST_VIEW_COUNTS } from '../../core/image/preprocess';
 import { flag, fraction, nonNegative, num, oneOf, positiveInt, str, type Options, type Values } from '../args';
 
@@ -38,6 +39,7 @@ export const METHOD_OPTIONS: Options = {
   'threshold-quantile': { type: 'string' },
   resize: { type: 'string' },
   crop: { type: 'string' },
+  tile: { type: 'string' },
 };
 
 export function runtimeOf(v: Values): { device?: TrainOptions['device']; threads?: number; workers?: number; maxPixels: number } {
@@ -89,5 +91,6 @@ export function trainOptionsOf(v: Values): TrainOptions {
     threads: rt.threads,
     workers: rt.workers,
     maxPixels: rt.maxPixels,
+    tile: str(v, 'tile') !== undefined ? parseTileSetting(str(v, 'tile') as string) : undefined,
   };
 }
