@@ -313,6 +313,7 @@ export class Session implements vscode.Disposable {
       maxPixels: s.maxImagePixels,
       // The whole image, as the engine's default: a centre crop would hide defects at the borders.
       preprocess: { crop, resize: crop },
+      tile: s.tiling,
       ...scoringMethod(s.imageScore, s.fewShotViews),
     };
   }

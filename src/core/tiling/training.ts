@@ -1,5 +1,5 @@
 /**
- * The tiling a training run uses: chosen once from the first readable training image (or the
+ * The tiling a training run uses: chosen once from a sample of the training images (or the
  * setting), recorded in the model, and applied to every image the model later scans.
  */
 import type { MethodOptions, TileGeometry, TileSetting } from '../../shared/model';
@@ -13,18 +13,29 @@ export interface TrainingTiling {
   tilesPerImage: number;
 }
 
-/** Size of the first training image that decodes (its header is all that is needed, but decoders read whole files). */
-async function firstSize(sources: readonly ImageSource[], decode: (src: ImageSource) => Promise<{ width: number; height: number }>): Promise<{ width: number; height: number } | undefined> {
-  for (const src of sources.slice(0, 8)) {
+/** How many training images, spread over the set, the automatic choice looks at. */
+export const SAMPLED_IMAGES = 8;
+
+/** Sizes of up to SAMPLED_IMAGES training images spread evenly over the set (unreadable ones are skipped; the extraction reports them). */
+async function sampledSizes(sources: readonly ImageSource[], decode: (src: ImageSource) => Promise<{ width: number; height: number }>): Promise<{ width: number; height: number }[]> {
+  const n = Math.min(SAMPLED_IMAGES, sources.length);
+  const picks = [...new Set(Array.from({ length: n }, (_, i) => Math.floor((i * sources.length) / n)))];
+  const sizes: { width: number; height: number }[] = [];
+  for (const i of picks) {
     try {
-      return await decode(src);
+      const { width, height } = await decode(sources[i]);
+      sizes.push({ width, height });
     } catch {
-      // unreadable: the extraction reports it; try the next one
+      // unreadable: the extraction reports it
     }
   }
-  return undefined;
+  return sizes;
 }
 
+/**
+ * 'auto' tiles only when every sampled image calls for tiles (a set of mixed crops, some of
+ * them long, stays untiled), at the smallest tile any of them asks for; a size is applied as given.
+ */
 export async function chooseTrainingTiling(
   setting: TileSetting,
   sources: readonly ImageSource[],
@@ -33,11 +44,13 @@ export async function chooseTrainingTiling(
   ctx?: RunContext,
 ): Promise<TrainingTiling> {
   if (setting === 'off') return { tilesPerImage: 1 };
-  const size = await firstSize(sources, decode);
-  if (!size) return { tilesPerImage: 1 };
-  const geometry = chooseGeometry(setting, size.width, size.height, inputSide);
-  ctx?.log?.(`${describeGeometry(geometry, size.width, size.height)} (${setting === 'auto' ? 'automatic' : 'requested'})`);
-  return { geometry, tilesPerImage: geometry ? planTiles(size.width, size.height, geometry).length : 1 };
+  const sizes = await sampledSizes(sources, decode);
+  if (sizes.length === 0) return { tilesPerImage: 1 };
+  const choices = sizes.map((s) => chooseGeometry(setting, s.width, s.height, inputSide));
+  const geometry = choices.every((g) => g) ? choices.reduce((a, b) => (b!.tile < a!.tile ? b : a)) : undefined;
+  const first = sizes[0];
+  ctx?.log?.(`${describeGeometry(geometry, first.width, first.height)} (${setting === 'auto' ? `automatic, from ${sizes.length} images` : 'requested'})`);
+  return { geometry, tilesPerImage: geometry ? planTiles(first.width, first.height, geometry).length : 1 };
 }
 
 /**
