@@ -7,8 +7,9 @@
  */
 import type { DecodedImage } from '../shared/image';
 import type { ErrorInfo } from '../shared/errors';
-import type { MethodOptions, ModelManifest, PreprocessOptions } from '../shared/model';
+import type { MethodOptions, ModelManifest, PreprocessOptions, TileGeometry, TileSetting } from '../shared/model';
 import type { Device, ProgressEvent, Stage } from '../shared/run';
+import type { TilePlacement } from './tiling/plan';
 
 /** An image the engine can read lazily, so large folders stream instead of sitting in memory. */
 export interface ImageSource {
@@ -64,6 +65,8 @@ export interface TrainOptions {
   anomalies?: ImageSource[];
   /** Largest image accepted, in pixels. */
   maxPixels?: number;
+  /** Cut images into tiles: chosen from the first image ('auto', the default), 'off', or a tile side in pixels. */
+  tile?: TileSetting;
 }
 
 /** A trained detector, ready to score. Implemented by `Detector` in src/core/method/detector.ts. */
@@ -88,11 +91,15 @@ export interface PatchFeatures {
   imageW: number;
   imageH: number;
   crop: { x: number; y: number; width: number; height: number };
+  /** The tile these features come from (original pixels) and the model's tiling (tiled models only). */
+  tile?: TilePlacement;
 }
 
 export interface FeatureExtractor {
   readonly backboneId: string;
   readonly preprocess: PreprocessOptions;
+  /** Set: every image is cut into these tiles (see src/core/tiling). */
+  tiling?: TileGeometry;
   /** `views` > 1: that many augmented views, the image itself first (see views.ts). */
   extract(img: DecodedImage, name: string, frame?: number, views?: number): Promise<PatchFeatures[]>;
   release(): Promise<void>;

@@ -10,6 +10,7 @@ import { AnomalyLensError, describeError, throwIfCancelled } from '../shared/err
 import { DEFAULT_MAX_PIXELS } from './image/decodeOptions';
 import { normalizeScore } from './method/calibrate';
 import { Detector } from './method/detector';
+import { decodeSource } from './io/source';
 import { OnnxFeatureExtractor } from './method/features';
 import { fitDetector } from './method/fit/fitDetector';
 import { robustFolderScores } from './method/robust';
@@ -21,6 +22,8 @@ import { openScorer, scanStream } from './parallel/scorer';
 import { readModelManifest, writeModel } from './model/modelFile';
 import type { RuntimeOptions } from './onnx/runtime';
 import { groupBy } from './collections';
+import { groupByTile } from './tiling/score';
+import { chooseTrainingTiling, tiledMethodDefaults } from './tiling/training';
 
 function runtimeOf(opts: { device?: TrainOptions['device']; threads?: number }, ctx?: RunContext): RuntimeOptions {
   return { device: opts.device ?? 'auto', threads: opts.threads ?? 0, log: ctx?.log };
@@ -43,7 +46,9 @@ function asOnnxExtractor(e: FeatureExtractor): OnnxFeatureExtractor {
 }
 
 export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, normal, opts, ctx) => {
-  const options = resolveMethod(forTrainingSet(opts.method ?? {}, new Set(normal.map((v) => v.name)).size));
+  const images = new Set(normal.map((v) => v.name)).size;
+  const tiles = normal[0]?.tile ? groupByTile(normal.filter((v) => v.name === normal[0].name)).length : 1;
+  const options = resolveMethod(forTrainingSet(tiledMethodDefaults(opts.method ?? {}, images, tiles), images));
   const ex = asOnnxExtractor(extractor);
   const { detector } = await fitDetector(
     ex,
@@ -58,9 +63,11 @@ export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, n
 };
 
 async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: RunContext | undefined, looAll: boolean) {
-  const options = resolveMethod(forTrainingSet(opts.method ?? {}, sources.length));
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const { ex, normal, anomalies } = await extractTraining(opts, options, sources, maxPixels, ctx, () => openExtractor(opts, ctx));
+  const tiling = await chooseTrainingTiling(opts.tile ?? 'auto', sources, resolvePreprocess(opts.preprocess).crop, (src) => decodeSource(src, maxPixels), ctx);
+  const options = resolveMethod(forTrainingSet(tiledMethodDefaults(opts.method ?? {}, sources.length, tiling.tilesPerImage), sources.length));
+  const open = async () => Object.assign(await openExtractor(opts, ctx), { tiling: tiling.geometry });
+  const { ex, normal, anomalies } = await extractTraining(opts, options, sources, maxPixels, ctx, open, tiling);
   try {
     if (normal.views.length === 0) {
       const why = normal.failures.length > 0 ? `; all ${normal.failures.length} failed, first: ${describeError(normal.failures[0].error)}` : '';

@@ -1,8 +1,9 @@
 /** Typed access to the `anomalyLens.*` settings (declared in package.json contributes.configuration). */
 import * as vscode from 'vscode';
 import type { Device } from '../shared/run';
-import type { ThresholdMode } from '../shared/model';
+import type { ThresholdMode, TileSetting } from '../shared/model';
 import { DEFAULT_BACKBONE } from '../core/method/options';
+import { parseTileSetting } from '../core/tiling/plan';
 import { parseFewShotViews, parseImageScoreMode, type FewShotViews, type ImageScoreMode } from './imageScoreMode';
 
 export type AutoFlagMode = 'ask' | 'always' | 'never';
@@ -17,6 +18,8 @@ export interface Settings {
   fewShotViews: FewShotViews;
   device: Device;
   inputSize: number;
+  /** Tiling for new models: 'auto', 'off' or a tile side in pixels. */
+  tiling: TileSetting;
   thresholdMode: ThresholdMode;
   manualThreshold: number | null;
   sensitivity: number;
@@ -52,6 +55,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     fewShotViews: parseFewShotViews(c.get<string>('fewShotViews', 'auto')),
     device: c.get<Device>('device', 'auto'),
     inputSize: num('inputSize', 224),
+    tiling: tilingSetting(c.get<string | number>('tiling', 'auto')),
     thresholdMode: c.get<ThresholdMode>('thresholdMode', 'f1'),
     manualThreshold: typeof manual === 'number' && Number.isFinite(manual) ? manual : null,
     sensitivity: Math.min(1, Math.max(0, num('sensitivity', 0.5))),
@@ -71,4 +75,13 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     heatmapMode: c.get<'filled' | 'contour'>('heatmap.mode', 'filled'),
     brushSize: Math.max(1, num('review.brushSize', 16)),
   };
+}
+
+/** The tiling setting; a value parseTileSetting refuses reads as 'auto'. */
+export function tilingSetting(v: unknown): TileSetting {
+  try {
+    return parseTileSetting(String(v ?? 'auto'));
+  } catch {
+    return 'auto';
+  }
 }

@@ -19,6 +19,7 @@ export function trainOptions(folder: vscode.WorkspaceFolder): WorkerTrainOptions
     maxPixels: s.maxImagePixels,
     // The whole image, as the engine's default: a centre crop would hide defects at the borders.
     preprocess: { crop, resize: crop },
+    tile: s.tiling,
     ...scoringMethod(s.imageScore, s.fewShotViews),
   };
 }

@@ -16,6 +16,19 @@ export interface PreprocessOptions {
   intensity: IntensityMapping;
 }
 
+/**
+ * How a model cuts images into tiles: square tiles of `tile` source pixels, neighbours sharing
+ * `overlap` pixels, each resampled to the backbone input (scale = tile / input side).
+ */
+export interface TileGeometry {
+  tile: number;
+  overlap: number;
+  scale: number;
+}
+
+/** Tiling requested for training: chosen from the images ('auto'), none ('off'), or a tile side in pixels. */
+export type TileSetting = 'auto' | 'off' | number;
+
 export interface MethodOptions {
   /** Method family: the gradient-preference MLP method, or the PatchCore baseline. */
   method: 'gpmlp' | 'patchcore';
@@ -124,7 +137,9 @@ export interface ModelManifest {
   backbone: BackboneRef;
   preprocess: PreprocessOptions;
   options: MethodOptions;
-  /** Patch grid of one image and the patch feature dimension. */
+  /** Present when images are cut into tiles (absent: the whole image is resized to the input). */
+  tiling?: TileGeometry;
+  /** Patch grid of one image (one tile when tiled) and the patch feature dimension. */
   grid: { height: number; width: number; featureDim: number };
   repositorySize: number;
   trainingImages: number;

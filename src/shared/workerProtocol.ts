@@ -12,7 +12,7 @@
  */
 import type { AnnotationImage } from './annotation';
 import type { ErrorInfo } from './errors';
-import type { MethodOptions, PreprocessOptions } from './model';
+import type { MethodOptions, PreprocessOptions, TileSetting } from './model';
 import type { ImageLoad, HeatmapData } from './protocol';
 import type { Region } from './regions';
 import type { Device, ProgressEvent } from './run';
@@ -42,6 +42,8 @@ export interface WorkerTrainOptions {
   maxPixels?: number;
   method?: Partial<MethodOptions>;
   preprocess?: Partial<PreprocessOptions>;
+  /** Cut images into tiles: 'auto', 'off' or a tile side in pixels. */
+  tile?: TileSetting;
 }
 
 /** How the worker runs a model: loading, scanning and scoring. */

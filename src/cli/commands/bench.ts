@@ -17,6 +17,7 @@ import { flag, num, oneOf, parse, positiveInt, str, UsageError } from '../args';
 import { writeFileAtomic } from '../../core/io/atomic';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
+import { TILING_SECTION_END, TILING_SECTION_START, withTilingSection } from '../../bench/tiling';
 
 export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options]
   --data <root>        datasets: ../shared/data layout or MVTec folders (default $ANOMALY_LENS_DATA or ../shared/data)
@@ -141,7 +142,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     delete stored.speed;
     const speed = await measureSpeed();
     const { markdown } = benchmarkMarkdown(stored, speed);
-    await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
+    await writeFileAtomic(path.join(outDir, 'benchmarks.md'), await keepTilingSection(path.join(outDir, 'benchmarks.md'), markdown));
     await writeFileAtomic(path.join(outDir, 'benchmarks.json'), `${JSON.stringify({ ...stored, speed }, null, 1)}\n`);
     io.out(`wrote ${path.join(outDir, 'benchmarks.md')} (speed only)\n`);
     return 0;
@@ -161,7 +162,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   }
   const speed = flag(v, 'no-speed') ? undefined : await measureSpeed();
   const { markdown, svgs } = benchmarkMarkdown(results, speed);
-  await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
+  await writeFileAtomic(path.join(outDir, 'benchmarks.md'), await keepTilingSection(path.join(outDir, 'benchmarks.md'), markdown));
   await writeFileAtomic(path.join(outDir, 'benchmarks.json'), `${JSON.stringify({ ...results, speed }, null, 1)}\n`);
   for (const [name, svg] of Object.entries(svgs)) await writeFileAtomic(path.join(outDir, 'bench', name), svg);
   if (flag(v, 'json')) io.out(`${JSON.stringify({ ...results, roc: undefined, speed }, null, 2)}\n`);
@@ -186,3 +187,12 @@ function spawnSpeedTask(task: SpeedTask, method: SpeedMethod, dir: string, backb
     });
   });
 }
+
+/** The tiling section (written by npm run bench:tiling) survives a regeneration of the page. */
+async function keepTilingSection(file: string, markdown: string): Promise<string> {
+  const old = await readFile(file, 'utf8').catch(() => '');
+  const a = old.indexOf(TILING_SECTION_START);
+  const b = old.indexOf(TILING_SECTION_END);
+  return a >= 0 && b > a ? withTilingSection(markdown, old.slice(a, b + TILING_SECTION_END.length)) : markdown;
+}
+

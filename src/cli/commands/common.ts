@@ -6,6 +6,7 @@ import { AUGMENT_VIEW_COUNTS, TEST_VIEW_COUNTS } from '../../core/method/views';
 import { deviceLine } from '../../core/onnx/device';
 import { deps } from '../deps';
 import type { Progress } from '../progress';
+import { parseTileSetting } from '../../core/tiling/plan';
 import { flag, fraction, nonNegative, num, oneOf, positiveInt, str, type Options, type Values } from '../args';
 
 export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'] as const;
@@ -41,6 +42,7 @@ export const METHOD_OPTIONS: Options = {
   'threshold-quantile': { type: 'string' },
   resize: { type: 'string' },
   crop: { type: 'string' },
+  tile: { type: 'string' },
 };
 
 export function runtimeOf(v: Values): { device?: TrainOptions['device']; threads?: number; workers?: number; maxPixels: number } {
@@ -92,6 +94,7 @@ export function trainOptionsOf(v: Values): TrainOptions {
     threads: rt.threads,
     workers: rt.workers,
     maxPixels: rt.maxPixels,
+    tile: str(v, 'tile') !== undefined ? parseTileSetting(str(v, 'tile') as string) : undefined,
   };
 }
 

@@ -21,6 +21,7 @@ import { findImages, toSource } from '../sources';
 import { inShard, parseShard, shardLabel } from '../../core/shard/slice';
 import { ScanJournal } from '../../core/shard/journal';
 import { announceDevice, RUNTIME_OPTIONS, runtimeOf } from './common';
+import { describeGeometry } from '../../core/tiling/plan';
 
 export const SCAN_HELP = `anomaly-lens scan <folders, images or list files…> --model <model dir> [options]
   --out <dir>            outputs: scores.csv, scores.json, heatmaps/, overlays/ (default ./anomaly-lens-scan)
@@ -268,6 +269,7 @@ async function scanLocked(p: ScanPlan): Promise<number> {
     io.out(`${JSON.stringify({ ...summary, out: outDir, report: reportFile }, null, 2)}\n`);
   } else {
     io.out(`scored ${rows.length} of ${plural(found.length, 'image')} in ${seconds.toFixed(1)} s; ${summary.flagged} flagged anomalous\n`);
+    io.out(`model: ${describeGeometry(detector.manifest.tiling)}\n`);
     for (const r of rows.slice(0, 20)) {
       io.out(`${String(r.rank).padStart(4)}  ${(r.normalized * 100).toFixed(0).padStart(3)}%  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${shown(io.cwd, r.overlay)}` : ''}\n`);
     }

@@ -9,6 +9,7 @@ import { CLI_REMEDY, thresholdAdvice } from '../../shared/thresholdAdvice';
 import { num, parse, required, str, strs, flag } from '../args';
 import { replaceDirAtomic } from '../../core/io/atomic';
 import { MAP_MEAN_WEIGHT } from '../../core/method/options';
+import { describeGeometry } from '../../core/tiling/plan';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { findImages, toSource } from '../sources';
@@ -20,6 +21,7 @@ export const TRAIN_HELP = `anomaly-lens train <normal images, folders or list fi
   --method gpmlp|patchcore --alpha <n> --rho <f> --seed <n> --lambda <n> --selector gradient|random
   --score-mode knn|center  --global-weight <n> --map-mean-weight <n> --top-fraction <f> --k <n> --epochs <n> --augment|--no-augment --augment-views 6|24 --test-views 1|6|8 --threshold-quantile <f>
                        (unset: flips/rotations below 32 images, 24 views for a single image, images then scored in their unmoved training views (6, or 8 for one image); whole-map term weight ${MAP_MEAN_WEIGHT} from 16)
+  --tile auto|off|<px>     cut images into tiles: auto (default: elongated or very large images, chosen from the first image), off (resize each image to the input), or a tile side in pixels
   --anomalies <path>       labelled anomalous images/folders (repeatable): F1 threshold
   --contaminated <folder>  fit on a folder that may hold anomalies; prints its ranking
   --contamination <f>      expected anomalous fraction for --contaminated (default: engine's)
@@ -90,6 +92,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
           method: m.options.method,
           trainingImages: m.trainingImages,
           repositorySize: m.repositorySize,
+          tiling: m.tiling ?? null,
           threshold: m.calibration.threshold,
           thresholdMode: m.calibration.mode,
           thresholdNote: advice?.text,
@@ -109,6 +112,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   io.out(
     `trained ${m.options.method} on ${plural(m.trainingImages, 'image')} with ${m.backbone.id} in ${seconds.toFixed(1)} s: ` +
       `repository ${m.repositorySize} patches, threshold ${m.calibration.threshold.toPrecision(4)} (${m.calibration.mode})\n` +
+      `${describeGeometry(m.tiling)}\n` +
       `model written to ${out}\n`,
   );
   if (advice) io.err(`note: ${advice.text}\n`);

@@ -28,6 +28,8 @@ export interface ExportSidecar {
     resize: number;
     crop: number;
     intensity: string;
+    /** Tiled models: the caller cuts the image into these tiles and stitches the tiles' maps (docs/deploy.md). */
+    tiling?: { tile: number; overlap: number; scale: number };
     /** input = rgb01 · scale[c] + offset[c], with rgb01 the image in [0, 1] after resize and crop. */
     scaling: { name: string; scale: number[]; offset: number[] };
     steps: string[];
@@ -72,9 +74,13 @@ export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'd
       resize: m.preprocess.resize,
       crop: m.preprocess.crop,
       intensity: m.preprocess.intensity,
+      ...(m.tiling ? { tiling: m.tiling } : {}),
       scaling: { name: m.backbone.scaling, scale: affine.scale, offset: affine.offset },
       steps: [
         'decode; 8-bit RGB/gray → [0, 1] (value / 255); gray replicated to 3 channels; alpha ignored',
+        ...(m.tiling
+          ? [`cut the image into ${m.tiling.tile}x${m.tiling.tile} tiles overlapping by ${m.tiling.overlap} px (positions spread evenly from 0 to side − tile); each tile is one input, its score a tile score; stitch the tiles' maps with overlap-blended weights (docs/deploy.md)`]
+          : []),
         m.preprocess.resize === m.preprocess.crop
           ? `resize the whole image to ${m.preprocess.crop}x${m.preprocess.crop} (bilinear, antialiased when shrinking)`
           : `resize the shorter side to ${m.preprocess.resize} (bilinear, antialiased), centre-crop ${m.preprocess.crop}x${m.preprocess.crop}`,

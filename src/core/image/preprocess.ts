@@ -3,7 +3,7 @@
 import { AnomalyLensError } from '../../shared/errors';
 import type { DecodedImage, SampleArray } from '../../shared/image';
 import type { IntensityMapping, PreprocessOptions } from '../../shared/model';
-import { buildTaps, resamplePlane, resampleStrided, type CropBox, type ResampleSource } from './ops';
+import { buildTaps, resamplePlane, resampleStrided, type CropBox, type ResampleSource, type Taps } from './ops';
 
 export type Scaling = 'unit' | 'symmetric' | 'imagenet';
 
@@ -186,6 +186,23 @@ export function toModelInput(img: DecodedImage, frame: number, pre: PreprocessOp
   const g = cropGeometry(img.width, img.height, pre);
   const tx = buildTaps(img.width, g.scaleX, g.offX, size);
   const ty = buildTaps(img.height, g.scaleY, g.offY, size);
+  return { data: resampleInput(img, frame, pre, scaling, tx, ty, size), crop: g.box, size };
+}
+
+/** One region of the image (a tile, in original pixels) → backbone input of side `pre.crop`, mapped as toModelInput maps the whole image. */
+export function toRegionInput(img: DecodedImage, frame: number, region: CropBox, pre: PreprocessOptions, scaling: Scaling): ModelInput {
+  if (frame < 0 || frame >= img.frames.length) {
+    throw new AnomalyLensError('BAD_ARGUMENT', `frame ${frame} does not exist (the image has ${img.frames.length})`);
+  }
+  const size = pre.crop;
+  const sx = region.width / size;
+  const sy = region.height / size;
+  const tx = buildTaps(img.width, sx, region.x / sx, size);
+  const ty = buildTaps(img.height, sy, region.y / sy, size);
+  return { data: resampleInput(img, frame, pre, scaling, tx, ty, size), crop: { ...region }, size };
+}
+
+function resampleInput(img: DecodedImage, frame: number, pre: PreprocessOptions, scaling: Scaling, tx: Taps, ty: Taps, size: number): Float32Array {
   const data = img.frames[frame].data;
   if (data.length < img.width * img.height * img.channels) {
     throw new AnomalyLensError('INTERNAL', `frame ${frame} has ${data.length} samples, ${img.width * img.height * img.channels} expected`);
@@ -216,5 +233,5 @@ export function toModelInput(img: DecodedImage, frame: number, pre: PreprocessOp
     const o = c * area;
     for (let i = 0; i < area; i++) out[o + i] = src[i] * mul + add;
   }
-  return { data: out, crop: g.box, size };
+  return out;
 }

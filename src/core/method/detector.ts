@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { AnomalyLensError } from '../../shared/errors';
 import type { DecodedImage } from '../../shared/image';
-import type { CalibrationStats, MethodOptions, ModelManifest } from '../../shared/model';
+import type { CalibrationStats, MethodOptions, ModelManifest, TileGeometry } from '../../shared/model';
 import type { FittedDetector, ImageScore, ImageSource, PatchFeatures } from '../api';
 import { decodeSource } from '../io/source';
 import { gaussianBlur, mapToImage, resizeBilinear } from '../image/ops';
@@ -11,6 +11,9 @@ import type { OnnxFeatureExtractor } from './features';
 import type { MlpParams } from './head';
 import { buildScoreGraph, reduceNeighbours } from './scoreGraph';
 import { gridFromView, testViewsOf, testViewTurns } from './views';
+import { planTiles } from '../tiling/plan';
+import { groupByTile, TiledScorer, type TileGrid } from '../tiling/score';
+import { stitchedToImage, type StitchedCanvas } from '../tiling/stitch';
 
 /** Everything a trained detector needs to score, besides the backbone. */
 export interface DetectorState {
@@ -49,25 +52,45 @@ export function buildDetectorScoreGraph(state: DetectorState, options: MethodOpt
 }
 
 export interface RawScore {
-  /** Blurred score canvas (SCORE_CANVAS²) over the crop. */
+  /** Blurred score canvas (SCORE_CANVAS²) over the crop, or the stitched canvas of a tiled image. */
   canvas: Float32Array;
+  /** A tiled image's stitched canvas over the whole image. */
+  stitched?: StitchedCanvas;
   patch: number;
   /** Mean of the whole canvas (the whole-map term). */
   mapMean: number;
   global?: number;
 }
 
+/** Score-graph penalty: repository rows excluded (calibration), for every view. */
+export interface ScorePenalty {
+  rows: Float32Array;
+  dims: number[];
+  global?: Float32Array;
+}
+
 /**
  * Runs a score graph on one image's features: one view, or the model's test views (in
- * testViewTurns order), whose score grids are turned back and averaged. `penalty` excludes
- * repository rows (calibration) and applies to every view.
+ * testViewTurns order), whose score grids are turned back and averaged. A tiled image's views
+ * (tile after tile) are scored per tile and stitched into one canvas over the whole image.
  */
-export async function runScore(
-  session: Session,
-  list: readonly PatchFeatures[],
-  options: MethodOptions,
-  penalty?: { rows: Float32Array; dims: number[]; global?: Float32Array },
-): Promise<RawScore> {
+export async function runScore(session: Session, list: readonly PatchFeatures[], options: MethodOptions, penalty?: ScorePenalty): Promise<RawScore> {
+  const placement = list[0].tile;
+  if (placement) {
+    const f0 = list[0];
+    const scorer = new TiledScorer(f0.imageW, f0.imageH, placement.geometry, options, SCORE_CANVAS, 224);
+    for (const tile of groupByTile(list)) scorer.add(await viewGrid(session, tile, penalty), tile[0].tile!.region, tile[0].tile!.span);
+    const t = scorer.finish();
+    return { canvas: t.stitched.canvas, stitched: t.stitched, patch: t.patch, mapMean: t.mapMean, global: t.global };
+  }
+  const g = await viewGrid(session, list, penalty);
+  const canvas = scoreCanvas(g.grid, g.gridW, g.gridH, options);
+  const patch = imageScoreFromCanvas(canvas, options.topFraction);
+  return { canvas, patch, mapMean: imageScoreFromCanvas(canvas, 1), global: g.global };
+}
+
+/** The patch-score grid of one image (or tile) from its test views, turned back and averaged, and its image-level term. */
+export async function viewGrid(session: Session, list: readonly PatchFeatures[], penalty?: ScorePenalty): Promise<TileGrid> {
   const turns = testViewTurns(list.length);
   const f0 = list[0];
   const P = f0.gridH * f0.gridW;
@@ -96,9 +119,7 @@ export async function runScore(
       hasGlobal = true;
     }
   }
-  const canvas = scoreCanvas(grid, f0.gridW, f0.gridH, options);
-  const patch = imageScoreFromCanvas(canvas, options.topFraction);
-  return { canvas, patch, mapMean: imageScoreFromCanvas(canvas, 1), global: hasGlobal ? globalSum / list.length : undefined };
+  return { grid, gridW: f0.gridW, gridH: f0.gridH, global: hasGlobal ? globalSum / list.length : undefined };
 }
 
 /**
@@ -187,14 +208,31 @@ export class Detector implements FittedDetector {
     maxPixels: number,
   ): Promise<Detector> {
     const session = await createSession(buildDetectorScoreGraph(state, manifest.options, manifest.grid.featureDim, false), runtime);
+    extractor.tiling = manifest.tiling;
     return new Detector(manifest, state, extractor, session, maxPixels);
   }
 
   /** Scores one image from its features: a single view, or its views in training-augmentation order (the model's test views are used). */
   async scoreFeatures(views: PatchFeatures | readonly PatchFeatures[]): Promise<ImageScore> {
     const list: readonly PatchFeatures[] = Array.isArray(views) ? views : [views as PatchFeatures];
-    const raw = await runScore(this.session, testViewsOf(list, this.manifest.options), this.manifest.options);
-    const f = list[0];
+    return this.toImageScore(await runScore(this.session, testViewsOf(list, this.manifest.options), this.manifest.options), list[0]);
+  }
+
+  /** Tile after tile, each tile's features dropped once its grid is stitched: memory stays at one tile whatever the image size. */
+  private async scoreTiled(img: DecodedImage, name: string, frame: number, geometry: TileGeometry): Promise<ImageScore> {
+    const options = this.manifest.options;
+    const scorer = new TiledScorer(img.width, img.height, geometry, options, SCORE_CANVAS, 224);
+    let first: PatchFeatures | undefined;
+    for (const region of planTiles(img.width, img.height, geometry)) {
+      const views = await this.extractor.extractTile(img, region, name, frame, options.testViews);
+      first ??= { ...views[0], patches: new Float32Array(0), global: new Float32Array(0) };
+      scorer.add(await viewGrid(this.session, views), region, views[0].tile!.span);
+    }
+    const t = scorer.finish();
+    return this.toImageScore({ canvas: t.stitched.canvas, stitched: t.stitched, patch: t.patch, mapMean: t.mapMean, global: t.global }, first!);
+  }
+
+  private toImageScore(raw: RawScore, f: PatchFeatures): ImageScore {
     const cal = this.manifest.calibration;
     const score = fuseScore(raw, this.manifest.options, cal);
     return {
@@ -205,12 +243,13 @@ export class Detector implements FittedDetector {
       normalized: normalizeScore(score, cal.threshold, cal.spread),
       threshold: cal.threshold,
       anomalous: score > cal.threshold,
-      map: mapToImage(raw.canvas, SCORE_CANVAS, SCORE_CANVAS, f.crop, f.imageW, f.imageH, 0),
+      map: raw.stitched ? stitchedToImage(raw.stitched, f.imageW, f.imageH) : mapToImage(raw.canvas, SCORE_CANVAS, SCORE_CANVAS, f.crop, f.imageW, f.imageH, 0),
       parts: { patch: raw.patch, mapMean: raw.mapMean, global: raw.global },
     };
   }
 
   async scoreImage(img: DecodedImage, name: string, frame = 0): Promise<ImageScore> {
+    if (this.manifest.tiling) return this.scoreTiled(img, name, frame, this.manifest.tiling);
     return this.scoreFeatures(await this.extractor.extract(img, name, frame, this.manifest.options.testViews));
   }
 

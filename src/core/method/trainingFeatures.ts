@@ -12,6 +12,7 @@ import { decodeSource, readSourceBytes } from '../io/source';
 import type { OnnxFeatureExtractor } from './features';
 import { DEFAULT_BACKBONE, resolvePreprocess } from './options';
 import { trainingViewsPerImage } from './views';
+import type { TrainingTiling } from '../tiling/training';
 
 export interface Extracted {
   views: PatchFeatures[];
@@ -70,8 +71,10 @@ export async function extractTraining(
   maxPixels: number,
   ctx: RunContext | undefined,
   openExtractor: () => Promise<OnnxFeatureExtractor>,
+  tiling: TrainingTiling = { tilesPerImage: 1 },
 ): Promise<{ ex: OnnxFeatureExtractor; normal: Extracted; anomalies: PatchFeatures[] }> {
   const perImage = trainingViewsPerImage(options);
+  const stored = perImage * tiling.tilesPerImage;
   const anomalySources = opts.anomalies ?? [];
   const plan = planPool(opts.workers, sources.length + anomalySources.length, opts.threads ?? 0);
   const script = poolWorkerScript();
@@ -83,6 +86,7 @@ export async function extractTraining(
         pooling: options,
         runtime: { device: opts.device ?? 'auto', threads: plan.threadsPerWorker },
         maxPixels,
+        tiling: tiling.geometry,
       },
       plan.workers,
       script,
@@ -92,7 +96,7 @@ export async function extractTraining(
     let anomalies: PatchFeatures[];
     try {
       const via = (views: number): ExtractOne => async (src) => pool.extract(await readSourceBytes(src), src.name, src.frame ?? 0, views);
-      normal = await extractAll(via(perImage), pool.size * 2, sources, perImage, ctx);
+      normal = await extractAll(via(perImage), pool.size * 2, sources, stored, ctx);
       anomalies = anomalySources.length ? (await extractAll(via(options.testViews), pool.size * 2, anomalySources, options.testViews, ctx)).views : [];
     } finally {
       await pool.close();
@@ -102,7 +106,7 @@ export async function extractTraining(
   const ex = await openExtractor();
   try {
     const via = (views: number): ExtractOne => async (src) => ex.extract(await decodeSource(src, maxPixels), src.name, src.frame ?? 0, views);
-    const normal = await extractAll(via(perImage), 1, sources, perImage, ctx);
+    const normal = await extractAll(via(perImage), 1, sources, stored, ctx);
     const anomalies = anomalySources.length ? (await extractAll(via(options.testViews), 1, anomalySources, options.testViews, ctx)).views : [];
     return { ex, normal, anomalies };
   } catch (err) {

@@ -9,6 +9,8 @@ import { AnomalyLensError } from '../../shared/errors';
 import type { MethodOptions } from '../../shared/model';
 import type { PatchFeatures } from '../api';
 import type { ModelInput } from '../image/preprocess';
+import { groupBy } from '../collections';
+import { groupByTile } from '../tiling/score';
 
 export type Augmentation = 'hflip' | 'vflip' | 'rot90' | 'rot180' | 'rot270' | 'transpose' | 'antitranspose';
 
@@ -163,14 +165,20 @@ export function trainingViewsPerImage(options: Pick<MethodOptions, 'augment' | '
 
 /** The model's test views of one image, from views in training-augmentation order (the image itself first). */
 export function testViewsOf(views: readonly PatchFeatures[], options: Pick<MethodOptions, 'testViews'>): PatchFeatures[] {
-  if (views.length < options.testViews) {
-    throw new AnomalyLensError('BAD_ARGUMENT', `the model scores ${options.testViews} views of each image, but ${views[0]?.name ?? 'an image'} has ${views.length}`);
-  }
-  return views.slice(0, options.testViews);
+  // A tiled image's views come tile after tile; each tile contributes its own test views.
+  const images = views[0]?.tile ? groupByTile(views) : [views];
+  return images.flatMap((own) => {
+    if (own.length < options.testViews) {
+      throw new AnomalyLensError('BAD_ARGUMENT', `the model scores ${options.testViews} views of each image, but ${own[0]?.name ?? 'an image'} has ${own.length}`);
+    }
+    return own.slice(0, options.testViews);
+  });
 }
 
 /** Views of consecutive images, `per` each (features arrive image by image, views in training order). */
 export function viewsByImage(views: readonly PatchFeatures[], per: number): PatchFeatures[][] {
+  // A tiled image has one view per tile, so views group by image name.
+  if (views[0]?.tile) return [...groupBy(views, (v) => v.name).values()];
   if (views.length % per !== 0) throw new AnomalyLensError('BAD_ARGUMENT', `labelled anomalies need ${per} views each (the model's test views), got ${views.length} views`);
   return Array.from({ length: views.length / per }, (_, i) => views.slice(i * per, (i + 1) * per));
 }

@@ -87,6 +87,8 @@ function validateManifest(json: unknown, file: string): ModelManifest {
   if (!m.options || (m.options.method !== 'gpmlp' && m.options.method !== 'patchcore')) bad('options.method missing or unknown');
   if (!m.preprocess || !(m.preprocess.crop > 0)) bad('preprocess missing');
   if (!m.grid || !(m.grid.featureDim > 0)) bad('grid missing');
+  const t = m.tiling;
+  if (t !== undefined && !(t && Number.isInteger(t.tile) && t.tile >= 32 && t.overlap >= 0 && t.overlap < t.tile && t.scale > 0)) bad('tiling must give tile ≥ 32, 0 ≤ overlap < tile and scale > 0');
   const c = m.calibration;
   if (!c || !Number.isFinite(c.threshold) || !(c.spread > 0) || !c.patchStats) bad('calibration missing or invalid');
   if (!m.arrays || !m.arrays.bank) bad('arrays.bank missing');

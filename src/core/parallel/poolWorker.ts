@@ -15,6 +15,7 @@ const runtime = { ...init.runtime };
 
 const ready = (async () => {
   const extractor = await OnnxFeatureExtractor.open(init.backboneRef, init.preprocess, init.pooling, runtime);
+  extractor.tiling = init.tiling;
   if (init.detector) checkBackbone(init.detector.manifest, extractor);
   const detector = init.detector ? await Detector.create(init.detector.manifest, init.detector.state, extractor, runtime, init.maxPixels) : undefined;
   return { extractor, detector };

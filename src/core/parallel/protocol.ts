@@ -1,7 +1,7 @@
 /** Messages between an EnginePool and its worker threads (structured-cloned, no functions). */
 import type { ErrorInfo } from '../../shared/errors';
 import type { DecodedImage } from '../../shared/image';
-import type { ModelManifest, PreprocessOptions } from '../../shared/model';
+import type { ModelManifest, PreprocessOptions, TileGeometry } from '../../shared/model';
 import type { ImageScore } from '../api';
 import type { PatchFeatures } from '../api';
 import type { DetectorState } from '../method/detector';
@@ -13,6 +13,8 @@ export interface PoolInit {
   pooling: { channelPool: number; featureDim: number };
   runtime: Pick<RuntimeOptions, 'device' | 'threads'>;
   maxPixels: number;
+  /** Tiles to cut images into when extracting (a scoring pool takes the detector's own). */
+  tiling?: TileGeometry;
   /** Present when the workers score; absent when they only extract features (training). */
   detector?: { manifest: ModelManifest; state: DetectorState };
 }

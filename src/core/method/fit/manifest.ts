@@ -1,6 +1,6 @@
 /** Stage 5, manifest: what model.json records about a fitted detector. */
 import { createHash } from 'node:crypto';
-import { MODEL_FORMAT_VERSION, type MethodOptions, type ModelManifest } from '../../../shared/model';
+import { MODEL_FORMAT_VERSION, type MethodOptions, type ModelManifest, type TileGeometry } from '../../../shared/model';
 import { TOOL_VERSION } from '../../version';
 import type { DetectorState } from '../detector';
 import type { OnnxFeatureExtractor } from '../features';
@@ -21,7 +21,7 @@ export function makeManifest(f: ManifestFacts): ModelManifest {
   const bb = f.extractor.backbone;
   return {
     formatVersion: MODEL_FORMAT_VERSION,
-    id: contentId(f.state, f.options, bb.sha256),
+    id: contentId(f.state, f.options, bb.sha256, f.extractor.tiling),
     createdAt: new Date().toISOString(),
     toolVersion: TOOL_VERSION,
     backbone: {
@@ -33,6 +33,7 @@ export function makeManifest(f: ManifestFacts): ModelManifest {
       channels: bb.manifest.taps.map((t) => t.channels),
     },
     preprocess: f.extractor.preprocess,
+    ...(f.extractor.tiling ? { tiling: f.extractor.tiling } : {}),
     options: f.options,
     grid: f.grid,
     repositorySize: f.state.bankRows,
@@ -45,10 +46,11 @@ export function makeManifest(f: ManifestFacts): ModelManifest {
 }
 
 /** A content hash: the same inputs and seed give the same id. */
-function contentId(state: DetectorState, options: MethodOptions, backboneSha: string): string {
+function contentId(state: DetectorState, options: MethodOptions, backboneSha: string, tiling?: TileGeometry): string {
   const h = createHash('sha256');
   h.update(backboneSha);
   h.update(JSON.stringify(options));
+  if (tiling) h.update(JSON.stringify(tiling));
   const add = (a?: Float32Array) => a && h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   add(state.bank);
   add(state.center);
