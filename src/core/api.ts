@@ -44,8 +44,11 @@ export interface ImageScore {
   normalized: number;
   threshold: number;
   anomalous: boolean;
-  /** Raw patch-score map, row-major width*height, same units as `score`. */
+  /** Raw patch-score map, row-major width*height (map units: the patch term's, not the fused score's). */
   map: Float32Array;
+  /** Pixel threshold and heat spread in map units, when the model calibrated them (regions and heat follow them). */
+  pixelThreshold?: number;
+  pixelSpread?: number;
   /** Scores of the fused terms, for display and ablation. */
   parts: { patch: number; mapMean?: number; global?: number };
 }

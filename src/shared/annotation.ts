@@ -10,7 +10,7 @@
  * there is deliberately no place for DICOM metadata, so patient tags cannot leak into it.
  */
 import type { ImageFormat } from './image';
-import { checkRle, type Region } from './regions';
+import { anomalyExtent, checkRle, type AnomalyExtent, type Region } from './regions';
 
 export type { Region, PolygonRegion, MaskRegion, RleMask } from './regions';
 
@@ -46,8 +46,14 @@ export interface AnnotationPrediction {
   modelId: string;
   backbone: string;
   predictedAt: string;
-  /** Regions where the map exceeds the threshold. */
+  /** Regions where the map reaches the pixel threshold. */
   regions: Region[];
+  /**
+   * For a flagged image: 'local' when regions mark the anomaly, 'global' when the image score
+   * flagged it but no pixel reaches the pixel threshold ("global anomaly, no local region").
+   * Absent for images not flagged and in annotations written before it existed.
+   */
+  extent?: AnomalyExtent;
 }
 
 export interface AnnotationReview {
@@ -131,6 +137,8 @@ export function predictedAnnotation(
     predictedAt: at,
     regions: cloneRegions(regions),
   };
+  const extent = anomalyExtent(score.anomalous, regions.length);
+  if (extent) prediction.extent = extent;
   return {
     $schema: ANNOTATION_SCHEMA_ID,
     formatVersion: ANNOTATION_FORMAT_VERSION,
@@ -335,6 +343,7 @@ export const ANNOTATION_SCHEMA = {
             backbone: { type: 'string', minLength: 1 },
             predictedAt: isoTime,
             regions: { type: 'array', items: { $ref: '#/definitions/region' } },
+            extent: { enum: ['local', 'global'] },
           },
         },
       ],

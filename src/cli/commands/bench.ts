@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as engine from '../../core/engine';
-import { discoverDatasets } from '../../bench/datasets';
+import { discoverDatasets, loadMvtec } from '../../bench/datasets';
+import { GEOMETRY_SETS, writeGeometrySet } from '../../bench/geometrySets';
 import { benchmarkMarkdown } from '../../bench/markdown';
 import { ABLATIONS, PRESETS, type BenchPlan, type Shot } from '../../bench/plan';
 import { runBenchmark, type BenchResults } from '../../bench/runner';
@@ -21,6 +22,8 @@ import { createProgress } from '../progress';
 export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options]
   --data <root>        datasets: ../shared/data layout or MVTec folders (default $ANOMALY_LENS_DATA or ../shared/data)
   --quick              small preset (seeds 0-2, shots 1/4/all, ≤ 80 test images): ≈ 25 min on 2 cores
+  --dev                development preset: every set + generated geometry sets, shots 1/4/16/all, seeds 0-1,
+                       ≤ 40 test images, features kept in --work between runs (defaults are chosen on its summary)
   --only <ids>         comma-separated dataset ids (e.g. mpdd-metal_plate,head-ct)
   --backbones <ids>    comma-separated backbones; the first is the main one (default: inceptionv3-int8, inceptionv3, mobilenetv2 + the example MobileNetV1 manifest if its weights exist)
   --seeds <list>  --shots <list>  --max-test <n>  --max-train <n>
@@ -63,6 +66,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     {
       data: { type: 'string' },
       quick: { type: 'boolean' },
+      dev: { type: 'boolean' },
       only: { type: 'string' },
       backbones: { type: 'string' },
       seeds: { type: 'string' },
@@ -101,11 +105,11 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
-  const base = PRESETS[flag(v, 'quick') ? 'quick' : 'full'];
+  const base = PRESETS[flag(v, 'dev') ? 'dev' : flag(v, 'quick') ? 'quick' : 'full'];
   const example = exampleBackbone(io.cwd);
   const plan: BenchPlan = {
     ...base,
-    backbones: list(str(v, 'backbones')) ?? [...base.backbones, ...(example ? [example] : [])],
+    backbones: list(str(v, 'backbones')) ?? [...base.backbones, ...(example && base.preset !== 'dev' ? [example] : [])],
     seeds: list(str(v, 'seeds'))?.map((s) => {
       const n = Number(s);
       if (!Number.isInteger(n) || n < 0) throw new UsageError(`--seeds must list non-negative integers, got "${s}"`);
@@ -148,6 +152,9 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   }
 
   let datasets = await discoverDatasets(dataRoot);
+  if (plan.generated) {
+    for (const spec of GEOMETRY_SETS) datasets.push(await loadMvtec(await writeGeometrySet(path.join(workDir, 'generated'), spec), spec.id));
+  }
   const only = list(str(v, 'only'));
   if (only) datasets = datasets.filter((d) => only.includes(d.id));
   if (!datasets.length) throw new AnomalyLensError('DATASET_INVALID', 'no datasets found', { file: dataRoot, hint: 'pass --data <root> with MVTec folders or the ../shared/data layout' });

@@ -14,6 +14,7 @@ import { annotationJson, annotationPathFor } from '../annotate';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { renderHeatmap, renderOverlay } from '../render';
+import { anomalyExtent, predictedRegions, type AnomalyExtent } from '../../shared/regions';
 import { renderReportHtml, type ReportFinding } from '../report/html';
 import { pngThumbnailDataUri } from '../report/thumbnail';
 import { findImages, toSource } from '../sources';
@@ -42,6 +43,8 @@ export interface ScanRow {
   anomalous: boolean;
   width: number;
   height: number;
+  /** For a flagged image: 'global' when no region marks it ("global anomaly, no local region"). */
+  extent?: AnomalyExtent;
   heatmap?: string;
   overlay?: string;
   annotation: string;
@@ -148,6 +151,8 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
           height: s.height,
           annotation: annotationPathFor(rel, annDir),
         };
+        const extent = anomalyExtent(s.anomalous, predictedRegions(s).length);
+        if (extent) row.extent = extent;
         if (images) {
           const png = /\.png$/i.test(rel) ? rel : `${rel}.png`;
           row.heatmap = path.join(outDir, 'heatmaps', png);
@@ -234,6 +239,7 @@ export async function buildReport(
       score: r.score,
       normalized: r.normalized,
       anomalous: r.anomalous,
+      extent: r.extent,
       width: r.width,
       height: r.height,
       thumb,

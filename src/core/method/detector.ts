@@ -11,6 +11,7 @@ import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
 import { normalizeScore } from './calibrate';
 import type { OnnxFeatureExtractor } from './features';
 import type { MlpParams } from './head';
+import { correctEdges, effectivePixelThreshold } from './pixelCalibration';
 import { buildScoreGraph, reduceNeighbours } from './scoreGraph';
 
 /** Everything a trained detector needs to score, besides the backbone. */
@@ -68,6 +69,7 @@ export async function runScore(
   list: readonly PatchFeatures[],
   options: MethodOptions,
   penalty?: { rows: Float32Array; dims: number[]; global?: Float32Array },
+  edge?: readonly number[],
 ): Promise<RawScore> {
   const turns = testViewTurns(list.length);
   const f0 = list[0];
@@ -97,7 +99,7 @@ export async function runScore(
       hasGlobal = true;
     }
   }
-  const canvas = scoreCanvas(grid, f0.gridW, f0.gridH, options);
+  const canvas = correctEdges(scoreCanvas(grid, f0.gridW, f0.gridH, options), SCORE_CANVAS, edge);
   const patch = imageScoreFromCanvas(canvas, options.topFraction);
   return { canvas, patch, mapMean: imageScoreFromCanvas(canvas, 1), global: hasGlobal ? globalSum / list.length : undefined };
 }
@@ -202,10 +204,11 @@ export class Detector implements FittedDetector {
   /** Scores one image from its features: a single view, or its views in training-augmentation order (the model's test views are used). */
   async scoreFeatures(views: PatchFeatures | readonly PatchFeatures[]): Promise<ImageScore> {
     const list: readonly PatchFeatures[] = Array.isArray(views) ? views : [views as PatchFeatures];
-    const raw = await runScore(this.session, testViewsOf(list, this.manifest.options), this.manifest.options);
-    const f = list[0];
     const cal = this.manifest.calibration;
+    const raw = await runScore(this.session, testViewsOf(list, this.manifest.options), this.manifest.options, undefined, cal.pixel?.edgeProfile);
+    const f = list[0];
     const score = fuseScore(raw, this.manifest.options, cal);
+    const terms = fusedTerms(this.manifest.options, cal);
     return {
       name: f.name,
       width: f.imageW,
@@ -214,6 +217,8 @@ export class Detector implements FittedDetector {
       normalized: normalizeScore(score, cal.threshold, cal.spread),
       threshold: cal.threshold,
       anomalous: score > cal.threshold,
+      pixelThreshold: effectivePixelThreshold(cal.pixel, cal.threshold, terms.global !== undefined || terms.mapMean !== undefined),
+      pixelSpread: cal.pixel?.spread,
       map: mapToImage(raw.canvas, SCORE_CANVAS, SCORE_CANVAS, f.crop, f.imageW, f.imageH, 0),
       parts: { patch: raw.patch, mapMean: raw.mapMean, global: raw.global },
     };

@@ -8,6 +8,7 @@ import { calibrate, meanStd } from './calibrate';
 import { buildDetectorScoreGraph, Detector, DetectorState, fuseScore, runScore, testViewsOf } from './detector';
 import type { OnnxFeatureExtractor } from './features';
 import { initMlp } from './head';
+import { calibrateLocalisation, rawSpaceCanvases } from './localise';
 import { matmulRows } from './linalg';
 import { Rng } from '../rng';
 import { groupBy } from '../collections';
@@ -19,6 +20,8 @@ export const TOOL_VERSION = '0.1.0';
 const MAX_SELECTION_WORK = 1 << 23;
 /** Leave-one-out calibration looks at this many training images at most. */
 const MAX_CALIBRATION_IMAGES = 64;
+/** Training patches sampled for the edge profile's raw-space maps. */
+const PROFILE_ROWS = 2048;
 /** Rows within this grid distance of a query patch are excluded when only one image exists. */
 const SINGLE_IMAGE_EXCLUSION = 2;
 
@@ -177,7 +180,8 @@ export async function fitDetector(
   const bankPos = Uint32Array.from(selected, (r) => pos[r]);
   const sources = [...new Set(input.source)];
   const calSession = await createSession(buildDetectorScoreGraph(state, options, D, true), runtime);
-  const raws: { src: number; patch: number; mapMean: number; global?: number }[] = [];
+  const raws: { src: number; patch: number; mapMean: number; global?: number; canvas: Float32Array }[] = [];
+  const profileHeld: { view: PatchFeatures; src: number }[] = [];
   try {
     const rng = new Rng(options.seed + 9);
     const chosen = looAll || sources.length <= MAX_CALIBRATION_IMAGES ? sources : Array.from(rng.permutation(sources.length).subarray(0, MAX_CALIBRATION_IMAGES), (i) => sources[i]);
@@ -189,11 +193,27 @@ export async function fitDetector(
       const penalty = single ? neighbourhoodPenalty(f, bankPos, state.bankRows) : imagePenalty(bankSource, src);
       const globalPenalty = state.globalRows > 0 ? Float32Array.from(input.source, (s) => (s === src && !single ? 1e30 : 0)) : undefined;
       const raw = await runScore(calSession, testViewsOf(own, options), options, { ...penalty, global: globalPenalty });
-      raws.push({ src, patch: raw.patch, mapMean: raw.mapMean, global: raw.global });
+      raws.push({ src, patch: raw.patch, mapMean: raw.mapMean, global: raw.global, canvas: raw.canvas });
+      profileHeld.push({ view: f, src });
     }
   } finally {
     await calSession.release();
   }
+  // The learned method's own held-out maps hide the border excess (see localise.ts): measure it on a
+  // random sample of all training patches in the raw space, every position as often as it occurs.
+  let profileCanvases: Float32Array[] | undefined;
+  if (options.method !== 'patchcore' && options.edgeCorrection !== false) {
+    const pool = new Rng(options.seed + 13).permutation(n).subarray(0, Math.min(n, 4 * PROFILE_ROWS)).sort();
+    const poolPoints = gather(points, pDim, pool);
+    const picked = await selectRepository(poolPoints, pool.length, pDim, undefined, { budget: Math.min(pool.length, PROFILE_ROWS), alpha: 0, selector: 'gradient', projection: proj, seed: options.seed, maxWork: MAX_SELECTION_WORK });
+    const sample = Uint32Array.from(picked, (i) => pool[i]);
+    const sampleSource = Uint32Array.from(sample, (r) => srcOfRow(r));
+    const samplePos = Uint32Array.from(sample, (r) => pos[r]);
+    const single = sources.length === 1;
+    const held = profileHeld.map(({ view: f, src }) => ({ view: f, penalty: single ? neighbourhoodPenalty(f, samplePos, sample.length) : imagePenalty(sampleSource, src) }));
+    profileCanvases = await rawSpaceCanvases(gather(rows, D, sample), sample.length, D, held, options, runtime);
+  }
+  const pixel = calibrateLocalisation(raws, options, profileCanvases);
   const patchStats = meanStd(raws.map((r) => r.patch));
   const globals = raws.filter((r) => r.global !== undefined && Number.isFinite(r.global) && r.global < 1e14).map((r) => r.global as number);
   const globalStats = state.globalRows > 0 && globals.length > 0 ? meanStd(globals) : undefined;
@@ -201,12 +221,12 @@ export async function fitDetector(
   const stats = { patchStats, globalStats, mapMeanStats };
   const normalScores = raws.map((r) => fuseScore(r, options, stats));
 
-  const provisional = makeManifest(extractor, options, state, input, epochs, started, calibrate(normalScores, [], options.thresholdQuantile, stats));
+  const provisional = makeManifest(extractor, options, state, input, epochs, started, { ...calibrate(normalScores, [], options.thresholdQuantile, stats), pixel });
   let detector = await Detector.create(provisional, state, extractor, runtime, maxPixels);
   if (input.anomalies.length > 0) {
     const anomalyScores: number[] = [];
     for (const views of viewsByImage(input.anomalies, options.testViews)) anomalyScores.push((await detector.scoreFeatures(views)).score);
-    const calibration = calibrate(normalScores, anomalyScores, options.thresholdQuantile, stats);
+    const calibration = { ...calibrate(normalScores, anomalyScores, options.thresholdQuantile, stats), pixel };
     detector = detector.withCalibration(calibration);
   }
   ctx.onProgress?.({ stage: 'calibration', done: 1, total: 1 });

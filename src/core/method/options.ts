@@ -41,6 +41,7 @@ export const DEFAULT_METHOD: MethodOptions = {
   augmentViews: 6,
   testViews: 1,
   thresholdQuantile: 0.99,
+  edgeCorrection: true,
   seed: 0,
 };
 
