@@ -1,6 +1,6 @@
 /** The side panel: score, model, review status, the fixed-scale legend and the region list. */
 import type { ModelInfo, ReviewState, ScoreInfo } from '../../src/shared/protocol';
-import { polygonArea, rleArea, type Region } from '../../src/shared/regions';
+import { GLOBAL_ANOMALY_NOTE, polygonArea, rleArea, type Region } from '../../src/shared/regions';
 import { el } from '../dom';
 import { css, scoreColor, type Rgb } from './colors';
 import { drawLegend } from './overlay';
@@ -54,6 +54,7 @@ export class Panel {
       sw.style.backgroundColor = css(scoreColor(score.normalized));
       this.fact(this.score, 'Normalised', el('span', {}, sw, score.normalized.toFixed(3)), 'normalized');
       this.fact(this.score, 'Predicted', score.label, 'predicted-label');
+      if (score.extent === 'global') this.fact(this.score, 'Finding', GLOBAL_ANOMALY_NOTE, 'finding');
     }
     this.fact(this.score, 'Label', review.label, 'review-label');
     this.status.textContent = review.status;
