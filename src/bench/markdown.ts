@@ -3,6 +3,7 @@ import { rocCurve, rocSvg } from '../core/metrics';
 import { ABLATIONS, FEW_SHOT_MAX, MAIN_VARIANTS, type Shot } from './plan';
 import type { BenchResults, RunResult } from './runner';
 import type { SpeedResults } from './speed';
+import { suiteMarkdown } from './suiteMarkdown';
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]): number => {
@@ -96,6 +97,7 @@ export function benchmarkMarkdown(r: BenchResults, speedIn?: SpeedResults | Spee
   L.push('## Datasets', '', '| set | split | train | test (anomalous) | masks |', '|---|---|---|---|---|');
   for (const d of r.datasets) L.push(`| ${d.id} | ${d.split} | ${d.train} | ${d.test} (${d.testAnomalies}) | ${d.hasMasks ? 'yes' : 'no'} |`);
   L.push('');
+  L.push(...suiteMarkdown(r));
   const backbone = p.defaultBackbone;
   L.push(`## Quality by shot (backbone ${backbone})`, '');
   for (const d of r.datasets) {

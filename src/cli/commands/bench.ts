@@ -30,6 +30,7 @@ export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options
   --ablations <ids|none>  subset of: ${ABLATIONS.map((a) => a.id).join(', ')}   --no-contaminated
   --no-speed           skip the speed section     --scan-count <n>  images scanned for speed (1000; the few-shot scan 200)
   --speed-only         re-measure speed only (keeps the stored quality results)
+  --markdown-only      rewrite benchmarks.md from the stored benchmarks.json (no measurement)
   --speed-backbones <ids>  backbones timed (default: the bundled ones in --backbones)
   --out <dir>          where benchmarks.md/json and bench/*.svg go (default docs)
   --work <dir>         feature cache and speed data (default bench-out)
@@ -89,6 +90,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       'speed-backbone': { type: 'string' },
       'speed-method': { type: 'string' },
       'speed-only': { type: 'boolean' },
+      'markdown-only': { type: 'boolean' },
     },
     false,
   );
@@ -139,6 +141,14 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     return out;
   };
 
+  if (flag(v, 'markdown-only')) {
+    const stored = JSON.parse(await readFile(path.join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults & { speed?: SpeedResults | SpeedResults[] };
+    const { markdown, svgs } = benchmarkMarkdown(stored, stored.speed);
+    await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
+    for (const [name, svg] of Object.entries(svgs)) await writeFileAtomic(path.join(outDir, 'bench', name), svg);
+    io.out(`wrote ${path.join(outDir, 'benchmarks.md')} from the stored results\n`);
+    return 0;
+  }
   if (flag(v, 'speed-only')) {
     // Re-measure speed (e.g. on a quiet machine) and regenerate the page from the stored quality results.
     const stored = JSON.parse(await readFile(path.join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults & { speed?: SpeedResults | SpeedResults[] };
