@@ -10,6 +10,7 @@ import type { EngineApi, FittedDetector, PatchFeatures } from '../core/engine';
 import type { ImageScore, ImageSource, RunContext } from '../core/api';
 import { anomalyExtent, mapThreshold } from '../shared/regions';
 import { heatHits, hottestAtBorder } from './localisation';
+import { folderThreshold } from '../core/method/folderThreshold';
 import { decodeImage } from '../core/image/decode';
 import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';
 import { forTrainingSet, resolveMethod } from '../core/method/options';
@@ -53,6 +54,11 @@ export interface RunResult {
   flaggedWithoutRegion?: number;
   /** Share of normal test images whose hottest point lies in the outer 10 % band of the image. */
   normalHotAtBorder?: number;
+  /** Shares flagged at the threshold pooled from the training calibration and the test folder's robust scores. */
+  flaggedNormalFolder?: number;
+  flaggedAnomalousFolder?: number;
+  /** The flag rate among normals that pooled threshold expects. */
+  expectedNormalFlagRate?: number;
 }
 
 export interface ContaminatedResult {
@@ -345,6 +351,9 @@ async function runOne(
   }
   const labels = test.map((t) => t.label);
   const px = pixel?.result();
+  const cal = det.manifest.calibration;
+  const pooled = folderThreshold({ threshold: cal.threshold, heldOut: cal.normalScores.length }, scores, det.manifest.options.thresholdQuantile);
+  const shareAt = (label: number, t: number) => shareOf(scores.flatMap((s, i) => (labels[i] === label ? [s > t] : [])));
   const share = (label: number) => {
     const of = labels.flatMap((l, i) => (l === label ? [flagged[i]] : []));
     return of.length ? of.filter(Boolean).length / of.length : undefined;
@@ -374,6 +383,9 @@ async function runOne(
       globalFindings,
       flaggedWithoutRegion,
       normalHotAtBorder: shareOf(borderHot),
+      flaggedNormalFolder: shareAt(0, pooled.threshold),
+      flaggedAnomalousFolder: shareAt(1, pooled.threshold),
+      expectedNormalFlagRate: pooled.expectedNormalFlagRate,
     },
   };
 }

@@ -47,6 +47,24 @@ export function suiteMarkdown(r: BenchResults): string[] {
       `PatchCore ρ=10% ${totalCount(main, 'pc10', 'globalFindings')} (over all runs). A normal map's hottest point falls in the outer 10 % band by chance about 36 % of the time (its share of the area).`,
     '',
   );
+  L.push(
+    '### Thresholds',
+    '',
+    "Share of normal / anomalous test images flagged (suite means, %) at the model's own threshold (the 0.99 quantile of its held-out normal scores) and at that " +
+      "threshold pooled with the test folder's robust cut (median + 2.33 robust deviations), each weighted by the images behind it (the folder at half its size); " +
+      'the last column is the normal flag rate the pooled threshold states in advance. The test folders here are about half anomalous, far more than a production folder.',
+    '',
+    '| shot | method | model threshold | pooled with the folder | stated normal flag rate % |',
+    '|---|---|---|---|---|',
+  );
+  for (const shot of shots) {
+    for (const m of METHODS) {
+      const v = (metric: SummaryMetric) => suiteMean(main, sets, m.id, shot, metric).value;
+      if (!Number.isFinite(v('imageAuroc'))) continue;
+      L.push(`| ${shotLabel(shot)} | ${m.label} | ${pct(v('flaggedNormal'))} / ${pct(v('flaggedAnomalous'))} | ${pct(v('flaggedNormalFolder'))} / ${pct(v('flaggedAnomalousFolder'))} | ${pct(v('expectedNormalFlagRate'))} |`);
+    }
+  }
+  L.push('');
   L.push('### Targets', '', 'Default method against the better PatchCore, suite means, same run and draws.', '', '| target | shot | measured | verdict |', '|---|---|---|---|');
   for (const t of checkTargets(main, sets, shots)) L.push(`| ${t.target} | ${t.shot} | ${t.measured} | ${marginText(t)} |`);
   L.push('');

@@ -59,12 +59,14 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   const started = io.now();
   let detector: FittedDetector;
   let ranking: (ImageScore | ScanFailure)[] | undefined;
+  let assumed: { share: number; estimated: boolean; basis: string } | undefined;
   try {
     const trainOpts = { ...opts, anomalies: anomalyFiles.length ? anomalyFiles.map(toSource) : undefined };
     if (contaminated) {
       const r = await deps.fitContaminated(found.map(toSource), { ...trainOpts, contamination }, ctx);
       detector = r.detector;
       ranking = r.ranking;
+      assumed = r.contamination;
     } else {
       detector = await deps.trainDetector(found.map(toSource), trainOpts, ctx);
     }
@@ -97,6 +99,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
             ? scores.map((s) => ({ name: s.name, score: s.score, normalized: s.normalized, anomalous: s.anomalous }))
             : undefined,
           failures: ranking ? failures.map((f) => ({ name: f.name, error: f.error })) : undefined,
+          contamination: assumed,
         },
         null,
         2,
@@ -111,6 +114,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   );
   if (advice) io.err(`note: ${advice.text}\n`);
   if (ranking) {
+    if (assumed) io.out(`\ncontamination ${assumed.estimated ? 'estimated' : 'stated'}: ${(assumed.share * 100).toFixed(1)} % (${assumed.basis})\n`);
     io.out(`\nranking of ${contaminated} (most anomalous first):\n`);
     scores.forEach((s, i) =>
       io.out(`${String(i + 1).padStart(4)}  ${(s.normalized * 100).toFixed(0).padStart(3)}%  ${s.score.toPrecision(4).padStart(10)}  ${s.anomalous ? 'ANOMALOUS' : 'normal   '}  ${s.name}\n`),
