@@ -19,6 +19,7 @@ import { renderReportHtml, type ReportFinding } from '../report/html';
 import { pngThumbnailDataUri } from '../report/thumbnail';
 import { findImages, toSource } from '../sources';
 import { inShard, parseShard, shardLabel } from '../../core/shard/slice';
+import { folderThreshold } from '../../core/method/folderThreshold';
 import { ScanJournal } from '../../core/shard/journal';
 import { RUNTIME_OPTIONS, runtimeOf } from './common';
 
@@ -182,6 +183,11 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   rows.forEach((r, i) => (r.rank = i + 1));
 
   const csv = scoresCsv(rows);
+  // What the folder itself says about the threshold: its robust score distribution pooled with the
+  // training calibration, and the flag rate among normal images that threshold expects.
+  const cal = detector.manifest.calibration;
+  const pooled = folderThreshold({ threshold: cal.threshold, heldOut: cal.normalScores.length }, rows.map((r) => r.score), detector.manifest.options.thresholdQuantile);
+  const folder = { ...pooled, wouldFlag: rows.filter((r) => r.score > pooled.threshold).length };
   const summary = {
     model: modelDir,
     modelId: detector.manifest.id,
@@ -189,6 +195,7 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
     scanned: found.length,
     scored: rows.length,
     flagged: rows.filter((r) => r.anomalous).length,
+    folderThreshold: folder,
     seconds,
     results: rows,
     failures,
@@ -207,6 +214,12 @@ export async function scanCommand(args: string[], io: CliIo): Promise<number> {
       io.out(`${String(r.rank).padStart(4)}  ${(r.normalized * 100).toFixed(0).padStart(3)}%  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${shown(io.cwd, r.overlay)}` : ''}\n`);
     }
     if (rows.length > 20) io.out(`   … ${rows.length - 20} more in ${shown(io.cwd, path.join(outDir, 'scores.csv'))}\n`);
+    if (folder.trainingWeight < 1) {
+      io.out(
+        `threshold from this folder: ${folder.threshold.toPrecision(4)} (${folder.basis}) would flag ${folder.wouldFlag} of ${rows.length}; ` +
+          `expected share of normal images above it ${(folder.expectedNormalFlagRate * 100).toFixed(1)} % (model threshold ${cal.threshold.toPrecision(4)})\n`,
+      );
+    }
     if (failures.length) {
       io.out(`${failures.length} file(s) could not be scored:\n`);
       for (const f of failures) io.out(`   ${describeError(f.error)}\n`);
