@@ -25,8 +25,8 @@ export const ABLATIONS: Variant[] = [
   { id: 'random', label: 'random selector', method: { method: 'gpmlp', selector: 'random' } },
   { id: 'noneg', label: 'no negative term (λ = 0)', method: { method: 'gpmlp', lambda: 0 } },
   { id: 'center', label: 'distance to center (not kNN)', method: { method: 'gpmlp', scoreMode: 'center' } },
-  { id: 'nomapmean', label: `whole-map term off (default: weight ${MAP_MEAN_WEIGHT} from 16 images)`, method: { method: 'gpmlp', mapMeanWeight: 0 } },
-  { id: 'mapmean-always', label: `whole-map term weight ${MAP_MEAN_WEIGHT} at every training-set size`, method: { method: 'gpmlp', mapMeanWeight: MAP_MEAN_WEIGHT } },
+  { id: 'nomapmean', label: 'whole-map term off (the default at every size)', method: { method: 'gpmlp', mapMeanWeight: 0 } },
+  { id: 'mapmean-always', label: `whole-map term on at weight ${MAP_MEAN_WEIGHT} (default: off)`, method: { method: 'gpmlp', mapMeanWeight: MAP_MEAN_WEIGHT } },
   { id: 'mapmean2', label: 'whole-map term weight 2', method: { method: 'gpmlp', mapMeanWeight: 2 } },
   { id: 'noaug', label: 'no few-shot augmentation', method: { method: 'gpmlp', augment: false } },
   { id: 'onefview', label: 'test views off: the image alone (default: its 6 training views below 32 images)', method: { method: 'gpmlp', testViews: 1 } },
@@ -79,7 +79,7 @@ export function seedsFor(plan: Pick<BenchPlan, 'seeds' | 'fewShotSeeds'>, shot: 
 const TEN_SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 /** Ablations the development preset runs: the terms and corrections its defaults were chosen between. */
-export const DEV_ABLATIONS = ['nomapmean', 'noedge'];
+export const DEV_ABLATIONS = ['mapmean-always', 'noedge'];
 
 export const PRESETS: Record<'quick' | 'full' | 'dev', BenchPlan> = {
   /**

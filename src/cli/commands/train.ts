@@ -18,7 +18,7 @@ export const TRAIN_HELP = `anomaly-lens train <normal images, folders or list fi
   --backbone <id|file>     inceptionv3-int8 (default), inceptionv3, mobilenetv2, or a backbone manifest JSON
   --method gpmlp|patchcore --alpha <n> --rho <f> --seed <n> --lambda <n> --selector gradient|random
   --score-mode knn|center  --global-weight <n> --map-mean-weight <n> --top-fraction <f> --k <n> --epochs <n> --augment|--no-augment --augment-views 6|24 --test-views 1|6|8 --threshold-quantile <f>
-                       (unset: flips/rotations below 32 images, 24 views for a single image, images then scored in their unmoved training views (6, or 8 for one image); whole-map term weight ${MAP_MEAN_WEIGHT} from 16)
+                       (unset: flips/rotations below 32 images, 24 views for a single image, images then scored in their unmoved training views (6, or 8 for one image); whole-map term off; --map-mean-weight ${MAP_MEAN_WEIGHT} turns it on)
   --anomalies <path>       labelled anomalous images/folders (repeatable): F1 threshold
   --contaminated <folder>  fit on a folder that may hold anomalies; prints its ranking
   --contamination <f>      expected anomalous fraction for --contaminated (default: engine's)
