@@ -89,7 +89,7 @@ export const PRESETS: Record<'quick' | 'full' | 'dev', BenchPlan> = {
   dev: {
     preset: 'dev',
     seeds: [0, 1],
-    shots: [1, 4, 'all'],
+    shots: [1, 4, 16, 'all'],
     maxTrain: 40,
     maxTest: 30,
     defaultBackbone: DEFAULT_BACKBONE,
