@@ -88,7 +88,8 @@ export const PRESETS: Record<'quick' | 'full' | 'dev', BenchPlan> = {
    */
   dev: {
     preset: 'dev',
-    seeds: [0, 1],
+    seeds: [0],
+    fewShotSeeds: [0, 1],
     shots: [1, 4, 16, 'all'],
     maxTrain: 40,
     maxTest: 30,

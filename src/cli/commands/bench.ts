@@ -22,7 +22,7 @@ import { createProgress } from '../progress';
 export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options]
   --data <root>        datasets: ../shared/data layout or MVTec folders (default $ANOMALY_LENS_DATA or ../shared/data)
   --quick              small preset (seeds 0-2, shots 1/4/all, ≤ 80 test images): ≈ 25 min on 2 cores
-  --dev                development preset: every set + generated geometry sets, shots 1/4/16/all, seeds 0-1,
+  --dev                development preset: every set + generated geometry sets, shots 1/4/16/all, seeds 0-1 (16 and all: 0),
                        ≤ 30 test images, features kept in --work between runs (defaults are chosen on its summary)
   --only <ids>         comma-separated dataset ids (e.g. mpdd-metal_plate,head-ct)
   --backbones <ids>    comma-separated backbones; the first is the main one (default: inceptionv3-int8, inceptionv3, mobilenetv2 + the example MobileNetV1 manifest if its weights exist)
