@@ -100,7 +100,7 @@ function defaultsSection(r: BenchResults, sets: string[]): string[] {
     '## How the defaults were chosen',
     '',
     `Each row turns one default off or changes it (seeds ${r.plan.ablationSeeds.join(', ')}), against the default on the same draws; suite means over all sets. ` +
-      'A default stays when it leads on the suite mean of image AUROC and does not lose pixel AUROC, PRO or heat hit rate by more than it gains.',
+      'Rule: a variant replaces the default only when, averaged over the shots measured, it gains image AUROC and loses no more pixel AUROC, PRO or heat hit rate (in points) than it gains; the verdicts below apply it.',
     '',
     '| variant | shot | image AUROC (variant / default) | pixel AUROC | PRO | heat hit % | border-hot normals % |',
     '|---|---|---|---|---|---|---|',
@@ -113,6 +113,23 @@ function defaultsSection(r: BenchResults, sets: string[]): string[] {
       const two = (metric: SummaryMetric, fmt: (x: number) => string) => `${fmt(v(metric))} / ${fmt(d(metric))}`;
       L.push(`| ${a.label} | ${shotLabel(shot)} | ${two('imageAuroc', f3)} | ${two('pixelAuroc', f3)} | ${two('pro', f3)} | ${two('heatHitFlagged', pct)} | ${two('normalHotAtBorder', pct)} |`);
     }
+  }
+  L.push('');
+  for (const a of ABLATIONS) {
+    const shots = r.plan.ablationShots.filter((shot) => Number.isFinite(suiteMean(abl, sets, a.id, shot, 'imageAuroc').value));
+    if (!shots.length) continue;
+    const delta = (metric: SummaryMetric): number => {
+      const ds = shots.map((shot) => suiteMean(abl, sets, a.id, shot, metric).value - suiteMean(base, sets, 'ours', shot, metric).value).filter((x) => Number.isFinite(x));
+      return ds.length ? (100 * ds.reduce((x, y) => x + y, 0)) / ds.length : NaN;
+    };
+    const di = delta('imageAuroc');
+    const losses = (['pixelAuroc', 'pro', 'heatHitFlagged'] as const).map(delta).filter((x) => Number.isFinite(x));
+    const adopt = di > 0 && losses.every((x) => x >= -di);
+    const sign = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}` : '–');
+    L.push(
+      `- ${a.label}: image AUROC ${sign(di)}, pixel AUROC ${sign(delta('pixelAuroc'))}, PRO ${sign(delta('pro'))}, heat hit ${sign(delta('heatHitFlagged'))} points ` +
+        `(mean over shots ${shots.map(shotLabel).join(', ')}): ${adopt ? 'the variant would replace the default' : 'the default stays'}.`,
+    );
   }
   L.push('');
   return L;
