@@ -6,7 +6,7 @@ import { buildDetectorScoreGraph, imageScoreFromCanvas, runScore, SCORE_CANVAS }
 import { correctEdges, edgeProfile, pixelCalibration } from './pixelCalibration';
 
 /** Held-out images the edge profile is measured on (the profile pools every border pixel, so a few suffice). */
-const PROFILE_IMAGES = 8;
+const PROFILE_IMAGES = 3;
 
 export interface HeldOutMap {
   canvas: Float32Array;
