@@ -35,6 +35,20 @@ export class FeatureCache {
     return this.metas.has(name);
   }
 
+  /** True when the features are cached, in memory or on disk from an earlier run (then loaded into the index). */
+  async restore(name: string): Promise<boolean> {
+    if (this.metas.has(name)) return true;
+    const meta = await fs.readFile(`${this.fileOf(name)}.json`, 'utf8').then(
+      (t) => JSON.parse(t) as Meta,
+      () => undefined,
+    );
+    if (!meta || meta.name !== name) return false;
+    const size = await fs.stat(this.fileOf(name)).then((st) => st.size, () => -1);
+    if (size !== (meta.gridH * meta.gridW * meta.dim + meta.globalDim) * 4) return false;
+    this.metas.set(name, meta);
+    return true;
+  }
+
   /** Extracts features of every item not cached yet; failures are returned, not thrown. */
   async fill(extractor: FeatureExtractor, items: BenchItem[], onItem?: (done: number, total: number) => void): Promise<{ name: string; error: unknown }[]> {
     await fs.mkdir(this.dir, { recursive: true });
@@ -44,7 +58,7 @@ export class FeatureCache {
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
       onItem?.(i, items.length);
-      if (this.metas.has(it.name)) continue;
+      if (await this.restore(it.name)) continue;
       try {
         const t0 = performance.now();
         const img = decodeImage(new Uint8Array(await fs.readFile(it.file)), { path: it.name, maxPixels: DEFAULT_MAX_PIXELS });
@@ -67,7 +81,10 @@ export class FeatureCache {
     Buffer.from(f.patches.buffer, f.patches.byteOffset, f.patches.byteLength).copy(buf, 0);
     Buffer.from(f.global.buffer, f.global.byteOffset, f.global.byteLength).copy(buf, f.patches.byteLength);
     await fs.writeFile(file, buf);
-    this.metas.set(name, { name, gridH: f.gridH, gridW: f.gridW, dim: f.dim, globalDim: f.global.length, imageW: f.imageW, imageH: f.imageH, crop: f.crop });
+    const meta: Meta = { name, gridH: f.gridH, gridW: f.gridW, dim: f.dim, globalDim: f.global.length, imageW: f.imageW, imageH: f.imageH, crop: f.crop };
+    // The meta file is written last: a run stopped midway leaves no meta, so the entry is re-extracted.
+    await fs.writeFile(`${file}.json`, JSON.stringify(meta));
+    this.metas.set(name, meta);
   }
 
   async get(name: string): Promise<PatchFeatures> {

@@ -25,8 +25,8 @@ export const ABLATIONS: Variant[] = [
   { id: 'random', label: 'random selector', method: { method: 'gpmlp', selector: 'random' } },
   { id: 'noneg', label: 'no negative term (λ = 0)', method: { method: 'gpmlp', lambda: 0 } },
   { id: 'center', label: 'distance to center (not kNN)', method: { method: 'gpmlp', scoreMode: 'center' } },
-  { id: 'nomapmean', label: `whole-map term off (default: weight ${MAP_MEAN_WEIGHT} from 16 images)`, method: { method: 'gpmlp', mapMeanWeight: 0 } },
-  { id: 'mapmean-always', label: `whole-map term weight ${MAP_MEAN_WEIGHT} at every training-set size`, method: { method: 'gpmlp', mapMeanWeight: MAP_MEAN_WEIGHT } },
+  { id: 'nomapmean', label: 'whole-map term off (the default at every size)', method: { method: 'gpmlp', mapMeanWeight: 0 } },
+  { id: 'mapmean-always', label: `whole-map term on at weight ${MAP_MEAN_WEIGHT} (default: off)`, method: { method: 'gpmlp', mapMeanWeight: MAP_MEAN_WEIGHT } },
   { id: 'mapmean2', label: 'whole-map term weight 2', method: { method: 'gpmlp', mapMeanWeight: 2 } },
   { id: 'noaug', label: 'no few-shot augmentation', method: { method: 'gpmlp', augment: false } },
   { id: 'onefview', label: 'test views off: the image alone (default: its 6 training views below 32 images)', method: { method: 'gpmlp', testViews: 1 } },
@@ -36,11 +36,12 @@ export const ABLATIONS: Variant[] = [
   { id: 'mapmean', label: 'image score = mean of the whole map (whole-image setting)', method: { method: 'gpmlp', topFraction: 1 } },
   { id: 'global1', label: 'plus the image-level term (global feature) at weight 1', method: { method: 'gpmlp', globalWeight: 1 } },
   { id: 'learned', label: 'learned space only (rawWeight 0, METHOD §4 as written)', method: { method: 'gpmlp', rawWeight: 0 } },
+  { id: 'noedge', label: 'edge correction off (default: score maps divided by the held-out edge profile)', method: { method: 'gpmlp', edgeCorrection: false } },
   { id: 'learned-floor', label: 'learned space only, repository ≥ 1024 points', method: { method: 'gpmlp', rawWeight: 0, minRepository: 1024 } },
 ];
 
 export interface BenchPlan {
-  preset: 'quick' | 'full' | 'tiny';
+  preset: 'quick' | 'full' | 'dev' | 'tiny';
   seeds: number[];
   /**
    * Seeds for shots of at most FEW_SHOT_MAX images (default: `seeds`). Few-shot results move much
@@ -61,6 +62,10 @@ export interface BenchPlan {
   contaminated: boolean;
   /** Pixel metrics are computed on maps and masks shrunk to this longest side (0 = full size). */
   pixelSide: number;
+  /** Keep extracted features on disk after the run, so the next run with the same work folder reuses them. */
+  keepFeatures?: boolean;
+  /** Add the generated geometry sets (src/bench/geometrySets.ts) to the data sets found. */
+  generated?: boolean;
 }
 
 /** Shots up to this many images count as few-shot (their own seeds, the 2-point target). */
@@ -73,7 +78,31 @@ export function seedsFor(plan: Pick<BenchPlan, 'seeds' | 'fewShotSeeds'>, shot: 
 
 const TEN_SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
-export const PRESETS: Record<'quick' | 'full', BenchPlan> = {
+/** Ablations the development preset runs: the terms and corrections its defaults were chosen between. */
+export const DEV_ABLATIONS = ['mapmean-always', 'noedge'];
+
+export const PRESETS: Record<'quick' | 'full' | 'dev', BenchPlan> = {
+  /**
+   * Every data set plus the generated geometry sets, sized for two shared cores: defaults are
+   * chosen on its summary (the mean over sets), never on one set.
+   */
+  dev: {
+    preset: 'dev',
+    seeds: [0],
+    fewShotSeeds: [0, 1],
+    shots: [1, 4, 16, 'all'],
+    maxTrain: 40,
+    maxTest: 30,
+    defaultBackbone: DEFAULT_BACKBONE,
+    backbones: [DEFAULT_BACKBONE],
+    ablations: ABLATIONS.filter((a) => DEV_ABLATIONS.includes(a.id)),
+    ablationShots: [4, 'all'],
+    ablationSeeds: [0],
+    contaminated: false,
+    pixelSide: 128,
+    keepFeatures: true,
+    generated: true,
+  },
   quick: {
     preset: 'quick',
     seeds: [0, 1, 2],

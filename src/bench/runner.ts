@@ -6,8 +6,10 @@
 import { peakRssMb } from './peakRss';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import type { EngineApi, FittedDetector, PatchFeatures } from '../core/api';
-import type { ImageSource, RunContext } from '../core/api';
+import type { EngineApi, FittedDetector, ImageScore, ImageSource, PatchFeatures, RunContext } from '../core/api';
+import { anomalyExtent, mapThreshold } from '../shared/regions';
+import { heatHits, hottestAtBorder } from './localisation';
+import { folderThreshold } from '../core/method/folderThreshold';
 import { decodeImage } from '../core/image/decode';
 import { DEFAULT_MAX_PIXELS } from '../core/image/decodeOptions';
 import { forTrainingSet, resolveMethod } from '../core/method/options';
@@ -41,6 +43,21 @@ export interface RunResult {
   /** Shares of normal and of anomalous test images above the model's automatic threshold. */
   flaggedNormal?: number;
   flaggedAnomalous?: number;
+  /** Share of flagged anomalous images whose hottest region overlaps the mask (sets with masks). */
+  heatHitFlagged?: number;
+  /** The same over every anomalous image, flagged or not. */
+  heatHitAll?: number;
+  /** Flagged images with no pixel at the pixel threshold: reported as "global anomaly, no local region". */
+  globalFindings?: number;
+  /** Flagged images with neither a region nor a global finding (what a user would see as an unexplained flag). */
+  flaggedWithoutRegion?: number;
+  /** Share of normal test images whose hottest point lies in the outer 10 % band of the image. */
+  normalHotAtBorder?: number;
+  /** Shares flagged at the threshold pooled from the training calibration and the test folder's robust scores. */
+  flaggedNormalFolder?: number;
+  flaggedAnomalousFolder?: number;
+  /** The flag rate among normals that pooled threshold expects. */
+  expectedNormalFlagRate?: number;
 }
 
 export interface ContaminatedResult {
@@ -185,7 +202,7 @@ export async function runBenchmark(datasets: BenchDataset[], plan: BenchPlan, o:
         }
       } finally {
         await extractor.release();
-        await cache.clear();
+        if (!plan.keepFeatures) await cache.clear();
       }
     }
   }
@@ -198,7 +215,8 @@ class AugmentedViews {
   private readonly views = new Map<string, PatchFeatures[]>();
   constructor(private readonly readFile: (file: string) => Promise<Uint8Array> = async (f) => new Uint8Array(await fs.readFile(f))) {}
 
-  async get(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, it: BenchItem, count: number): Promise<PatchFeatures[]> {
+  async get(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, it: BenchItem, count: number, cache?: FeatureCache): Promise<PatchFeatures[]> {
+    if (cache) return this.cached(extractor, cache, it, count);
     const key = `${count}:${it.name}`;
     let v = this.views.get(key);
     if (!v) {
@@ -208,6 +226,25 @@ class AugmentedViews {
     return v;
   }
 
+  /**
+   * Views kept in the on-disk cache (kept between runs when the plan keeps features). Every view
+   * list is a prefix of the 24 training views (1, 6, 8 and 24 share their first views), so view i
+   * of an image is stored once, whichever count asked for it first.
+   */
+  private async cached(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, cache: FeatureCache, it: BenchItem, count: number): Promise<PatchFeatures[]> {
+    const key = (i: number) => `${it.name}#view-${i}`;
+    let have = true;
+    for (let i = 0; i < count && have; i++) have = await cache.restore(key(i));
+    if (!have) {
+      const views = await this.extract(extractor, it, count);
+      for (let i = 0; i < views.length; i++) await cache.put(views[i], key(i));
+    }
+    const out: PatchFeatures[] = [];
+    // Every view carries the image's own name: fits group views into images by name.
+    for (let i = 0; i < count; i++) out.push({ ...(await cache.get(key(i))), name: it.name });
+    return out;
+  }
+
   private async extract(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, it: BenchItem, count: number): Promise<PatchFeatures[]> {
     const img = decodeImage(await this.readFile(it.file), { path: it.name, maxPixels: DEFAULT_MAX_PIXELS });
     return extractor.extract(img, it.name, 0, count);
@@ -215,14 +252,7 @@ class AugmentedViews {
 
   /** A test image's views for a model with test views: extracted once, kept in the on-disk cache (80 images × 6 views would not fit memory for long). */
   async testViews(extractor: Awaited<ReturnType<BenchEngine['createFeatureExtractor']>>, cache: FeatureCache, it: BenchItem, count: number): Promise<PatchFeatures[]> {
-    const key = (i: number) => `${it.name}#views${count}-${i}`;
-    if (!cache.has(key(0))) {
-      const views = await this.extract(extractor, it, count);
-      for (let i = 0; i < views.length; i++) await cache.put(views[i], key(i));
-    }
-    const out: PatchFeatures[] = [];
-    for (let i = 0; i < count; i++) out.push(await cache.get(key(i)));
-    return out;
+    return this.cached(extractor, cache, it, count);
   }
 }
 
@@ -281,7 +311,7 @@ async function runOne(
   // The variant as the engine resolves it for this many images (few-shot augmentation included).
   const method = resolveMethod(forTrainingSet({ ...job.variant.method, seed: job.seed }, subset.length));
   const normal: PatchFeatures[] = [];
-  for (const it of subset) normal.push(...(method.augment ? await augmented.get(extractor, it, method.augmentViews) : [await cache.get(it.name)]));
+  for (const it of subset) normal.push(...(method.augment ? await augmented.get(extractor, it, method.augmentViews, plan.keepFeatures ? cache : undefined) : [await cache.get(it.name)]));
   const t0 = performance.now();
   const det: FittedDetector = await o.engine.fitFromFeatures(extractor, normal, { method }, o.ctx);
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -289,6 +319,10 @@ async function runOne(
   const scores: number[] = [];
   const flagged: boolean[] = [];
   const pixel = masks && masks.size ? createPixelMetrics() : undefined;
+  const borderHot: boolean[] = [];
+  const hits: { hit: boolean; flagged: boolean }[] = [];
+  let globalFindings = 0;
+  let flaggedWithoutRegion = 0;
   let scoreMs = 0;
   try {
     for (const t of test) {
@@ -298,11 +332,17 @@ async function runOne(
       scoreMs += performance.now() - s0;
       scores.push(s.score);
       flagged.push(s.anomalous);
-      if (pixel) {
-        const [w, h] = fitSide(s.width, s.height, plan.pixelSide);
-        const m = masks?.get(t.name);
-        const mask = m ? (m.width === w && m.height === h ? m.data : resizeMask(m, w, h)) : new Uint8Array(w * h);
-        pixel.add(shrinkMap(s.map, s.width, s.height, w, h), mask, w, h);
+      const [w, h] = fitSide(s.width, s.height, plan.pixelSide);
+      const small = shrinkMap(s.map, s.width, s.height, w, h);
+      const m = masks?.get(t.name);
+      const mask = m ? (m.width === w && m.height === h ? m.data : resizeMask(m, w, h)) : undefined;
+      pixel?.add(small, mask ?? new Uint8Array(w * h), w, h);
+      if (t.label === 0) borderHot.push(hottestAtBorder(small, w, h, BORDER_BAND));
+      else if (mask) hits.push({ hit: heatHits(small, mask, w, h), flagged: s.anomalous });
+      if (s.anomalous) {
+        const extent = anomalyExtent(true, hasRegionPixel(s) ? 1 : 0);
+        if (extent === 'global') globalFindings++;
+        if (!extent) flaggedWithoutRegion++;
       }
     }
   } finally {
@@ -310,6 +350,9 @@ async function runOne(
   }
   const labels = test.map((t) => t.label);
   const px = pixel?.result();
+  const cal = det.manifest.calibration;
+  const pooled = folderThreshold({ threshold: cal.threshold, heldOut: cal.normalScores.length }, scores, det.manifest.options.thresholdQuantile);
+  const shareAt = (label: number, t: number) => shareOf(scores.flatMap((s, i) => (labels[i] === label ? [s > t] : [])));
   const share = (label: number) => {
     const of = labels.flatMap((l, i) => (l === label ? [flagged[i]] : []));
     return of.length ? of.filter(Boolean).length / of.length : undefined;
@@ -334,8 +377,28 @@ async function runOne(
       repositorySize: det.manifest.repositorySize,
       flaggedNormal: share(0),
       flaggedAnomalous: share(1),
+      heatHitFlagged: shareOf(hits.filter((x) => x.flagged).map((x) => x.hit)),
+      heatHitAll: shareOf(hits.map((x) => x.hit)),
+      globalFindings,
+      flaggedWithoutRegion,
+      normalHotAtBorder: shareOf(borderHot),
+      flaggedNormalFolder: shareAt(0, pooled.threshold),
+      flaggedAnomalousFolder: shareAt(1, pooled.threshold),
+      expectedNormalFlagRate: pooled.expectedNormalFlagRate,
     },
   };
+}
+
+const shareOf = (xs: boolean[]): number | undefined => (xs.length ? xs.filter(Boolean).length / xs.length : undefined);
+
+/** Outer band (fraction of each side) where a normal image's hottest point counts as a border hot spot. */
+export const BORDER_BAND = 0.1;
+
+/** Whether any map pixel reaches the score's pixel threshold (the predicted region is non-empty). */
+export function hasRegionPixel(s: Pick<ImageScore, 'map' | 'threshold' | 'pixelThreshold'>): boolean {
+  const t = mapThreshold(s);
+  for (let i = 0; i < s.map.length; i++) if (s.map[i] >= t) return true;
+  return false;
 }
 
 /**

@@ -2,12 +2,13 @@
 import type { ImageScore } from '../core/api';
 import { renderHeatmapPng, renderOverlayPng } from '../core/image/heatmap';
 import type { DecodedImage } from '../shared/image';
-import { normalizeScore } from '../shared/regions';
+import { heatScale, normalizeScore } from '../shared/regions';
 
 /** The raw map in normalised units (threshold at 0.5), the colour scale's fixed input. */
 export function normalizedMap(s: ImageScore, spread: number): Float32Array {
   const out = new Float32Array(s.map.length);
-  for (let i = 0; i < out.length; i++) out[i] = normalizeScore(s.map[i], s.threshold, spread);
+  const scale = heatScale(s, spread);
+  for (let i = 0; i < out.length; i++) out[i] = normalizeScore(s.map[i], scale.threshold, scale.spread);
   return out;
 }
 

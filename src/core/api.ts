@@ -39,8 +39,11 @@ export interface ImageScore {
   normalized: number;
   threshold: number;
   anomalous: boolean;
-  /** Raw patch-score map, row-major width*height, same units as `score`. */
+  /** Raw patch-score map, row-major width*height (map units: the patch term's, not the fused score's). */
   map: Float32Array;
+  /** Pixel threshold and heat spread in map units, when the model calibrated them (regions and heat follow them). */
+  pixelThreshold?: number;
+  pixelSpread?: number;
   /** Scores of the fused terms, for display and ablation. */
   parts: { patch: number; mapMean?: number; global?: number };
 }
@@ -114,6 +117,13 @@ export interface FittedDetector extends Detector {
 }
 
 /** What src/core/engine.ts exports. */
+/** The contamination a contaminated fit used: stated by the caller, or estimated from the folder. */
+export interface ContaminationUsed {
+  share: number;
+  estimated: boolean;
+  basis: string;
+}
+
 export interface EngineApi {
   createFeatureExtractor(opts: TrainOptions, ctx?: RunContext): Promise<FeatureExtractor>;
   /** Fits the method (or the PatchCore baseline, per options.method) on normal features. */
@@ -129,7 +139,7 @@ export interface EngineApi {
     sources: ImageSource[],
     opts: TrainOptions & { contamination?: number },
     ctx?: RunContext,
-  ): Promise<{ detector: FittedDetector; ranking: (ImageScore | ScanFailure)[] }>;
+  ): Promise<{ detector: FittedDetector; ranking: (ImageScore | ScanFailure)[]; contamination: ContaminationUsed }>;
   scanSources(detector: Detector, sources: ImageSource[], ctx?: RunContext): AsyncGenerator<ImageScore | ScanFailure>;
   saveDetector(detector: FittedDetector, dir: string): Promise<void>;
   loadDetector(dir: string, runtime?: { device?: TrainOptions['device']; threads?: number; log?: (l: string) => void }): Promise<FittedDetector>;

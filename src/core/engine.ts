@@ -5,8 +5,9 @@
  * Low level, for the benchmark (extract features once, fit many methods): FeatureExtractor,
  * fitFromFeatures, Detector.scoreFeatures.
  */
-import type { EngineApi, FeatureExtractor, ImageScore, ImageSource, RunContext, ScanFailure, TrainOptions } from './api';
+import type { ContaminationUsed, EngineApi, FeatureExtractor, ImageScore, ImageSource, RunContext, ScanFailure, TrainOptions } from './api';
 import { AnomalyLensError, describeError, throwIfCancelled } from '../shared/errors';
+import { estimateContamination } from './method/folderThreshold';
 import { DEFAULT_MAX_PIXELS } from './image/decodeOptions';
 import { normalizeScore } from './method/calibrate';
 import { Detector } from './method/detector';
@@ -84,19 +85,29 @@ async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: Ru
 
 export const trainDetector: EngineApi['trainDetector'] = async (sources, opts, ctx) => (await trainInternal(sources, opts, ctx, false)).detector;
 
+/** The prior share of anomalies the robust scores assume before the folder's own estimate. */
+const CONTAMINATION_PRIOR = 0.1;
+
 export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opts, ctx) => {
-  const contamination = opts.contamination ?? 0.1;
   const options = resolveMethod(forTrainingSet(opts.method ?? {}, sources.length));
   const runtime = runtimeOf(opts, ctx);
   const first = await trainInternal(sources, opts, ctx, false);
   const viewsByName = groupBy(first.normal.views, (v) => v.name);
   const names = [...viewsByName.keys()];
   const primary = names.map((n) => viewsByName.get(n)![0]);
-  const q = Math.floor(contamination * names.length) + 1;
+  // Robust scores compare each image with its q-th closest other image; without a stated
+  // contamination, q follows a 10 % prior and the share dropped is estimated from those scores.
+  const q = Math.floor((opts.contamination ?? CONTAMINATION_PRIOR) * names.length) + 1;
   const robust = await robustFolderScores(primary, first.detector.state.head, options, q, runtime);
+  const contamination: ContaminationUsed =
+    opts.contamination !== undefined
+      ? { share: opts.contamination, estimated: false, basis: 'stated by the caller' }
+      : { ...estimateContamination(Array.from(robust)), estimated: true };
   const order = names.map((_, i) => i).sort((a, b) => robust[b] - robust[a]);
-  const drop = new Set(order.slice(0, Math.floor(names.length * contamination)).map((i) => names[i]));
-  ctx?.log?.(`contaminated fit: refitting without the ${drop.size} most anomalous of ${names.length} images`);
+  const drop = new Set(order.slice(0, Math.floor(names.length * contamination.share)).map((i) => names[i]));
+  ctx?.log?.(
+    `contaminated fit: ${contamination.estimated ? 'estimated' : 'stated'} contamination ${(contamination.share * 100).toFixed(1)} % (${contamination.basis}); refitting without the ${drop.size} most anomalous of ${names.length} images`,
+  );
   await first.detector.releaseScoring();
   const keptViews = first.normal.views.filter((v) => !drop.has(v.name));
   const refit = await fitDetector(
@@ -119,7 +130,7 @@ export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opt
   }
   ranking.sort((a, b) => ('score' in b ? b.score : -Infinity) - ('score' in a ? a.score : -Infinity));
   ranking.push(...first.normal.failures);
-  return { detector: refit.detector, ranking };
+  return { detector: refit.detector, ranking, contamination };
 };
 
 /** Scores sources in order in this thread; a bad file becomes a typed failure and the scan goes on. */

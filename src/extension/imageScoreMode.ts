@@ -1,7 +1,7 @@
 /** The `anomalyLens.imageScore` and `anomalyLens.fewShotViews` settings and the method options behind them (no vscode import: unit-tested). */
 import type { MethodOptions } from '../shared/model';
 
-/** auto = the engine's defaults (top 2 %, plus the whole-map term from 16 images); local = top 2 % only; wholeImage = map mean only. */
+/** auto = the engine's defaults (top 2 %); local = top 2 % only, whatever the defaults; wholeImage = map mean only. */
 export type ImageScoreMode = 'auto' | 'local' | 'wholeImage';
 export const IMAGE_SCORE_MODES: readonly ImageScoreMode[] = ['auto', 'local', 'wholeImage'];
 

@@ -42,7 +42,7 @@ const histories = new Map<string, EditHistory>();
 function storedScore(a: Annotation | undefined): ScoreInfo | null {
   const p = a?.prediction;
   if (!p) return null;
-  return { raw: p.score, threshold: p.threshold, normalized: p.normalized, label: p.anomalous ? 'anomalous' : 'normal', heatmap: null };
+  return { raw: p.score, threshold: p.threshold, normalized: p.normalized, label: p.anomalous ? 'anomalous' : 'normal', heatmap: null, extent: p.extent };
 }
 
 class ReviewPanel implements vscode.Disposable {
@@ -161,7 +161,7 @@ class ReviewPanel implements vscode.Disposable {
       });
       if (this.disposed) return;
       this.rpc.notify('scoreChanged', {
-        score: { raw: d.score, threshold: d.threshold, normalized: d.normalized, label: d.anomalous ? 'anomalous' : 'normal', heatmap: d.heatmap },
+        score: { raw: d.score, threshold: d.threshold, normalized: d.normalized, label: d.anomalous ? 'anomalous' : 'normal', heatmap: d.heatmap, extent: d.extent },
         model: { id: d.model.id, backbone: d.model.backbone, createdAt: d.model.createdAt },
       });
     } catch (err) {

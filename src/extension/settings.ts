@@ -11,8 +11,8 @@ export type AutoFlagMode = 'ask' | 'always' | 'never';
 export interface Settings {
   backbone: string;
   /**
-   * How image scores are read from the map for new models: auto = the engine's defaults (top 2 %,
-   * plus the whole-map term from 16 images), local = top 2 % only, wholeImage = map mean only.
+   * How image scores are read from the map for new models: auto = the engine's defaults (top 2 %),
+   * local = top 2 % only, wholeImage = map mean only.
    */
   imageScore: ImageScoreMode;
   fewShotViews: FewShotViews;

@@ -11,7 +11,7 @@
  */
 import type { ImageFormat } from './image';
 import { migrateAnnotationV1 } from './annotationMigrate';
-import { checkRle, type Region } from './regions';
+import { anomalyExtent, checkRle, type AnomalyExtent, type Region } from './regions';
 
 export type { Region, PolygonRegion, MaskRegion, RleMask } from './regions';
 
@@ -47,8 +47,14 @@ export interface AnnotationPrediction {
   modelId: string;
   backbone: string;
   predictedAt: string;
-  /** Regions where the map exceeds the threshold: provenance, never exported as the answer. */
+  /** Regions where the map reaches the pixel threshold: provenance, never exported as the answer. */
   regions: Region[];
+  /**
+   * For a flagged image: 'local' when regions mark the anomaly, 'global' when the image score
+   * flagged it but no pixel reaches the pixel threshold ("global anomaly, no local region").
+   * Absent for images not flagged and in annotations written before it existed.
+   */
+  extent?: AnomalyExtent;
 }
 
 export interface AnnotationReview {
@@ -137,6 +143,8 @@ export function predictedAnnotation(
     predictedAt: at,
     regions: cloneRegions(regions),
   };
+  const extent = anomalyExtent(score.anomalous, regions.length);
+  if (extent) prediction.extent = extent;
   return {
     $schema: ANNOTATION_SCHEMA_ID,
     formatVersion: ANNOTATION_FORMAT_VERSION,
@@ -346,6 +354,7 @@ export const ANNOTATION_SCHEMA = {
             backbone: { type: 'string', minLength: 1 },
             predictedAt: isoTime,
             regions: { type: 'array', items: { $ref: '#/definitions/region' } },
+            extent: { enum: ['local', 'global'] },
           },
         },
       ],

@@ -99,6 +99,11 @@ export interface MethodOptions {
   testViews: number;
   /** Quantile of held-out normal scores used as the default threshold. */
   thresholdQuantile: number;
+  /**
+   * Divide score maps by the edge profile of held-out normal maps (the excess heat at borders and
+   * corners every image has). Models saved without it have no profile and are not corrected.
+   */
+  edgeCorrection?: boolean;
   seed: number;
 }
 
@@ -116,6 +121,26 @@ export interface CalibrationStats {
   mapMeanStats?: { mean: number; std: number };
   /** Labelled anomalies used for an F1 threshold, when any. */
   anomalyCount: number;
+  /**
+   * Localisation, in map units: the pixel threshold regions and heat are drawn from, calibrated on
+   * held-out normal maps, and its colour-scale spread. Absent in models saved without it (regions
+   * then use `threshold`).
+   */
+  pixel?: PixelCalibration;
+}
+
+export interface PixelCalibration {
+  /** A map pixel at or above it belongs to a region. */
+  threshold: number;
+  /** Heat colour scale: 0.5 at the threshold, spread as in CalibrationStats. */
+  spread: number;
+  /** How it was set, for the record ("0.99 quantile of the maxima of 12 held-out normal maps"). */
+  basis: string;
+  /**
+   * Score canvas edge profile: the held-out normal maps' mean at each distance (in canvas pixels)
+   * from the nearest border, relative to the interior; the map is divided by it. Absent: no correction.
+   */
+  edgeProfile?: number[];
 }
 
 export interface BackboneRef {

@@ -12,7 +12,7 @@
 import type { AnnotationLabel, AnnotationStatus } from './annotation';
 import type { ErrorInfo } from './errors';
 import type { DisplayWindow, ImageFormat } from './image';
-import type { Region } from './regions';
+import type { AnomalyExtent, Region } from './regions';
 
 export type { Region, PolygonRegion, MaskRegion, RleMask } from './regions';
 
@@ -79,6 +79,8 @@ export interface ScoreInfo {
   normalized: number;
   label: Label;
   heatmap: HeatmapData | null;
+  /** For a flagged image: 'global' when no region marks it (shown as "global anomaly, no local region"). */
+  extent?: AnomalyExtent;
 }
 
 export interface ModelInfo {

@@ -243,16 +243,49 @@ export function reduceHeatmap(
   return { width: ow, height: oh, data: out };
 }
 
-/** Pixels whose map value reaches the threshold, as one mask region (none for a normal image). */
-export function predictedRegions(s: { map: ArrayLike<number>; width: number; height: number; threshold: number; anomalous: boolean }): Region[] {
+/** What the finding of a flagged image says when no pixel reaches the pixel threshold. */
+export const GLOBAL_ANOMALY_NOTE = 'global anomaly, no local region';
+
+/** Where a flagged image's anomaly lies: 'local' (regions mark it) or 'global' (an image-level term alone). */
+export type AnomalyExtent = 'local' | 'global';
+
+/** The scored facts regions are derived from; the map and pixelThreshold are in map units. */
+export interface MapDecision {
+  map: ArrayLike<number>;
+  width: number;
+  height: number;
+  /** Image-level threshold (score units). */
+  threshold: number;
+  /** Pixel threshold calibrated on held-out normal maps (map units); models without one use `threshold`. */
+  pixelThreshold?: number;
+  anomalous: boolean;
+}
+
+/** The colour scale of a heatmap: anchored at the pixel threshold (0.5) when the model has one. */
+export function heatScale(s: Pick<MapDecision, 'threshold' | 'pixelThreshold'> & { pixelSpread?: number }, imageSpread: number): { threshold: number; spread: number } {
+  return s.pixelThreshold !== undefined ? { threshold: s.pixelThreshold, spread: s.pixelSpread ?? imageSpread } : { threshold: s.threshold, spread: imageSpread };
+}
+
+/** The threshold a map pixel is compared with (the pixel threshold when the model has one). */
+export const mapThreshold = (s: Pick<MapDecision, 'threshold' | 'pixelThreshold'>): number => s.pixelThreshold ?? s.threshold;
+
+/** Pixels whose map value reaches the pixel threshold, as one mask region (none for a normal image). */
+export function predictedRegions(s: MapDecision): Region[] {
   if (!s.anomalous || s.map.length !== s.width * s.height) return [];
+  const t = mapThreshold(s);
   const mask = new Uint8Array(s.width * s.height);
   let any = false;
   for (let i = 0; i < mask.length; i++) {
-    if (s.map[i] >= s.threshold) {
+    if (s.map[i] >= t) {
       mask[i] = 1;
       any = true;
     }
   }
   return any ? [{ kind: 'mask', id: 'model-1', defectClass: 'anomaly', rle: encodeRle(mask, s.width, s.height) }] : [];
+}
+
+/** The extent of a flagged image's anomaly from how many regions it has; undefined for an image not flagged. */
+export function anomalyExtent(anomalous: boolean, regionCount: number): AnomalyExtent | undefined {
+  if (!anomalous) return undefined;
+  return regionCount > 0 ? 'local' : 'global';
 }

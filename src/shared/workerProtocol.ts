@@ -14,7 +14,7 @@ import type { AnnotationImage } from './annotation';
 import type { ErrorInfo } from './errors';
 import type { MethodOptions, PreprocessOptions, TileSetting } from './model';
 import type { ImageLoad, HeatmapData } from './protocol';
-import type { Region } from './regions';
+import type { AnomalyExtent, Region } from './regions';
 import type { Device, ProgressEvent } from './run';
 
 export const WORKER_PROTOCOL_VERSION = 1;
@@ -82,8 +82,10 @@ export type ScanItem =
       normalized: number;
       threshold: number;
       anomalous: boolean;
-      /** Where the map exceeds the threshold (one mask region), or none. */
+      /** Where the map reaches the pixel threshold (one mask region), or none. */
       regions: Region[];
+      /** For a flagged image: 'global' when no region marks it ("global anomaly, no local region"). */
+      extent?: AnomalyExtent;
     } & ScannedImage)
   | { kind: 'cached'; name: string; sha256: string }
   | { kind: 'failed'; name: string; error: ErrorInfo };
@@ -103,6 +105,7 @@ export interface ScoreDetail {
   threshold: number;
   anomalous: boolean;
   regions: Region[];
+  extent?: AnomalyExtent;
   heatmap: HeatmapData;
   model: ModelSummary;
 }

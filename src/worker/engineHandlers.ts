@@ -12,7 +12,7 @@ import { AnomalyLensError, isCancelled, throwIfCancelled, toErrorInfo } from '..
 import type { DecodedImage, SampleArray } from '../shared/image';
 import { summarizeModel } from '../shared/modelSummary';
 import type { FramePixels, ImageInfo, ImageLoad, PixelDtype } from '../shared/protocol';
-import { normalizeScore, predictedRegions, reduceHeatmap } from '../shared/regions';
+import { anomalyExtent, heatScale, normalizeScore, predictedRegions, reduceHeatmap, type AnomalyExtent, type Region } from '../shared/regions';
 import {
   WORKER_PROTOCOL_VERSION,
   type ScanItem,
@@ -69,7 +69,18 @@ const runCtx = (ctx: RequestContext): RunContext => ({ onProgress: (p) => ctx.pr
 /** Threshold in effect: the user's manual one, or the model's. */
 function applyThreshold(s: ImageScore, spread: number, threshold?: number): ImageScore {
   if (threshold === undefined || !Number.isFinite(threshold)) return s;
-  return { ...s, threshold, normalized: normalizeScore(s.score, threshold, spread), anomalous: s.score > threshold };
+  // A model scored by its patch term alone compares pixels with the same kind of number: a lower
+  // threshold the user chose lowers the pixel threshold too, so a flagged image keeps its region.
+  const unfused = s.score === s.parts.patch && s.pixelThreshold !== undefined;
+  const pixelThreshold = unfused ? Math.min(s.pixelThreshold as number, threshold) : s.pixelThreshold;
+  return { ...s, threshold, pixelThreshold, normalized: normalizeScore(s.score, threshold, spread), anomalous: s.score > threshold };
+}
+
+/** Regions of a score and, for a flagged image, whether they mark it or it is a global finding. */
+function findingOf(s: ImageScore): { regions: Region[]; extent?: AnomalyExtent } {
+  const regions = predictedRegions(s);
+  const extent = anomalyExtent(s.anomalous, regions.length);
+  return extent ? { regions, extent } : { regions };
 }
 
 
@@ -90,7 +101,7 @@ async function decodeRef(ref: SourceRef, bytes: Uint8Array, maxPixels: number | 
 function scoredItem(name: string, s: ImageScore, facts: ScannedImage): ScanItem {
   return {
     kind: 'scored', name, score: s.score, normalized: s.normalized, threshold: s.threshold, anomalous: s.anomalous,
-    regions: predictedRegions(s), ...facts,
+    ...findingOf(s), ...facts,
   };
 }
 
@@ -235,7 +246,7 @@ async function score(p: Params<'score'>, ctx: RequestContext): Result<'score'> {
   const frame = p.source.frame ?? 0;
   const cal = detector.manifest.calibration;
   const s = applyThreshold(await detector.scoreImage(img, p.source.name, frame), cal.spread, p.threshold);
-  const reduced = reduceHeatmap(s.map, s.width, s.height, { threshold: s.threshold, spread: cal.spread, maxSide: p.heatmapMaxSide });
+  const reduced = reduceHeatmap(s.map, s.width, s.height, { ...heatScale(s, cal.spread), maxSide: p.heatmapMaxSide });
   return {
     name: p.source.name,
     image: imageFacts(img, sha256(bytes), frame),
@@ -243,7 +254,7 @@ async function score(p: Params<'score'>, ctx: RequestContext): Result<'score'> {
     normalized: s.normalized,
     threshold: s.threshold,
     anomalous: s.anomalous,
-    regions: predictedRegions(s),
+    ...findingOf(s),
     heatmap: { frame, width: reduced.width, height: reduced.height, data: reduced.data.buffer as ArrayBuffer },
     model: summarizeModel(p.modelDir, detector.manifest),
   };

@@ -3,6 +3,7 @@
  * onnxruntime session (only preprocessing comes from project code) and compared with
  * Detector.scoreImage on generated images; the file passes a structural ONNX check.
  */
+import { mapThreshold } from '../../src/shared/regions';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -330,14 +331,14 @@ for (const variant of VARIANTS) {
     const rel = views > 1 ? BATCH_REL : REL;
     assert.deepEqual([...session.outputNames].sort(), ['anomaly_map', 'pred_label', 'pred_mask', 'pred_score', 'pred_score_normalized']);
     const inputs: Float32Array[] = [];
-    const expected: { score: number; normalized: number; anomalous: boolean; map?: Float32Array; threshold: number }[] = [];
+    const expected: { score: number; normalized: number; anomalous: boolean; map?: Float32Array; threshold: number; pixelThreshold?: number }[] = [];
     try {
       for (const p of probes) {
         const img = decodeImage(p.bytes, { path: p.name, maxPixels: 1e8 });
         const e = await engine.scoreImage(img, p.name);
         const x = toModelInput(img, 0, engine.manifest.preprocess, scaling);
         inputs.push(x.data);
-        expected.push({ score: e.score, normalized: e.normalized, anomalous: e.anomalous, threshold: e.threshold, map: img.width === x.size && img.height === x.size ? e.map : undefined });
+        expected.push({ score: e.score, normalized: e.normalized, anomalous: e.anomalous, threshold: e.threshold, pixelThreshold: e.pixelThreshold, map: img.width === x.size && img.height === x.size ? e.map : undefined });
         const out = await session.run({ image: new ort.Tensor('float32', x.data, [1, 3, x.size, x.size]) });
         relClose((out.pred_score.data as Float32Array)[0], e.score, `${p.name} pred_score`, rel);
         assert.ok(Math.abs((out.pred_score_normalized.data as Float32Array)[0] - e.normalized) <= 1e-4, `${p.name} normalized`);
@@ -350,7 +351,7 @@ for (const variant of VARIANTS) {
           assert.ok(worst <= rel, `${p.name} map: worst relative difference ${worst}`);
           const mask = out.pred_mask.data as Uint8Array;
           let mismatched = 0;
-          for (let i = 0; i < map.length; i++) if (Boolean(mask[i]) !== (e.anomalous && e.map[i] >= e.threshold)) mismatched++;
+          for (let i = 0; i < map.length; i++) if (Boolean(mask[i]) !== (e.anomalous && e.map[i] >= mapThreshold(e))) mismatched++;
           // Pixels within float noise of the threshold may flip; nothing more.
           assert.ok(mismatched <= map.length * 1e-4, `${p.name} mask: ${mismatched} pixels differ`);
         }

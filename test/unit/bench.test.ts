@@ -127,6 +127,13 @@ test('runner fits every variant, shot and seed on cached features and scores def
   assert.equal(full.flaggedNormal, 0, 'no normal test image flagged');
   assert.equal(full.flaggedAnomalous, 1, 'every defect flagged');
   assert.equal(existsSync(path.join(workDir, 'features', 'tex', 'fake')), false, 'feature cache removed after use');
+  assert.ok(full.heatHitAll !== undefined && full.heatHitAll >= 0.5, `the hottest region lies on most defects (${full.heatHitAll})`);
+  assert.equal(full.heatHitFlagged, full.heatHitAll, 'every defect is flagged here');
+  // The fake map never reaches its threshold of 1: each flagged defect is a global finding, none is silent.
+  assert.equal(full.globalFindings, 6);
+  assert.equal(full.flaggedWithoutRegion, 0);
+  assert.ok(full.normalHotAtBorder !== undefined && full.normalHotAtBorder >= 0 && full.normalHotAtBorder <= 1);
+  assert.ok(full.expectedNormalFlagRate !== undefined && full.flaggedNormalFolder !== undefined);
 
   const { markdown, svgs } = benchmarkMarkdown(r);
   assert.match(markdown, /\| shot \| GP-MLP image AUROC \| PatchCore 1 % \| PatchCore 10 % \| lead \(points\) \| ratio vs PC 1 %/);
@@ -134,6 +141,10 @@ test('runner fits every variant, shot and seed on cached features and scores def
   assert.match(markdown, /\| all \(5\) \| /);
   assert.match(markdown, /flagged at threshold, normal \/ anomalous % \(ours\)/);
   assert.match(markdown, /\| all \(5\) \|.*\| 0 \/ 100 \| \d+ \|$/m, 'flagged shares in percent, before peak RSS');
+  assert.match(markdown, /## Summary over all sets/);
+  assert.match(markdown, /\| all \| GP-MLP \(default\) \| [\d.]+ \| \d of 1 \|/);
+  assert.match(markdown, /### Targets/);
+  assert.match(markdown, /flagged images without a region or a global finding = 0 \| all runs \| 0 \| met \|/);
   assert.match(markdown, /## Ablations/);
   assert.match(markdown, /α = 0 \(k-center selector\)/);
   assert.ok(svgs['tex.svg']?.startsWith('<svg'), 'ROC curve per set');

@@ -7,9 +7,9 @@ import { forTrainingSet, resolveMethod } from '../../src/core/method/options';
 
 const resolved = (mode: (typeof IMAGE_SCORE_MODES)[number], images: number) => resolveMethod(forTrainingSet(imageScoreMethod(mode).method ?? {}, images));
 
-test('auto keeps the engine defaults: top 2 % alone below 16 images, the whole-map term from 16', () => {
+test('auto keeps the engine defaults: the top 2 % mean alone at every training-set size', () => {
   assert.equal(resolved('auto', 4).mapMeanWeight, 0);
-  assert.ok(resolved('auto', 50).mapMeanWeight > 0);
+  assert.equal(resolved('auto', 50).mapMeanWeight, 0);
   assert.equal(resolved('auto', 50).topFraction, 0.02);
 });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, WHOLE_MAP_IMAGES, MAP_MEAN_WEIGHT } from '../../src/core/method/options';
+import { DEFAULT_BACKBONE, DEFAULT_METHOD, resolveMethod, resolvePreprocess, forTrainingSet, MAP_MEAN_WEIGHT } from '../../src/core/method/options';
 import { AUGMENT_IMAGES, SINGLE_IMAGE_VIEWS } from '../../src/core/method/views';
 import { BUNDLED_BACKBONE_IDS } from '../../src/core/backbone/backbone';
 import { AnomalyLensError } from '../../src/shared/errors';
@@ -24,8 +24,8 @@ test('undefined fields keep their defaults; invalid options are BAD_ARGUMENT err
   assert.throws(() => resolvePreprocess({ resize: 200, crop: 224 }), (e: unknown) => e instanceof AnomalyLensError && e.code === 'BAD_ARGUMENT');
 });
 
-test('training-set defaults: augmentation below 32 images, the whole-map term from 16, explicit choices kept', () => {
-  const few = resolveMethod(forTrainingSet({}, WHOLE_MAP_IMAGES - 1));
+test('training-set defaults: augmentation below 32 images, no whole-map term at any size, explicit choices kept', () => {
+  const few = resolveMethod(forTrainingSet({}, 15));
   assert.equal(few.augment, true);
   assert.equal(few.augmentViews, 6);
   assert.equal(resolveMethod(forTrainingSet({}, 2)).augmentViews, 6);
@@ -33,16 +33,16 @@ test('training-set defaults: augmentation below 32 images, the whole-map term fr
   assert.equal(resolveMethod(forTrainingSet({ augmentViews: 6 }, 1)).augmentViews, 6, 'an explicit view count is kept');
   assert.equal(few.mapMeanWeight, 0);
   assert.equal(few.globalWeight, 0);
-  const sixteen = resolveMethod(forTrainingSet({}, WHOLE_MAP_IMAGES));
-  assert.equal(sixteen.augment, true, 'augmentation goes on past the whole-map term’s start');
+  const sixteen = resolveMethod(forTrainingSet({}, 16));
+  assert.equal(sixteen.augment, true);
   assert.equal(sixteen.testViews, 6);
-  assert.equal(sixteen.mapMeanWeight, MAP_MEAN_WEIGHT);
-  assert.ok(WHOLE_MAP_IMAGES < AUGMENT_IMAGES);
+  assert.equal(sixteen.mapMeanWeight, 0);
   assert.equal(resolveMethod(forTrainingSet({}, AUGMENT_IMAGES - 1)).augment, true);
   const many = resolveMethod(forTrainingSet({}, AUGMENT_IMAGES));
   assert.equal(many.augment, false);
-  assert.equal(many.mapMeanWeight, MAP_MEAN_WEIGHT);
+  assert.equal(many.mapMeanWeight, 0);
   assert.ok(MAP_MEAN_WEIGHT > 0);
+  assert.equal(resolveMethod(forTrainingSet({ mapMeanWeight: MAP_MEAN_WEIGHT }, 50)).mapMeanWeight, MAP_MEAN_WEIGHT, 'asked for, it is on');
   assert.equal(many.globalWeight, 0);
   const chosen = resolveMethod(forTrainingSet({ augment: false, globalWeight: 3, mapMeanWeight: 0.5 }, 2));
   assert.equal(chosen.augment, false);
@@ -72,7 +72,7 @@ test('the extension setting defaults to the engine default backbone, a bundled o
 });
 
 test('test views: a model trained on augmented views scores its unmoved training views (6, or 8 for one image); from 32 images or for PatchCore one; a view it never trained on is refused', () => {
-  for (const images of [2, 4, WHOLE_MAP_IMAGES, AUGMENT_IMAGES - 1]) assert.equal(resolveMethod(forTrainingSet({}, images)).testViews, 6, `${images} images`);
+  for (const images of [2, 4, 16, AUGMENT_IMAGES - 1]) assert.equal(resolveMethod(forTrainingSet({}, images)).testViews, 6, `${images} images`);
   assert.equal(resolveMethod(forTrainingSet({}, 1)).testViews, 8, 'one image: 24 training views, the 8 symmetries unmoved');
   assert.equal(resolveMethod(forTrainingSet({ augmentViews: 6 }, 1)).testViews, 6, 'follows an explicit training view count');
   assert.equal(resolveMethod(forTrainingSet({ augmentViews: 24 }, 4)).testViews, 8);

@@ -89,6 +89,17 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
     await p.context().close();
   });
 
+  test('a flagged image without a region says "global anomaly, no local region" in the score panel', async () => {
+    const p = await h.open({ scenario: 'gray8-global' });
+    assert.equal(await p.textContent('#finding'), 'global anomaly, no local region');
+    await p.screenshot({ path: path.join(shots, 'review-global-finding.png') });
+    const local = await h.open({ scenario: 'gray8' });
+    assert.equal(await local.$('#finding'), null, 'a finding with a region shows no such line');
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+    await local.context().close();
+  });
+
   test('overlay colours match the fixed scale at known normalised scores', async () => {
     const p = await h.open({ scenario: 'gray8', opacity: '1' });
     // Blocks at heatmap cells (x, y, 20x20) → image = 4x; centres well inside each block.

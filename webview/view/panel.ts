@@ -3,7 +3,7 @@
  * add) and the reviewer's regions (select, hide, lock, delete).
  */
 import type { ModelInfo, ReviewState, ScoreInfo } from '../../src/shared/protocol';
-import { maskArea, polygonArea } from '../../src/shared/regions';
+import { GLOBAL_ANOMALY_NOTE, maskArea, polygonArea } from '../../src/shared/regions';
 import type { RegionObject } from '../edits';
 import { el } from '../dom';
 import { css, scoreColor, type Rgb } from './colors';
@@ -109,6 +109,7 @@ export class Panel {
       sw.style.backgroundColor = css(scoreColor(score.normalized));
       this.fact(this.score, 'Normalised', el('span', {}, sw, score.normalized.toFixed(3)), 'normalized');
       this.fact(this.score, 'Predicted', score.label, 'predicted-label');
+      if (score.extent === 'global') this.fact(this.score, 'Finding', GLOBAL_ANOMALY_NOTE, 'finding');
     }
     this.fact(this.score, 'Label', review.label, 'review-label');
     this.status.textContent = review.status;

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as engine from '../../core/engine';
-import { discoverDatasets } from '../../bench/datasets';
+import { discoverDatasets, loadMvtec } from '../../bench/datasets';
+import { GEOMETRY_SETS, writeGeometrySet } from '../../bench/geometrySets';
 import { benchmarkMarkdown } from '../../bench/markdown';
 import { ABLATIONS, PRESETS, type BenchPlan, type Shot } from '../../bench/plan';
 import { runBenchmark, type BenchResults } from '../../bench/runner';
@@ -22,12 +23,15 @@ import { TILING_SECTION_END, TILING_SECTION_START, withTilingSection } from '../
 export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options]
   --data <root>        datasets: ../shared/data layout or MVTec folders (default $ANOMALY_LENS_DATA or ../shared/data)
   --quick              small preset (seeds 0-2, shots 1/4/all, ≤ 80 test images): ≈ 25 min on 2 cores
+  --dev                development preset: every set + generated geometry sets, shots 1/4/16/all, seeds 0-1 (16 and all: 0),
+                       ≤ 30 test images, features kept in --work between runs (defaults are chosen on its summary)
   --only <ids>         comma-separated dataset ids (e.g. mpdd-metal_plate,head-ct)
   --backbones <ids>    comma-separated backbones; the first is the main one (default: inceptionv3-int8, inceptionv3, mobilenetv2 + the example MobileNetV1 manifest if its weights exist)
   --seeds <list>  --shots <list>  --max-test <n>  --max-train <n>
   --ablations <ids|none>  subset of: ${ABLATIONS.map((a) => a.id).join(', ')}   --no-contaminated
   --no-speed           skip the speed section     --scan-count <n>  images scanned for speed (1000; the few-shot scan 200)
   --speed-only         re-measure speed only (keeps the stored quality results)
+  --markdown-only      rewrite benchmarks.md from the stored benchmarks.json (no measurement)
   --speed-backbones <ids>  backbones timed (default: the bundled ones in --backbones)
   --out <dir>          where benchmarks.md/json and bench/*.svg go (default docs)
   --work <dir>         feature cache and speed data (default bench-out)
@@ -64,6 +68,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     {
       data: { type: 'string' },
       quick: { type: 'boolean' },
+      dev: { type: 'boolean' },
       only: { type: 'string' },
       backbones: { type: 'string' },
       seeds: { type: 'string' },
@@ -86,6 +91,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       'speed-backbone': { type: 'string' },
       'speed-method': { type: 'string' },
       'speed-only': { type: 'boolean' },
+      'markdown-only': { type: 'boolean' },
     },
     false,
   );
@@ -102,11 +108,11 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
 
-  const base = PRESETS[flag(v, 'quick') ? 'quick' : 'full'];
+  const base = PRESETS[flag(v, 'dev') ? 'dev' : flag(v, 'quick') ? 'quick' : 'full'];
   const example = exampleBackbone(io.cwd);
   const plan: BenchPlan = {
     ...base,
-    backbones: list(str(v, 'backbones')) ?? [...base.backbones, ...(example ? [example] : [])],
+    backbones: list(str(v, 'backbones')) ?? [...base.backbones, ...(example && base.preset !== 'dev' ? [example] : [])],
     seeds: list(str(v, 'seeds'))?.map((s) => {
       const n = Number(s);
       if (!Number.isInteger(n) || n < 0) throw new UsageError(`--seeds must list non-negative integers, got "${s}"`);
@@ -136,6 +142,14 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     return out;
   };
 
+  if (flag(v, 'markdown-only')) {
+    const stored = JSON.parse(await readFile(path.join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults & { speed?: SpeedResults | SpeedResults[] };
+    const { markdown, svgs } = benchmarkMarkdown(stored, stored.speed);
+    await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
+    for (const [name, svg] of Object.entries(svgs)) await writeFileAtomic(path.join(outDir, 'bench', name), svg);
+    io.out(`wrote ${path.join(outDir, 'benchmarks.md')} from the stored results\n`);
+    return 0;
+  }
   if (flag(v, 'speed-only')) {
     // Re-measure speed (e.g. on a quiet machine) and regenerate the page from the stored quality results.
     const stored = JSON.parse(await readFile(path.join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults & { speed?: SpeedResults | SpeedResults[] };
@@ -149,6 +163,9 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   }
 
   let datasets = await discoverDatasets(dataRoot);
+  if (plan.generated) {
+    for (const spec of GEOMETRY_SETS) datasets.push(await loadMvtec(await writeGeometrySet(path.join(workDir, 'generated'), spec), spec.id));
+  }
   const only = list(str(v, 'only'));
   if (only) datasets = datasets.filter((d) => only.includes(d.id));
   if (!datasets.length) throw new AnomalyLensError('DATASET_INVALID', 'no datasets found', { file: dataRoot, hint: 'pass --data <root> with MVTec folders or the ../shared/data layout' });

@@ -15,10 +15,12 @@ import { annotationJson, annotationPathFor } from '../annotate';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { renderHeatmap, renderOverlay } from '../render';
+import { anomalyExtent, predictedRegions, type AnomalyExtent } from '../../shared/regions';
 import { renderReportHtml, type ReportFinding } from '../report/html';
 import { pngThumbnailDataUri } from '../report/thumbnail';
 import { findImages, toSource } from '../sources';
 import { inShard, parseShard, shardLabel } from '../../core/shard/slice';
+import { folderThreshold } from '../../core/method/folderThreshold';
 import { ScanJournal } from '../../core/shard/journal';
 import { announceDevice, RUNTIME_OPTIONS, runtimeOf } from './common';
 import { describeGeometry } from '../../core/tiling/plan';
@@ -45,6 +47,8 @@ export interface ScanRow {
   anomalous: boolean;
   width: number;
   height: number;
+  /** For a flagged image: 'global' when no region marks it ("global anomaly, no local region"). */
+  extent?: AnomalyExtent;
   heatmap?: string;
   overlay?: string;
   annotation: string;
@@ -212,6 +216,8 @@ async function scanLocked(p: ScanPlan): Promise<number> {
           height: s.height,
           annotation: annotationPathFor(rel, annDir),
         };
+        const extent = anomalyExtent(s.anomalous, predictedRegions(s).length);
+        if (extent) row.extent = extent;
         if (images) {
           // Always appended, so `a.jpg` and `a.jpg.png` can never share an output.
           const png = `${rel}.png`;
@@ -243,6 +249,11 @@ async function scanLocked(p: ScanPlan): Promise<number> {
   rows.forEach((r, i) => (r.rank = i + 1));
 
   const csv = scoresCsv(rows);
+  // What the folder itself says about the threshold: its robust score distribution pooled with the
+  // training calibration, and the flag rate among normal images that threshold expects.
+  const cal = detector.manifest.calibration;
+  const pooled = folderThreshold({ threshold: cal.threshold, heldOut: cal.normalScores.length }, rows.map((r) => r.score), detector.manifest.options.thresholdQuantile);
+  const folder = { ...pooled, wouldFlag: rows.filter((r) => r.score > pooled.threshold).length };
   const summary = {
     model: modelDir,
     modelId: detector.manifest.id,
@@ -250,6 +261,7 @@ async function scanLocked(p: ScanPlan): Promise<number> {
     scanned: found.length,
     scored: rows.length,
     flagged: rows.filter((r) => r.anomalous).length,
+    folderThreshold: folder,
     seconds,
     lost: lost.length,
     results: rows,
@@ -274,6 +286,12 @@ async function scanLocked(p: ScanPlan): Promise<number> {
       io.out(`${String(r.rank).padStart(4)}  ${(r.normalized * 100).toFixed(0).padStart(3)}%  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${shown(io.cwd, r.overlay)}` : ''}\n`);
     }
     if (rows.length > 20) io.out(`   … ${rows.length - 20} more in ${shown(io.cwd, path.join(outDir, 'scores.csv'))}\n`);
+    if (folder.trainingWeight < 1) {
+      io.out(
+        `threshold from this folder: ${folder.threshold.toPrecision(4)} (${folder.basis}) would flag ${folder.wouldFlag} of ${rows.length}; ` +
+          `expected share of normal images above it ${(folder.expectedNormalFlagRate * 100).toFixed(1)} % (model threshold ${cal.threshold.toPrecision(4)})\n`,
+      );
+    }
     if (failures.length) {
       io.out(`${failures.length} file(s) could not be scored:\n`);
       for (const f of failures) io.out(`   ${describeError(f.error)}\n`);
@@ -311,6 +329,7 @@ export async function buildReport(
       score: r.score,
       normalized: r.normalized,
       anomalous: r.anomalous,
+      extent: r.extent,
       width: r.width,
       height: r.height,
       thumb,

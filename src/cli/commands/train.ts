@@ -20,7 +20,7 @@ export const TRAIN_HELP = `anomaly-lens train <normal images, folders or list fi
   --backbone <id|file>     inceptionv3-int8 (default), inceptionv3, mobilenetv2, or a backbone manifest JSON
   --method gpmlp|patchcore --alpha <n> --rho <f> --seed <n> --lambda <n> --selector gradient|random
   --score-mode knn|center  --global-weight <n> --map-mean-weight <n> --top-fraction <f> --k <n> --epochs <n> --augment|--no-augment --augment-views 6|24 --test-views 1|6|8 --threshold-quantile <f>
-                       (unset: flips/rotations below 32 images, 24 views for a single image, images then scored in their unmoved training views (6, or 8 for one image); whole-map term weight ${MAP_MEAN_WEIGHT} from 16)
+                       (unset: flips/rotations below 32 images, 24 views for a single image, images then scored in their unmoved training views (6, or 8 for one image); whole-map term off; --map-mean-weight ${MAP_MEAN_WEIGHT} turns it on)
   --tile auto|off|<px>     cut images into tiles: auto (default: elongated or very large images, chosen from the first image), off (resize each image to the input), or a tile side in pixels
   --anomalies <path>       labelled anomalous images/folders (repeatable): F1 threshold
   --contaminated <folder>  fit on a folder that may hold anomalies; prints its ranking
@@ -63,12 +63,14 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   const started = io.now();
   let detector: FittedDetector;
   let ranking: (ImageScore | ScanFailure)[] | undefined;
+  let assumed: { share: number; estimated: boolean; basis: string } | undefined;
   try {
     const trainOpts = { ...opts, anomalies: anomalyFiles.length ? anomalyFiles.map(toSource) : undefined };
     if (contaminated) {
       const r = await deps.fitContaminated(found.map(toSource), { ...trainOpts, contamination }, ctx);
       detector = r.detector;
       ranking = r.ranking;
+      assumed = r.contamination;
     } else {
       detector = await deps.trainDetector(found.map(toSource), trainOpts, ctx);
     }
@@ -102,6 +104,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
             ? scores.map((s) => ({ name: s.name, score: s.score, normalized: s.normalized, anomalous: s.anomalous }))
             : undefined,
           failures: ranking ? failures.map((f) => ({ name: f.name, error: f.error })) : undefined,
+          contamination: assumed,
         },
         null,
         2,
@@ -117,6 +120,7 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   );
   if (advice) io.err(`note: ${advice.text}\n`);
   if (ranking) {
+    if (assumed) io.out(`\ncontamination ${assumed.estimated ? 'estimated' : 'stated'}: ${(assumed.share * 100).toFixed(1)} % (${assumed.basis})\n`);
     io.out(`\nranking of ${contaminated} (most anomalous first):\n`);
     scores.forEach((s, i) =>
       io.out(`${String(i + 1).padStart(4)}  ${(s.normalized * 100).toFixed(0).padStart(3)}%  ${s.score.toPrecision(4).padStart(10)}  ${s.anomalous ? 'ANOMALOUS' : 'normal   '}  ${s.name}\n`),

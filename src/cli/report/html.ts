@@ -3,13 +3,18 @@
  * findings ranked with heatmap thumbnails, the score histogram with the threshold, errors, model.
  */
 import { plural } from '../plural';
+import { GLOBAL_ANOMALY_NOTE, type AnomalyExtent } from '../../shared/regions';
 import { histogramSvg } from './histogram';
+
+const verdict = (f: Pick<ReportFinding, 'anomalous' | 'extent'>): string => (f.anomalous ? (f.extent === 'global' ? `anomalous (${GLOBAL_ANOMALY_NOTE})` : 'anomalous') : 'normal');
 
 export interface ReportFinding {
   name: string;
   score: number;
   normalized: number;
   anomalous: boolean;
+  /** 'global': flagged with no local region, said in words on the card and in the table. */
+  extent?: AnomalyExtent;
   width: number;
   height: number;
   /** data: URI of a ≤ 256 px thumbnail with the heatmap overlaid (top findings only). */
@@ -93,7 +98,7 @@ function card(f: ReportFinding, rank: number): string {
     .join(' · ');
   return `<div class="card${f.anomalous ? ' flag' : ''}"><div class="img">${img}<span class="rank">#${rank}</span></div><div class="meta">
 <div class="name">${escapeHtml(f.name)}</div>
-<div><span class="badge" style="background:${badgeColor(f.normalized)}">${pct(f.normalized)}</span> <span class="sub">${f.anomalous ? 'anomalous' : 'normal'} · score ${fmt(f.score)}</span></div>
+<div><span class="badge" style="background:${badgeColor(f.normalized)}">${pct(f.normalized)}</span> <span class="sub">${verdict(f)} · score ${fmt(f.score)}</span></div>
 <div class="sub">${f.width}×${f.height}${links ? ` · ${links}` : ''}</div></div></div>`;
 }
 
@@ -118,7 +123,7 @@ export function renderReportHtml(r: ReportInput): string {
   const rows = r.findings
     .map(
       (f, i) =>
-        `<tr class="${f.anomalous ? 'flag' : ''}"><td class="num">${i + 1}</td><td>${escapeHtml(f.name)}</td><td class="num">${fmt(f.score)}</td><td class="num">${pct(f.normalized)}</td><td>${f.anomalous ? 'anomalous' : 'normal'}</td></tr>`,
+        `<tr class="${f.anomalous ? 'flag' : ''}"><td class="num">${i + 1}</td><td>${escapeHtml(f.name)}</td><td class="num">${fmt(f.score)}</td><td class="num">${pct(f.normalized)}</td><td>${verdict(f)}</td></tr>`,
     )
     .join('\n');
   const failures = r.failures.length

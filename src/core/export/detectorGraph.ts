@@ -9,6 +9,7 @@
  * Reusing the engine's feature and score graphs means the exported arithmetic is the engine's.
  */
 import type { MethodOptions, ModelManifest } from '../../shared/model';
+import { edgeDivisor, effectivePixelThreshold } from '../method/pixelCalibration';
 import { gaussianKernel } from '../image/ops';
 import { buildFeatureGraph, type FeatureGraphSpec } from '../method/featureGraph';
 import { testViewTurns } from '../method/views';
@@ -162,6 +163,12 @@ export function buildDetectorGraph(spec: DetectorGraphSpec): Uint8Array {
   const resizeAttrs = { mode: attr.string('linear'), coordinate_transformation_mode: attr.string('half_pixel') };
   let canvas = g.op('Resize', [grid, '', '', canvasSize], resizeAttrs);
   if (o.blurSigma > 0) canvas = blur(g, canvas, (o.blurSigma * SCORE_CANVAS) / 224);
+  const edge = manifest.calibration.pixel?.edgeProfile;
+  if (edge) {
+    // The engine divides the canvas by the model's edge profile (pixelCalibration.correctEdges).
+    const inverse = Float32Array.from(edgeDivisor(edge, SCORE_CANVAS), (v) => 1 / v);
+    canvas = g.mul(canvas, g.constFloat(inverse, [1, 1, SCORE_CANVAS, SCORE_CANVAS], 'edge_correction'));
+  }
 
   // Image score, fused with the whole-map and image-level terms as fuseScore does.
   let s = imageScore(g, canvas, o.topFraction); // [N]
@@ -192,8 +199,10 @@ export function buildDetectorGraph(spec: DetectorGraphSpec): Uint8Array {
     const t = scalar(g, spec.threshold);
     const label = g.op('Greater', [s, t]);
     g.output(label, OUTPUT_NAMES.label, [N], DataType.BOOL);
-    // As the engine's annotation: pixels at or above the threshold, only in images labelled anomalous.
-    const above = g.op('Not', [g.op('Less', [map, t])]);
+    // As the engine's annotation: pixels at or above the pixel threshold, only in images labelled anomalous.
+    const fused = terms.global !== undefined || terms.mapMean !== undefined;
+    const pixelT = scalar(g, effectivePixelThreshold(cal.pixel, spec.threshold, fused) ?? spec.threshold);
+    const above = g.op('Not', [g.op('Less', [map, pixelT])]);
     const labelNchw = g.op('Unsqueeze', [label, g.constInt64([1, 2, 3])]);
     g.output(g.op('And', [above, labelNchw]), OUTPUT_NAMES.mask, [N, 1, 'H', 'W'], DataType.BOOL);
   }

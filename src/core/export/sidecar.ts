@@ -3,6 +3,7 @@
  * mean, threshold and normalisation, backbone and model identity, opset/IR. The same JSON is
  * stored in the ONNX metadata_props under SIDECAR_KEY so the two cannot drift apart.
  */
+import { effectivePixelThreshold } from '../method/pixelCalibration';
 import { testViewTurns } from '../method/views';
 import type { ModelManifest } from '../../shared/model';
 import { scalingAffine, type BackboneScaling } from '../backbone/manifest';
@@ -51,6 +52,8 @@ export interface ExportSidecar {
   };
   threshold: { raw: number; mode: string; applied: boolean };
   normalisation: { formula: string; threshold: number; spread: number };
+  /** Localisation: anomaly_map pixels at or above `threshold` are the region (null: the image threshold, a model without one); heat is anchored there. */
+  pixel: { threshold: number; spread: number; basis: string; edgeCorrected: boolean } | null;
 }
 
 export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'dynamic' | number; finestStride: number }): ExportSidecar {
@@ -103,5 +106,13 @@ export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'd
     },
     threshold: { raw: o.threshold ?? cal.threshold, mode: o.threshold !== undefined && o.threshold !== cal.threshold ? 'manual' : cal.mode, applied: o.threshold !== undefined },
     normalisation: { formula: 'clip(0.5 + (pred_score - threshold) / (2 * spread), 0, 1)', threshold: cal.threshold, spread: cal.spread },
+    pixel: cal.pixel
+      ? {
+          threshold: effectivePixelThreshold(cal.pixel, o.threshold ?? cal.threshold, terms.global !== undefined || terms.mapMean !== undefined) ?? cal.pixel.threshold,
+          spread: cal.pixel.spread,
+          basis: cal.pixel.basis,
+          edgeCorrected: cal.pixel.edgeProfile !== undefined,
+        }
+      : null,
   };
 }

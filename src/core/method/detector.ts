@@ -9,6 +9,7 @@ import { createSession, RuntimeOptions, Session } from '../onnx/runtime';
 import { normalizeScore } from './calibrate';
 import type { OnnxFeatureExtractor } from './features';
 import type { MlpParams } from './head';
+import { correctEdges, effectivePixelThreshold } from './pixelCalibration';
 import { buildScoreGraph, reduceNeighbours } from './scoreGraph';
 import { gridFromView, testViewsOf, testViewTurns } from './views';
 import { planTiles } from '../tiling/plan';
@@ -74,7 +75,13 @@ export interface ScorePenalty {
  * testViewTurns order), whose score grids are turned back and averaged. A tiled image's views
  * (tile after tile) are scored per tile and stitched into one canvas over the whole image.
  */
-export async function runScore(session: Session, list: readonly PatchFeatures[], options: MethodOptions, penalty?: ScorePenalty): Promise<RawScore> {
+export async function runScore(
+  session: Session,
+  list: readonly PatchFeatures[],
+  options: MethodOptions,
+  penalty?: ScorePenalty,
+  edge?: readonly number[],
+): Promise<RawScore> {
   const placement = list[0].tile;
   if (placement) {
     const f0 = list[0];
@@ -84,7 +91,7 @@ export async function runScore(session: Session, list: readonly PatchFeatures[],
     return { canvas: t.stitched.canvas, stitched: t.stitched, patch: t.patch, mapMean: t.mapMean, global: t.global };
   }
   const g = await viewGrid(session, list, penalty);
-  const canvas = scoreCanvas(g.grid, g.gridW, g.gridH, options);
+  const canvas = correctEdges(scoreCanvas(g.grid, g.gridW, g.gridH, options), SCORE_CANVAS, edge);
   const patch = imageScoreFromCanvas(canvas, options.topFraction);
   return { canvas, patch, mapMean: imageScoreFromCanvas(canvas, 1), global: g.global };
 }
@@ -215,7 +222,8 @@ export class Detector implements FittedDetector {
   /** Scores one image from its features: a single view, or its views in training-augmentation order (the model's test views are used). */
   async scoreFeatures(views: PatchFeatures | readonly PatchFeatures[]): Promise<ImageScore> {
     const list: readonly PatchFeatures[] = Array.isArray(views) ? views : [views as PatchFeatures];
-    return this.toImageScore(await runScore(this.session, testViewsOf(list, this.manifest.options), this.manifest.options), list[0]);
+    const raw = await runScore(this.session, testViewsOf(list, this.manifest.options), this.manifest.options, undefined, this.manifest.calibration.pixel?.edgeProfile);
+    return this.toImageScore(raw, list[0]);
   }
 
   /** Tile after tile, each tile's features dropped once its grid is stitched: memory stays at one tile whatever the image size. */
@@ -235,6 +243,7 @@ export class Detector implements FittedDetector {
   private toImageScore(raw: RawScore, f: PatchFeatures): ImageScore {
     const cal = this.manifest.calibration;
     const score = fuseScore(raw, this.manifest.options, cal);
+    const terms = fusedTerms(this.manifest.options, cal);
     return {
       name: f.name,
       width: f.imageW,
@@ -243,6 +252,8 @@ export class Detector implements FittedDetector {
       normalized: normalizeScore(score, cal.threshold, cal.spread),
       threshold: cal.threshold,
       anomalous: score > cal.threshold,
+      pixelThreshold: effectivePixelThreshold(cal.pixel, cal.threshold, terms.global !== undefined || terms.mapMean !== undefined),
+      pixelSpread: cal.pixel?.spread,
       map: raw.stitched ? stitchedToImage(raw.stitched, f.imageW, f.imageH) : mapToImage(raw.canvas, SCORE_CANVAS, SCORE_CANVAS, f.crop, f.imageW, f.imageH, 0),
       parts: { patch: raw.patch, mapMean: raw.mapMean, global: raw.global },
     };

@@ -1,7 +1,7 @@
 /**
  * A fake extension host for the webview tests: defines acquireVsCodeApi and answers the
  * protocol with generated images and heatmaps. Scenario and display options come from the URL:
- *   ?scenario=gray8|rgb|gray16|error  &opacity=0..1  &mode=filled|contour  &classes=a,b
+ *   ?scenario=gray8|gray8-global|rgb|gray16|error  &opacity=0..1  &mode=filled|contour  &classes=a,b
  */
 import type {
   EditHistory, FramePixels, HostNotifications, ImageInfo, InitPayload, ReviewState, ScoreInfo, WebviewRequests,
@@ -85,6 +85,8 @@ function gray16(): { info: ImageInfo; frames: FramePixels[]; score: ScoreInfo } 
 }
 
 const data = scenario === 'rgb' ? rgb() : scenario === 'gray16' ? gray16() : gray8();
+// Flagged by an image-level term with no pixel at the pixel threshold: a global finding.
+if (scenario === 'gray8-global') data.score = { ...data.score, extent: 'global' };
 let revision = 1;
 /** The model's region in gray8: a 40x30 box around the first heatmap block (image 40..80, 40..70). */
 const PREDICTED_BOX = [40, 40, 80, 40, 80, 70, 40, 70];

@@ -2,7 +2,8 @@
  * Stage 4, calibrate: every training image (up to MAX_CALIBRATION_IMAGES) is scored against the
  * repository without its own patches (leave one out), which gives held-out normal scores, the
  * statistics the fused terms are normalised by, and the threshold; labelled anomalies, when
- * given, move the threshold to the best F1 (METHOD §4).
+ * given, move the threshold to the best F1 (METHOD §4). The held-out maps also set the pixel
+ * threshold and the edge profile (localise.ts).
  */
 import type { CalibrationStats, MethodOptions } from '../../../shared/model';
 import type { PatchFeatures } from '../../api';
@@ -11,6 +12,7 @@ import { createSession, type RuntimeOptions } from '../../onnx/runtime';
 import { Rng } from '../../rng';
 import { calibrate, meanStd } from '../calibrate';
 import { buildDetectorScoreGraph, type Detector, type DetectorState, fuseScore, runScore } from '../detector';
+import { calibrateLocalisation } from '../localise';
 import { testViewsOf, viewsByImage } from '../views';
 import type { PatchMatrix } from './patchMatrix';
 
@@ -32,13 +34,25 @@ export interface HeldOutScores {
   bySource: Map<number, number>;
   normalScores: number[];
   stats: Pick<CalibrationStats, 'patchStats' | 'globalStats' | 'mapMeanStats'>;
+  pixel: CalibrationStats['pixel'];
 }
+
+/** Score canvases the edge profile is measured on (see edgeProfile.ts); undefined: the held-out maps themselves. */
+export type ProfileCanvases = (held: readonly HeldOutView[]) => Promise<Float32Array[] | undefined>;
 
 interface RawHeldOut {
   src: number;
   patch: number;
   mapMean: number;
   global?: number;
+  /** The held-out score canvas (the pixel calibration reads it). */
+  canvas: Float32Array;
+}
+
+/** A held-out image as the edge profile needs it: its first view and its training-image index. */
+export interface HeldOutView {
+  view: PatchFeatures;
+  src: number;
 }
 
 /** Held-out scores of the training images (all of them when `all`, else at most MAX_CALIBRATION_IMAGES). */
@@ -50,12 +64,14 @@ export async function heldOutScores(
   options: MethodOptions,
   runtime: RuntimeOptions,
   all: boolean,
+  profileCanvases: ProfileCanvases,
 ): Promise<HeldOutScores> {
   const bankSource = Uint32Array.from(selected, (r) => input.source[patches.view[r]]);
   const bankPos = Uint32Array.from(selected, (r) => patches.pos[r]);
   const sources = [...new Set(input.source)];
   const session = await createSession(buildDetectorScoreGraph(state, options, patches.D, true), runtime);
   const raws: RawHeldOut[] = [];
+  const heldViews: HeldOutView[] = [];
   try {
     const rng = new Rng(options.seed + 9);
     const chosen = all || sources.length <= MAX_CALIBRATION_IMAGES ? sources : Array.from(rng.permutation(sources.length).subarray(0, MAX_CALIBRATION_IMAGES), (i) => sources[i]);
@@ -66,16 +82,20 @@ export async function heldOutScores(
       const penalty = single ? neighbourhoodPenalty(own[0], bankPos, state.bankRows) : imagePenalty(bankSource, src);
       const globalPenalty = state.globalRows > 0 ? Float32Array.from(input.source, (s) => (s === src && !single ? EXCLUDED : 0)) : undefined;
       const raw = await runScore(session, testViewsOf(own, options), options, { ...penalty, global: globalPenalty });
-      raws.push({ src, patch: raw.patch, mapMean: raw.mapMean, global: raw.global });
+      raws.push({ src, patch: raw.patch, mapMean: raw.mapMean, global: raw.global, canvas: raw.canvas });
+      heldViews.push({ view: own[0], src });
     }
   } finally {
     await session.release();
   }
+  // Tiled maps are stitched canvases of another size: the edge profile applies to whole-image canvases only.
+  const tiled = input.views[0]?.tile !== undefined;
+  const pixel = calibrateLocalisation(raws, tiled ? { ...options, edgeCorrection: false } : options, tiled ? undefined : await profileCanvases(heldViews));
   const stats = termStats(raws, state, options);
   const normalScores = raws.map((r) => fuseScore(r, options, stats));
   const bySource = new Map<number, number>();
   raws.forEach((r, i) => bySource.set(r.src, normalScores[i]));
-  return { bySource, normalScores, stats };
+  return { bySource, normalScores, stats, pixel };
 }
 
 /** Held-out normal statistics of each term the image score fuses. */
@@ -89,7 +109,7 @@ function termStats(raws: readonly RawHeldOut[], state: DetectorState, options: M
 
 /** The threshold from held-out normal scores alone (a quantile). */
 export function normalCalibration(held: HeldOutScores, options: MethodOptions): CalibrationStats {
-  return calibrate(held.normalScores, [], options.thresholdQuantile, held.stats);
+  return { ...calibrate(held.normalScores, [], options.thresholdQuantile, held.stats), pixel: held.pixel };
 }
 
 /** With labelled anomalies: the detector recalibrated to the F1-best threshold; without: unchanged. */
@@ -97,15 +117,15 @@ export async function withAnomalyThreshold(detector: Detector, held: HeldOutScor
   if (anomalies.length === 0) return detector;
   const anomalyScores: number[] = [];
   for (const views of viewsByImage(anomalies, options.testViews)) anomalyScores.push((await detector.scoreFeatures(views)).score);
-  return detector.withCalibration(calibrate(held.normalScores, anomalyScores, options.thresholdQuantile, held.stats));
+  return detector.withCalibration({ ...calibrate(held.normalScores, anomalyScores, options.thresholdQuantile, held.stats), pixel: held.pixel });
 }
 
-function imagePenalty(bankSource: Uint32Array, src: number): { rows: Float32Array; dims: number[] } {
+export function imagePenalty(bankSource: Uint32Array, src: number): { rows: Float32Array; dims: number[] } {
   return { rows: Float32Array.from(bankSource, (s) => (s === src ? EXCLUDED : 0)), dims: [1, bankSource.length] };
 }
 
 /** One training image: exclude, for each query patch, repository rows from its own neighbourhood. */
-function neighbourhoodPenalty(f: PatchFeatures, bankPos: Uint32Array, M: number): { rows: Float32Array; dims: number[] } {
+export function neighbourhoodPenalty(f: PatchFeatures, bankPos: Uint32Array, M: number): { rows: Float32Array; dims: number[] } {
   const P = f.gridH * f.gridW;
   const rows = new Float32Array(P * M);
   for (let q = 0; q < P; q++) {

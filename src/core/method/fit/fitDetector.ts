@@ -1,7 +1,8 @@
 /**
  * Fits the method (or the PatchCore baseline) on already-extracted normal features, in five
  * stages that read top to bottom: select the repository → train the head → build the bank →
- * calibrate on held-out training images → write the manifest.
+ * calibrate on held-out training images (image threshold, pixel threshold, edge profile) → write
+ * the manifest.
  */
 import type { MethodOptions } from '../../../shared/model';
 import type { PatchFeatures, RunContext } from '../../api';
@@ -14,7 +15,8 @@ import { addGlobalBank, methodBank, patchCoreBank } from './bank';
 import { heldOutScores, normalCalibration, withAnomalyThreshold } from './calibration';
 import { makeManifest } from './manifest';
 import { checkViews, stackPatches, type PatchMatrix } from './patchMatrix';
-import { selectMethodRepository, selectPatchCoreRepository } from './select';
+import { profileSource } from './edgeProfile';
+import { selectionSpace, selectMethodRepository, selectPatchCoreRepository, type SelectionSpace } from './select';
 import { trainHeadOnRepository } from './trainHead';
 
 export interface FitInput {
@@ -51,11 +53,13 @@ export async function fitDetector(
   const patches = stackPatches(input.views);
   ctx.onProgress?.({ stage: 'selection', done: 0, total: 1, message: `${patches.n} patches` });
 
-  const { state, selected, epochs } = options.method === 'patchcore' ? await patchCoreRepository(patches, options, runtime) : await methodRepository(patches, options, runtime, ctx);
+  const space = await selectionSpace(patches, options, runtime);
+  const { state, selected, epochs } = options.method === 'patchcore' ? await patchCoreRepository(patches, space, options) : await methodRepository(patches, space, options, runtime, ctx);
   addGlobalBank(state, input.views, options, patches.D);
 
   ctx.onProgress?.({ stage: 'calibration', done: 0, total: 1 });
-  const held = await heldOutScores(state, patches, selected, input, options, runtime, looAll);
+  const profile = profileSource(patches, input.source, space, options, runtime);
+  const held = await heldOutScores(state, patches, selected, input, options, runtime, looAll, profile);
   const manifest = makeManifest({
     extractor,
     options,
@@ -71,18 +75,18 @@ export async function fitDetector(
   return { detector, looScores: held.bySource };
 }
 
-async function patchCoreRepository(patches: PatchMatrix, options: MethodOptions, runtime: RuntimeOptions): Promise<Repository> {
-  const selected = await selectPatchCoreRepository(patches, options, runtime);
+async function patchCoreRepository(patches: PatchMatrix, space: SelectionSpace, options: MethodOptions): Promise<Repository> {
+  const selected = await selectPatchCoreRepository(patches, space, options);
   return { state: patchCoreBank(patches, selected), selected, epochs: 0 };
 }
 
-async function methodRepository(patches: PatchMatrix, options: MethodOptions, runtime: RuntimeOptions, ctx: RunContext): Promise<Repository> {
+async function methodRepository(patches: PatchMatrix, space: SelectionSpace, options: MethodOptions, runtime: RuntimeOptions, ctx: RunContext): Promise<Repository> {
   const sizes = [patches.D, ...options.hidden, options.embedDim];
   const init = initMlp(sizes, options.seed);
   // One forward-pass session serves the untrained head (centre, gradient norms) and the trained one (bank).
   const probe = await Probe.open(sizes, runtime);
   try {
-    const { selected, center } = await selectMethodRepository(patches, init, probe, options, runtime, ctx);
+    const { selected, center } = await selectMethodRepository(patches, space, init, probe, options, ctx);
     const head = await trainHeadOnRepository(patches, selected, init, center, options, runtime, ctx);
     const state = await methodBank(patches, selected, head.params, center, probe, options, runtime);
     return { state, selected, epochs: head.epochs };

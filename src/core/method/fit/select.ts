@@ -13,16 +13,16 @@ import { meanRows, type Probe } from '../train';
 import type { PatchMatrix } from './patchMatrix';
 
 /** Above this many greedy steps (candidates × budget) the selector thins chunks first. */
-const MAX_SELECTION_WORK = 1 << 23;
+export const MAX_SELECTION_WORK = 1 << 23;
 
 /** Where the greedy coreset measures distances: a random projection of the patches when it is smaller. */
-interface SelectionSpace {
+export interface SelectionSpace {
   points: Float32Array;
   dim: number;
   projection: number;
 }
 
-async function selectionSpace(patches: PatchMatrix, options: MethodOptions, runtime: RuntimeOptions): Promise<SelectionSpace> {
+export async function selectionSpace(patches: PatchMatrix, options: MethodOptions, runtime: RuntimeOptions): Promise<SelectionSpace> {
   const { rows, n, D } = patches;
   const projection = options.selectorProjection > 0 && options.selectorProjection < D ? options.selectorProjection : 0;
   const points = projection > 0 ? await matmulRows(rows, n, D, projectionMatrix(D, projection, options.seed), projection, runtime) : rows;
@@ -30,8 +30,7 @@ async function selectionSpace(patches: PatchMatrix, options: MethodOptions, runt
 }
 
 /** The PatchCore baseline's repository: a fraction rho of the patches, plain greedy coreset. */
-export async function selectPatchCoreRepository(patches: PatchMatrix, options: MethodOptions, runtime: RuntimeOptions): Promise<Uint32Array> {
-  const space = await selectionSpace(patches, options, runtime);
+export function selectPatchCoreRepository(patches: PatchMatrix, space: SelectionSpace, options: MethodOptions): Promise<Uint32Array> {
   const budget = Math.max(1, Math.round(options.rho * patches.n));
   return selectRepository(space.points, patches.n, space.dim, undefined, {
     budget,
@@ -53,14 +52,13 @@ export interface MethodSelection {
 /** The method's repository, chosen under the untrained head `init` (whose forward pass `probe` runs). */
 export async function selectMethodRepository(
   patches: PatchMatrix,
+  space: SelectionSpace,
   init: MlpParams,
   probe: Probe,
   options: MethodOptions,
-  runtime: RuntimeOptions,
   ctx: RunContext,
 ): Promise<MethodSelection> {
   const { rows, n } = patches;
-  const space = await selectionSpace(patches, options, runtime);
   const { z, hnorm } = await probe.run(init, rows, n);
   const center = meanRows(z, n, options.embedDim);
   const gradNorms = options.alpha > 0 && options.selector === 'gradient' ? gradientNorms(z, hnorm, center, n, options.embedDim) : undefined;
