@@ -63,9 +63,36 @@ export const fitFromFeatures: EngineApi['fitFromFeatures'] = async (extractor, n
   return detector;
 };
 
-async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: RunContext | undefined, looAll: boolean) {
+/**
+ * The sources with a memory of the bytes the tiling choice read: the extraction takes them
+ * instead of reading those files a second time.
+ */
+function sharedFirstReads(sources: readonly ImageSource[]): { sources: ImageSource[]; probe: (src: ImageSource) => ImageSource } {
+  const kept = new Map<string, Promise<Uint8Array>>();
+  const key = (src: ImageSource) => `${src.name}\u0000${src.frame ?? 0}`;
+  const probe = (src: ImageSource): ImageSource => ({
+    ...src,
+    read: () => {
+      const bytes = src.read();
+      kept.set(key(src), bytes);
+      return bytes;
+    },
+  });
+  const shared = sources.map((src): ImageSource => ({
+    ...src,
+    read: () => {
+      const bytes = kept.get(key(src));
+      kept.delete(key(src));
+      return bytes ?? src.read();
+    },
+  }));
+  return { sources: shared, probe };
+}
+
+async function trainInternal(given: ImageSource[], opts: TrainOptions, ctx: RunContext | undefined, looAll: boolean) {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const tiling = await chooseTrainingTiling(opts.tile ?? 'auto', sources, resolvePreprocess(opts.preprocess).crop, (src) => decodeSource(src, maxPixels), ctx);
+  const { sources, probe } = sharedFirstReads(given);
+  const tiling = await chooseTrainingTiling(opts.tile ?? 'auto', sources, resolvePreprocess(opts.preprocess).crop, (src) => decodeSource(probe(src), maxPixels), ctx);
   const options = resolveMethod(forTrainingSet(tiledMethodDefaults(opts.method ?? {}, sources.length, tiling.tilesPerImage), sources.length));
   const open = async () => Object.assign(await openExtractor(opts, ctx), { tiling: tiling.geometry });
   const { ex, normal, anomalies } = await extractTraining(opts, options, sources, maxPixels, ctx, open, tiling);
@@ -76,7 +103,7 @@ async function trainInternal(sources: ImageSource[], opts: TrainOptions, ctx: Ru
     }
     throwIfCancelled(ctx?.signal);
     const fit = await fitDetector(ex, { views: normal.views, source: imageIndexOfViews(normal.views), anomalies }, options, runtimeOf(opts, ctx), maxPixels, ctx, looAll);
-    return { ...fit, normal, extractor: ex };
+    return { ...fit, normal, extractor: ex, options };
   } catch (err) {
     await ex.release();
     throw err;
@@ -89,9 +116,9 @@ export const trainDetector: EngineApi['trainDetector'] = async (sources, opts, c
 const CONTAMINATION_PRIOR = 0.1;
 
 export const fitContaminated: EngineApi['fitContaminated'] = async (sources, opts, ctx) => {
-  const options = resolveMethod(forTrainingSet(opts.method ?? {}, sources.length));
   const runtime = runtimeOf(opts, ctx);
   const first = await trainInternal(sources, opts, ctx, false);
+  const options = first.options;
   const viewsByName = groupBy(first.normal.views, (v) => v.name);
   const names = [...viewsByName.keys()];
   const primary = names.map((n) => viewsByName.get(n)![0]);
