@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkTargets, marginText, suiteMean, totalCount, wins } from '../../src/bench/summary';
+import { README_RESULTS_END, README_RESULTS_START, readmeResultsTable, withReadmeResults } from '../../src/bench/readmeResults';
+import type { BenchResults } from '../../src/bench/runner';
 import { defectCentre, generateGeometryImage, type Placement } from '../../src/bench/geometrySets';
 import type { RunResult } from '../../src/bench/runner';
 import { rngFor } from '../../src/core/rng';
@@ -59,4 +61,27 @@ test('generated geometry images keep their size, and edge and corner defects tou
   }
   const [cx, cy] = defectCentre(100, 100, 10, 'corner', rngFor(3, 't'));
   assert.ok((cx < 10 || cx > 89) && (cy < 10 || cy > 89), 'a corner defect sits within its radius of two borders');
+});
+
+test('the README results block shows the default against the better PatchCore per metric and replaces only what sits between its markers', () => {
+  const runs = [
+    run('a', 'ours', 4, 0, 0.9, { pixelAuroc: 0.8 }),
+    run('a', 'pc1', 4, 0, 0.7, { pixelAuroc: 0.85 }),
+    run('a', 'pc10', 4, 0, 0.75, { pixelAuroc: 0.6 }),
+  ];
+  const results = {
+    plan: { shots: [4], defaultBackbone: 'b' },
+    startedAt: '2026-01-02T03:04:05Z',
+    datasets: [{ id: 'a' }],
+    runs,
+  } as unknown as BenchResults;
+  const table = readmeResultsTable(results);
+  const row = table.find((l) => l.startsWith('| 4 |'));
+  assert.ok(row, table.join('\n'));
+  assert.match(row, /\| 0\.900 \/ 0\.750 \| 0\.800 \/ 0\.850 \|/, 'image AUROC against PatchCore 10 %, pixel AUROC against PatchCore 1 %');
+  const readme = `intro\n${README_RESULTS_START}\nold table\n${README_RESULTS_END}\noutro\n`;
+  const next = withReadmeResults(readme, table);
+  assert.ok(next.startsWith('intro\n') && next.endsWith(`${README_RESULTS_END}\noutro\n`));
+  assert.ok(!next.includes('old table') && next.includes(row));
+  assert.equal(withReadmeResults('no markers here', table), 'no markers here');
 });

@@ -18,6 +18,7 @@ import { flag, num, oneOf, parse, positiveInt, str, UsageError } from '../args';
 import { writeFileAtomic } from '../../core/io/atomic';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
+import { readmeResultsTable, withReadmeResults } from '../../bench/readmeResults';
 import { TILING_SECTION_END, TILING_SECTION_START, withTilingSection } from '../../bench/tiling';
 
 export const BENCH_HELP = `anomaly-lens bench [--data <root>] [--quick] [options]
@@ -145,7 +146,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   if (flag(v, 'markdown-only')) {
     const stored = JSON.parse(await readFile(path.join(outDir, 'benchmarks.json'), 'utf8')) as BenchResults & { speed?: SpeedResults | SpeedResults[] };
     const { markdown, svgs } = benchmarkMarkdown(stored, stored.speed);
-    await writeFileAtomic(path.join(outDir, 'benchmarks.md'), markdown);
+    await writePages(outDir, markdown, stored);
     for (const [name, svg] of Object.entries(svgs)) await writeFileAtomic(path.join(outDir, 'bench', name), svg);
     io.out(`wrote ${path.join(outDir, 'benchmarks.md')} from the stored results\n`);
     return 0;
@@ -156,7 +157,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     delete stored.speed;
     const speed = await measureSpeed();
     const { markdown } = benchmarkMarkdown(stored, speed);
-    await writeFileAtomic(path.join(outDir, 'benchmarks.md'), await keepTilingSection(path.join(outDir, 'benchmarks.md'), markdown));
+    await writePages(outDir, markdown, stored);
     await writeFileAtomic(path.join(outDir, 'benchmarks.json'), `${JSON.stringify({ ...stored, speed }, null, 1)}\n`);
     io.out(`wrote ${path.join(outDir, 'benchmarks.md')} (speed only)\n`);
     return 0;
@@ -179,7 +180,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   }
   const speed = flag(v, 'no-speed') ? undefined : await measureSpeed();
   const { markdown, svgs } = benchmarkMarkdown(results, speed);
-  await writeFileAtomic(path.join(outDir, 'benchmarks.md'), await keepTilingSection(path.join(outDir, 'benchmarks.md'), markdown));
+  await writePages(outDir, markdown, results);
   await writeFileAtomic(path.join(outDir, 'benchmarks.json'), `${JSON.stringify({ ...results, speed }, null, 1)}\n`);
   for (const [name, svg] of Object.entries(svgs)) await writeFileAtomic(path.join(outDir, 'bench', name), svg);
   if (flag(v, 'json')) io.out(`${JSON.stringify({ ...results, roc: undefined, speed }, null, 2)}\n`);
@@ -206,6 +207,16 @@ function spawnSpeedTask(task: SpeedTask, method: SpeedMethod, dir: string, backb
 }
 
 /** The tiling section (written by npm run bench:tiling) survives a regeneration of the page. */
+/** benchmarks.md (keeping the tiling benchmark's section) and, beside docs/, the README's results block. */
+async function writePages(outDir: string, markdown: string, results: BenchResults): Promise<void> {
+  const page = await keepTilingSection(path.join(outDir, 'benchmarks.md'), markdown);
+  await writeFileAtomic(path.join(outDir, 'benchmarks.md'), page.endsWith('\n') ? page : `${page}\n`);
+  const readme = path.join(outDir, '..', 'README.md');
+  const old = await readFile(readme, 'utf8').catch(() => undefined);
+  const next = old === undefined ? undefined : withReadmeResults(old, readmeResultsTable(results));
+  if (next !== undefined && next !== old) await writeFileAtomic(readme, next);
+}
+
 async function keepTilingSection(file: string, markdown: string): Promise<string> {
   const old = await readFile(file, 'utf8').catch(() => '');
   const a = old.indexOf(TILING_SECTION_START);
