@@ -1,4 +1,4 @@
-// DICOM files a reference decoder reads that used to be refused, built here.
+// DICOM files a reference decoder reads, built here: each must decode, not be refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeDicom } from '../../src/core/image/dicom/index';
