@@ -117,6 +117,7 @@ export class App {
     this.panel.onToggleLocked = (id) => this.toggleSet('locked', id);
     this.panel.onPickClass = (c) => this.pickClass(c);
     this.panel.onAddClass = (c) => void this.addClass(c);
+    this.panel.onScanFolder = () => void this.scanFolder();
     stage.append(this.notice, this.measureText);
     this.statusBar.replaceChildren(this.cursorText, this.wlText, this.toolbar.frameGroup, this.queueText, this.saveText);
     this.panel.legendSection.append(this.toolbar.display);
@@ -166,6 +167,7 @@ export class App {
     this.toolbar.setTool(this.tool);
     this.toolbar.setBrushSize(this.brushSize);
     this.toolbar.setReadOnly(init.settings.readOnly);
+    this.panel.readOnly = init.settings.readOnly;
     this.setQueue(init.review.queue ?? init.queue);
     this.renderImage();
     this.rebuildHeatmap();
@@ -363,6 +365,15 @@ export class App {
       this.pickClass(name);
     } catch (err) {
       this.showError(`Could not add the class ${name}`, err);
+    }
+  }
+
+  private async scanFolder(): Promise<void> {
+    try {
+      const r = await this.rpc.request('scanFolder', {});
+      this.showNotice(r.action === 'scan' ? 'Scanning this folder…' : 'Choose how to train a model for this folder.');
+    } catch (err) {
+      this.showError('Could not scan this folder', err);
     }
   }
 

@@ -19,7 +19,7 @@ import { KeyedSerializer } from './keyedSerializer';
 import type { Logger } from './log';
 import { ScanErrorMemo } from './scanErrors';
 import { readSettings } from './settings';
-import { annotationAtThreshold } from './thresholdPreview';
+import { annotationAtThreshold, thresholdToWrite } from './thresholdPreview';
 import { workspaceStoreFs } from './vscodeFs';
 import { locate, uriOfRel } from './workspaceImages';
 
@@ -162,7 +162,7 @@ export class AnnotationService implements vscode.Disposable {
     let conflicts = 0;
     const now = new Date().toISOString();
     for (const e of entries) {
-      if (e.status !== 'predicted' || e.threshold === undefined || e.threshold === e.storedThreshold) continue;
+      if (!thresholdToWrite(e)) continue;
       try {
         let changed: Annotation | undefined;
         await this.writes.run(e.uri.toString(), () =>

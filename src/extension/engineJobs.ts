@@ -16,6 +16,7 @@ import type { Logger } from './log';
 import { newModelDirName, type ListedModel, type ModelRegistry } from './modelRegistry';
 import { defaultScope, inScope } from './scopes';
 import { withProgress, type ProgressRun } from './progress';
+import { scanSummary, scanTitle } from './progressText';
 import { readSettings } from './settings';
 import { effectiveThreshold, thresholdOverride, thresholdUpToDate } from './threshold';
 import { trainOptions } from './trainOptions';
@@ -33,8 +34,6 @@ export interface TrainedModel {
   /** The folder the model serves, relative to the workspace folder. */
   scope: string;
 }
-
-const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 export class EngineJobs {
   constructor(
@@ -94,6 +93,7 @@ export class EngineJobs {
     if (!sources.length) return;
     const writes: Promise<unknown>[] = [];
     const counts = newScanCounts();
+    const reported = { scored: 0, cached: 0 };
     const run: ProgressRun<{ scored: number; cached: number; failed: number; seconds: number }> = (signal, onProgress) =>
       this.engine.worker().request('scan', {
         sources, modelDir: model.dir, device: s.device, threads: s.workerThreads || undefined, workers: s.scanWorkers || undefined,
@@ -103,18 +103,19 @@ export class EngineJobs {
         onProgress,
         onItem: (raw) => {
           const item = raw as ScanItem;
+          if (item.kind === 'scored') reported.scored++;
+          else if (item.kind === 'cached') reported.cached++;
           const uri = byName.get(item.name);
           if (uri) writes.push(this.annotations.applyScanItem(folder, uri, item, model, counts));
         },
       });
     const where = listed.scope ? ` in ${listed.scope}` : '';
     try {
-      const result = opts.background
-        ? await this.background.run(`Anomaly Lens: checking ${plural(sources.length, 'image')}${where}`, run)
-        : await withProgress(`Anomaly Lens: scanning ${plural(sources.length, 'image')}${where}`, run);
+      const title = scanTitle(sources.length, where, opts.background === true);
+      const result = opts.background ? await this.background.run(title, run) : await withProgress(title, run);
       await Promise.all(writes);
-      const total = result.scored + result.cached + result.failed;
-      const msg = `Scanned ${total} image(s)${where} in ${result.seconds.toFixed(1)} s (${result.scored} scored, ${result.cached} unchanged, ${counts.flagged} flagged, ${result.failed} failed).`;
+      // Counted from the items written, so that the sum always matches the images started.
+      const msg = scanSummary({ started: sources.length, ...reported, failed: counts.failed, flagged: counts.flagged }, result.seconds, where);
       this.log.info(msg);
       if (!opts.background) void vscode.window.showInformationMessage(msg);
     } finally {

@@ -78,8 +78,9 @@ export class FindingsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
     return new Map([...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
+  /** Entries of one scope share a workspace folder: its (resource-scoped) uncertain band applies. */
   private grouped(entries: Entry[]) {
-    return groupFindings(entries, this.session.settings().uncertainBand) as Record<GroupId, Entry[]>;
+    return groupFindings(entries, this.session.settings(entries[0]?.folder).uncertainBand) as Record<GroupId, Entry[]>;
   }
 
   private groupsOf(entries: Entry[], scopeKey?: string): Node[] {

@@ -14,14 +14,15 @@ import {
   type ImageLoad,
   type InitPayload,
   type ReviewState,
-  type ScoreInfo,
   type WebviewCommand,
   type WebviewRequests,
 } from '../shared/protocol';
 import { Rpc, type Check, type Envelope } from '../shared/rpc';
+import { scoreMargin } from '../shared/scoreMargin';
 import { validateWebviewMessage } from '../shared/validate';
 import { addDefectClass } from './defectClasses';
 import { openInPlace, queuePosition } from './reviewNavigation';
+import { predictionKey, reviewState, storedScore } from './reviewState';
 import type { Session } from './session';
 import { thresholdOverride } from './threshold';
 import { nextToReview, type Finding } from './treeModel';
@@ -31,24 +32,15 @@ interface ReviewDocument extends vscode.CustomDocument {
   readonly uri: vscode.Uri;
 }
 
-function reviewState(a: Annotation | undefined, revision: string | null, queue: ReviewState['queue']): ReviewState {
-  if (!a) return { status: 'predicted', label: 'normal', regions: [], predicted: [], revision, queue };
-  return { status: a.status, label: a.label, regions: a.regions, predicted: a.prediction?.regions ?? [], revision, updatedAt: a.updatedAt, queue };
-}
-
 /** Undo histories per image for the VS Code session (the webview's own data, handed back on reopen). */
 const histories = new Map<string, EditHistory>();
-
-function storedScore(a: Annotation | undefined): ScoreInfo | null {
-  const p = a?.prediction;
-  if (!p) return null;
-  return { raw: p.score, threshold: p.threshold, normalized: p.normalized, label: p.anomalous ? 'anomalous' : 'normal', heatmap: null, extent: p.extent };
-}
 
 class ReviewPanel implements vscode.Disposable {
   readonly rpc: Rpc<HostRequests, WebviewRequests>;
   private readonly subs: vscode.Disposable[] = [];
   private disposed = false;
+  /** The stored prediction the editor last showed (see predictionKey). */
+  private shownPrediction: string | undefined;
 
   constructor(
     private readonly session: Session,
@@ -86,6 +78,7 @@ class ReviewPanel implements vscode.Disposable {
         saveRegions: (p) => this.decide({ kind: 'regions', regions: p.regions }, p.baseRevision),
         navigate: (p) => this.navigate(p.direction),
         addDefectClass: async (p) => ({ classes: await addDefectClass(session, uri, p.name) }),
+        scanFolder: () => this.scanFolder(),
       },
     });
     this.subs.push(
@@ -100,6 +93,12 @@ class ReviewPanel implements vscode.Disposable {
         const rev = at ? session.storeFor(at.folder).revision(at.rel) : null;
         if (e.external) histories.delete(uri.toString());
         this.rpc.notify('annotationChanged', { review: reviewState(e.annotation, rev, this.queue()), external: e.external });
+        // A new prediction (a scan, a threshold change): score again for the heatmap and the margin.
+        const key = predictionKey(e.annotation);
+        if (key !== undefined && key !== this.shownPrediction) {
+          this.shownPrediction = key;
+          if (session.trusted) void this.scoreInBackground();
+        }
       }),
     );
   }
@@ -129,11 +128,12 @@ class ReviewPanel implements vscode.Disposable {
     }
     const model = at ? await s.modelFor(this.uri) : undefined;
     const queue = this.queue();
+    this.shownPrediction = predictionKey(annotation);
     const payload: InitPayload = {
       protocolVersion: PROTOCOL_VERSION,
       fileName: this.uri.path.replace(/^.*\//, ''),
       image,
-      score: storedScore(annotation),
+      score: storedScore(annotation, model),
       model: model ? { id: model.id, backbone: model.backbone, createdAt: model.createdAt } : null,
       review: reviewState(annotation, at ? s.storeFor(at.folder).revision(at.rel) : null, queue),
       defectClasses: settings.defectClasses,
@@ -161,7 +161,10 @@ class ReviewPanel implements vscode.Disposable {
       });
       if (this.disposed) return;
       this.rpc.notify('scoreChanged', {
-        score: { raw: d.score, threshold: d.threshold, normalized: d.normalized, label: d.anomalous ? 'anomalous' : 'normal', heatmap: d.heatmap, extent: d.extent },
+        score: {
+          raw: d.score, threshold: d.threshold, normalized: d.normalized, margin: scoreMargin(d.score, d.threshold, d.model.spread),
+          label: d.anomalous ? 'anomalous' : 'normal', heatmap: d.heatmap, extent: d.extent,
+        },
         model: { id: d.model.id, backbone: d.model.backbone, createdAt: d.model.createdAt },
       });
     } catch (err) {
@@ -170,7 +173,9 @@ class ReviewPanel implements vscode.Disposable {
   }
 
   private async frame(frame: number) {
-    const load = await this.session.engine().request('decode', { source: this.source(frame), maxPixels: this.session.settings().maxImagePixels });
+    // maxImagePixels is resource-scoped: read it for the image's workspace folder.
+    const maxPixels = this.session.settings(this.session.locate(this.uri)?.folder).maxImagePixels;
+    const load = await this.session.engine().request('decode', { source: this.source(frame), maxPixels });
     if (!load.ok) throw AnomalyLensError.fromInfo(load.error);
     return load.frame;
   }
@@ -192,6 +197,20 @@ class ReviewPanel implements vscode.Disposable {
       this.session.log.error(`review ${this.uri.fsPath}`, err);
       throw err;
     }
+  }
+
+  /**
+   * The Not scanned action: scan the image's folder with the model serving it, or offer to train
+   * one there. The command runs on its own (progress, cancel); the editor updates when the
+   * annotation is written.
+   */
+  private async scanFolder(): Promise<{ action: 'scan' | 'train' }> {
+    if (!this.session.locate(this.uri)) throw new AnomalyLensError('BAD_ARGUMENT', 'the image is outside the workspace folders', { hint: 'Open its folder as a workspace folder to scan it.' });
+    const dir = vscode.Uri.joinPath(this.uri, '..');
+    const action = (await this.session.modelFor(this.uri)) ? 'scan' : 'train';
+    const command = action === 'scan' ? 'anomalyLens.scanFolder' : 'anomalyLens.trainForFolder';
+    setTimeout(() => void vscode.commands.executeCommand(command, dir).then(undefined, (err: unknown) => this.session.report('scanning the folder', err)), 0);
+    return { action };
   }
 
   private async navigate(direction: 'next' | 'previous'): Promise<{ opened: boolean }> {

@@ -98,10 +98,17 @@ export class Session implements vscode.Disposable {
     return this.annotations.read(uri);
   }
 
+  /**
+   * Loads a folder's annotation files at the threshold in effect. Predicted files written under
+   * another threshold (the setting changed while the window was closed) are brought in line now,
+   * not at the next rescan.
+   */
   async loadAnnotations(folder: vscode.WorkspaceFolder): Promise<number> {
     await this.models.list(folder);
     const s = readSettings(folder);
-    return this.annotations.loadFolder(folder, (e: Entry) => rethreshold(e, this.models.modelForSync(e.uri)?.summary, s));
+    const n = await this.annotations.loadFolder(folder, (e: Entry) => rethreshold(e, this.models.modelForSync(e.uri)?.summary, s));
+    if (this.trusted) await this.writeThresholds(this.findings.all().filter((e) => e.folder.uri.toString() === folder.uri.toString()));
+    return n;
   }
 
   decide(uri: vscode.Uri, decision: Decision, baseRevision?: string | null): Promise<{ annotation: Annotation; revision: string | null }> {
@@ -121,7 +128,11 @@ export class Session implements vscode.Disposable {
     this.findings.remap((e) => rethreshold(e, this.models.modelForSync(e.uri)?.summary, readSettings(e.folder)));
     this.models.changed();
     if (!this.trusted) return;
-    const { written, conflicts } = await this.annotations.writeThresholds(this.findings.all());
+    await this.writeThresholds(this.findings.all());
+  }
+
+  private async writeThresholds(entries: readonly Entry[]): Promise<void> {
+    const { written, conflicts } = await this.annotations.writeThresholds(entries);
     if (written) this.log.info(`threshold written into ${written} predicted annotation file(s)`);
     warnConflicts(this.log, conflicts);
   }

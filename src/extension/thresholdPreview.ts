@@ -3,7 +3,7 @@
  * (no vscode import: unit-tested).
  */
 import type { Annotation } from '../shared/annotation';
-import { rethreshold, type ThresholdSettings } from './threshold';
+import { rethreshold, thresholdUpToDate, type ThresholdSettings } from './threshold';
 import { groupOf, isReviewed, type Finding } from './treeModel';
 
 export interface ScoredModel {
@@ -38,4 +38,12 @@ export function annotationAtThreshold(a: Annotation, f: Pick<Finding, 'threshold
   if (p.threshold === f.threshold && a.label === f.label) return undefined;
   const anomalous = f.label === 'anomalous';
   return { ...a, label: f.label, prediction: { ...p, threshold: f.threshold, normalized: f.normalized, anomalous }, updatedAt: now };
+}
+
+/**
+ * Whether a finding's annotation file holds another threshold than the one in effect (a
+ * predicted file only: reviewed files keep the reviewer's decision).
+ */
+export function thresholdToWrite(f: Pick<Finding, 'status' | 'threshold'> & { storedThreshold?: number }): boolean {
+  return f.status === 'predicted' && f.threshold !== undefined && !thresholdUpToDate(f.storedThreshold, f.threshold);
 }

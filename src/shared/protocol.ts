@@ -78,6 +78,11 @@ export interface ScoreInfo {
   /** 0.5 + (raw - threshold) / (2 * spread), clipped to [0, 1]. */
   normalized: number;
   label: Label;
+  /**
+   * Distance over the threshold in units of the gap to a typical normal image (scoreMargin in
+   * src/shared/scoreMargin.ts: 0 = threshold, −1 = typical normal); absent when the spread is unknown.
+   */
+  margin?: number;
   heatmap: HeatmapData | null;
   /** For a flagged image: 'global' when no region marks it (shown as "global anomaly, no local region"). */
   extent?: AnomalyExtent;
@@ -93,6 +98,11 @@ export interface ModelInfo {
 export interface ReviewState {
   status: ReviewStatus;
   label: Label;
+  /**
+   * Whether a scan stored a prediction for the image. false with status `predicted`: the image
+   * has no annotation yet (not scanned, not reviewed), so `label` says nothing about it.
+   */
+  scanned: boolean;
   /** The reviewer's regions (the answer). */
   regions: Region[];
   /** The model's regions: provenance, shown as an outline, never saved as the answer. */
@@ -201,6 +211,11 @@ export type WebviewRequests = {
   navigate: { params: { direction: 'next' | 'previous' }; result: { opened: boolean } };
   /** Add a defect class to anomalyLens.defectClasses; the result is the new list. */
   addDefectClass: { params: { name: string }; result: { classes: string[] } };
+  /**
+   * Scan the image's folder (its parent directory), or offer to train a model for it when no
+   * model serves the image. Answered once the command has started.
+   */
+  scanFolder: { params: Record<string, never>; result: { action: 'scan' | 'train' } };
 };
 
 /** Notifications the webview sends (no reply). */
@@ -261,7 +276,7 @@ export type HostToWebviewMessage =
 
 export type WebviewRequestMethod = keyof WebviewRequests;
 export const WEBVIEW_REQUEST_METHODS: readonly WebviewRequestMethod[] = [
-  'ready', 'getFrame', 'accept', 'reject', 'saveRegions', 'navigate', 'addDefectClass',
+  'ready', 'getFrame', 'accept', 'reject', 'saveRegions', 'navigate', 'addDefectClass', 'scanFolder',
 ];
 export const WEBVIEW_NOTIFICATION_METHODS: readonly (keyof WebviewNotifications)[] = ['reportError', 'stashHistory'];
 

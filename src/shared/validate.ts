@@ -95,6 +95,8 @@ function checkParams(method: string, p: Obj): string | undefined {
         return 'params.name is not a non-empty string (≤ 128 chars)';
       }
       return /[\u0000-\u001f]/.test(p.name) ? 'params.name contains control characters' : undefined;
+    case 'scanFolder':
+      return Object.keys(p).length === 0 ? undefined : 'params is not an empty object';
     default:
       return `no validator for '${method}'`;
   }

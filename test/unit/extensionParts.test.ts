@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { AnomalyLensError } from '../../src/shared/errors';
 import { parseModelSummary, summarizeModel } from '../../src/shared/modelSummary';
 import { KeyedSerializer } from '../../src/extension/keyedSerializer';
-import { formatDuration, progressSteps } from '../../src/extension/progressText';
+import { formatDuration, progressSteps, scanSummary, scanTitle } from '../../src/extension/progressText';
 import { rethreshold } from '../../src/extension/threshold';
+import { thresholdToWrite } from '../../src/extension/thresholdPreview';
 
 const manifest = {
   id: 'gpmlp-1', createdAt: '2026-01-02T03:04:05Z', trainingImages: 6,
@@ -93,4 +94,23 @@ test('re-thresholding moves an unreviewed finding of the model and leaves review
   assert.equal(rethreshold(reviewed, model, { ...s, thresholdMode: 'manual', manualThreshold: 0 }), reviewed);
   const other = { ...f, modelId: 'm2' };
   assert.equal(rethreshold(other, model, s), other);
+});
+
+test('the scan messages agree: the title counts what is scanned, the summary accounts for every image', () => {
+  assert.equal(scanTitle(46, ' in parts', false), 'Anomaly Lens: scanning 46 images in parts');
+  assert.equal(scanTitle(1, '', true), 'Anomaly Lens: checking 1 image');
+  const all = scanSummary({ started: 46, scored: 40, cached: 3, failed: 3, flagged: 5 }, 2.04, '');
+  assert.equal(all, 'Scanned 46 images in 2.0 s: 40 scored (5 flagged), 3 unchanged, 3 failed.');
+  // Images the worker reported nothing for are said, so the parts still add up to the images started.
+  const short = scanSummary({ started: 46, scored: 40, cached: 0, failed: 3, flagged: 0 }, 1, '');
+  assert.match(short, /^Scanned 46 images .*3 skipped\.$/);
+  const sum = [...short.matchAll(/(\d+) (?:scored|unchanged|failed|skipped)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.equal(sum, 46);
+});
+
+test('a predicted file is rewritten when its stored threshold differs from the one in effect (also at startup)', () => {
+  assert.equal(thresholdToWrite({ status: 'predicted', threshold: 2, storedThreshold: 2.5 }), true);
+  assert.equal(thresholdToWrite({ status: 'predicted', threshold: 2, storedThreshold: 2 + 1e-12 }), false, 'rounding is not a change');
+  assert.equal(thresholdToWrite({ status: 'accepted', threshold: 2, storedThreshold: 2.5 }), false, 'a reviewed file keeps its decision');
+  assert.equal(thresholdToWrite({ status: 'error', threshold: undefined }), false);
 });

@@ -37,3 +37,13 @@ test('review-editor shortcuts fire only while focus is in the editor area', () =
     }
   }
 });
+
+test('setting descriptions say what a setting does, without benchmark results', () => {
+  const props = pkg.contributes.configuration.properties as Record<string, Record<string, unknown>>;
+  const texts = Object.entries(props).flatMap(([key, p]) =>
+    [p.description, p.markdownDescription, ...((p.enumDescriptions as string[] | undefined) ?? [])].filter((t): t is string => typeof t === 'string').map((t) => [key, t]));
+  assert.ok(texts.length > 20);
+  for (const [key, text] of texts) {
+    assert.doesNotMatch(text, /AUROC|benchmark|\bpoints?\b.*\b(lower|higher|more|less)\b|\d+(\.\d+)?\s*(images\/s|×)\s*(faster|slower)|\b0\.\d{3}\b/i, `${key}: ${text}`);
+  }
+});

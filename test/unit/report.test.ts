@@ -10,7 +10,7 @@ import { renderReportHtml, type ReportInput } from '../../src/cli/report/html';
 import { encodeSamplePng } from '../../src/core/samples/write';
 import { memoryIo, openFakeScorer } from './cli-helpers';
 
-const model = { id: 'm1', backbone: 'mobilenetv2', method: 'gpmlp', trainingImages: 8, repositorySize: 100, threshold: 1.5, thresholdMode: 'normal-quantile', createdAt: 'now' };
+const model = { id: 'm1', backbone: 'mobilenetv2', method: 'gpmlp', trainingImages: 8, repositorySize: 100, threshold: 1.5, thresholdMode: 'normal-quantile', spread: 0.5, createdAt: 'now' };
 
 test('report lists findings in the given rank order, escapes names and embeds thumbnails', () => {
   const input: ReportInput = {
@@ -36,6 +36,33 @@ test('report lists findings in the given rank order, escapes names and embeds th
   assert.match(html, /bad\.png<\/td><td>DECODE_FAILED<\/td><td>truncated/);
   assert.ok(!/<script/i.test(html), 'no scripts needed');
   assert.ok(!/(src|href)="(https?:)?\/\//.test(html), 'nothing loaded from the network');
+});
+
+test('many findings far above the threshold read as distinct margins in rank order, not a saturated percentage', () => {
+  // 30 images all clipped to a normalised score of 1, handed over shuffled; one judged against a higher folder threshold.
+  const findings: ReportInput['findings'] = Array.from({ length: 30 }, (_, i) => ({
+    name: `img-${String(i).padStart(2, '0')}.png`, score: 3 + i * 0.25, normalized: 1, anomalous: true, width: 10, height: 10,
+    thumb: i % 2 ? 'data:image/jpeg;base64,AAAA' : undefined,
+  })).reverse();
+  findings.push({ name: 'strict-folder.png', score: 20, threshold: 19.9, normalized: 1, anomalous: true, width: 10, height: 10 });
+  findings.unshift({ name: 'calm.png', score: 1.25, normalized: 0.25, anomalous: false, width: 10, height: 10 });
+  const html = renderReportHtml({ title: 'r', createdAt: 'today', source: 'imgs', seconds: 1, model, findings, failures: [] });
+  const table = html.slice(html.indexOf('<h2>All images</h2>'));
+  const rows = [...table.matchAll(/<td>([^<]+)<\/td><td class="num">[^<]+<\/td><td class="num margin">([^<]+)<\/td>/g)].map((m) => ({ name: m[1], margin: m[2] }));
+  assert.equal(rows.length, 32, 'every image has a row with its margin');
+  const margins = rows.map((r) => Number(r.margin));
+  assert.ok(margins.every(Number.isFinite), `margins parse back: ${rows.map((r) => r.margin).join(' ')}`);
+  for (let i = 1; i < margins.length; i++) assert.ok(margins[i - 1] > margins[i], `row ${i} (${margins[i]}) is below row ${i - 1} (${margins[i - 1]})`);
+  const top20 = rows.slice(0, 20).map((r) => r.margin);
+  assert.equal(new Set(top20).size, 20, `the top 20 read 20 different margins: ${top20.join(' ')}`);
+  // score 10.25 against 1.5 with unit 0.25: +35.00; a typical normal image (half a spread below) -1.00.
+  assert.deepEqual(rows[0], { name: 'img-29.png', margin: '+35.00' });
+  assert.deepEqual(rows[rows.length - 1], { name: 'calm.png', margin: '-1.00' });
+  assert.ok(rows.findIndex((r) => r.name === 'strict-folder.png') === 30, 'its own (higher) threshold ranks it low: +0.40');
+  assert.ok(!/>\s*\d+\s*%\s*</.test(html), 'no percentage is shown');
+  const cards = [...html.matchAll(/<div class="name">([^<]+)<\/div>\s*<div><span class="badge margin"[^>]*>([^<]+)<\/span>/g)].map((m) => m[2]);
+  assert.equal(cards.length, 15, 'a card for each image with a thumbnail');
+  assert.deepEqual(cards.slice(0, 3), ['+35.00', '+33.00', '+31.00'], 'cards show the margin, in rank order');
 });
 
 test('histogram marks the threshold and colours bins above it', () => {
@@ -66,6 +93,7 @@ test('scan --report writes one self-contained page with overlay thumbnails in ra
     assert.ok(pos.every((p) => p > 0) && pos[0] < pos[1] && pos[1] < pos[2], `cards ranked by score: ${pos}`);
     assert.equal((html.match(/<img src="data:image\/jpeg;base64,/g) ?? []).length, 3, 'one embedded thumbnail per scored image');
     assert.match(html, /d-broken\.png<\/td><td>UNKNOWN_FORMAT/);
+    // Outputs append .png to the input's name (so a.jpg and a.jpg.png never share one).
     assert.match(html, /href="out\/overlays\/b-bright\.png\.png"/, 'links to the full-size overlay, relative to the report');
     const overlay = readFileSync(path.join(dir, 'out', 'overlays', 'b-bright.png.png'));
     assert.equal(overlay.subarray(1, 4).toString(), 'PNG');

@@ -1,9 +1,11 @@
 /**
- * The side panel: score, model, review status, the fixed-scale legend, the defect classes (pick,
- * add) and the reviewer's regions (select, hide, lock, delete).
+ * The side panel: score (with its margin over the threshold), model, review status or "not
+ * scanned" with the action that scans the folder, the fixed-scale legend, the defect classes
+ * (pick, add) and the reviewer's regions (select, hide, lock, delete).
  */
 import type { ModelInfo, ReviewState, ScoreInfo } from '../../src/shared/protocol';
 import { GLOBAL_ANOMALY_NOTE, maskArea, polygonArea } from '../../src/shared/regions';
+import { MARGIN_EXPLAINED, formatMargin } from '../../src/shared/scoreMargin';
 import type { RegionObject } from '../edits';
 import { el } from '../dom';
 import { css, scoreColor, type Rgb } from './colors';
@@ -23,6 +25,13 @@ export class Panel {
   private readonly classInput = el('input', { type: 'text', id: 'new-class', placeholder: 'New class', 'aria-label': 'New defect class', maxlength: 64 });
   private readonly classAdd = el('vscode-button', { id: 'add-class', secondary: true, title: 'Add this class to anomalyLens.defectClasses' }, 'Add');
   private readonly predictionNote = el('p', { class: 'hint', id: 'prediction-note' });
+  private readonly scanAction = el('div', { class: 'scan-action', id: 'scan-action', hidden: true });
+  private readonly scanButton = el('vscode-button', { id: 'scan-folder' });
+  private readonly scanHint = el('p', { class: 'hint', id: 'scan-hint' });
+  private unscanned = false;
+  private hasModel = false;
+  /** Untrusted workspace or an image outside the workspace: the scan action is disabled. */
+  readOnly = false;
   private readonly legendObserver = new ResizeObserver(() => this.redrawLegend());
   readonly legendSection: HTMLElement;
   onDeleteRegion: (id: string) => void = () => undefined;
@@ -31,12 +40,14 @@ export class Panel {
   onToggleLocked: (id: string) => void = () => undefined;
   onPickClass: (cls: string) => void = () => undefined;
   onAddClass: (cls: string) => void = () => undefined;
+  onScanFolder: () => void = () => undefined;
 
   constructor(parent: HTMLElement) {
     this.element = el('aside', { class: 'panel', id: 'panel' },
       el('section', {},
         el('h3', {}, 'Score ', this.status),
         this.score,
+        this.scanAction,
       ),
       this.legendSection = el('section', { class: 'legend-section' },
         el('h3', {}, 'Heatmap scale'),
@@ -52,6 +63,10 @@ export class Panel {
       el('vscode-divider', {}),
       el('section', {}, el('h3', {}, 'Your regions ', this.regionCount), this.regionList, this.predictionNote),
     );
+    this.scanAction.append(this.scanHint, this.scanButton);
+    this.scanButton.addEventListener('click', () => {
+      if (!this.readOnly) this.onScanFolder();
+    });
     parent.appendChild(this.element);
     this.legendObserver.observe(this.legend);
     const add = (): void => {
@@ -100,8 +115,10 @@ export class Panel {
 
   setScore(score: ScoreInfo | null, review: ReviewState): void {
     this.score.replaceChildren();
+    // No annotation file and no decision: the label would only be a default, so say what is true.
+    this.unscanned = !review.scanned && review.status === 'predicted';
     if (!score) {
-      this.fact(this.score, 'Score', 'not scanned yet');
+      if (!this.unscanned) this.fact(this.score, 'Score', 'not scanned yet');
     } else {
       this.fact(this.score, 'Raw score', fmt(score.raw), 'raw-score');
       this.fact(this.score, 'Threshold', fmt(score.threshold), 'threshold');
@@ -109,14 +126,29 @@ export class Panel {
       sw.style.backgroundColor = css(scoreColor(score.normalized));
       this.fact(this.score, 'Normalised', el('span', {}, sw, score.normalized.toFixed(3)), 'normalized');
       this.fact(this.score, 'Predicted', score.label, 'predicted-label');
+      if (score.margin !== undefined) this.fact(this.score, 'Margin', el('span', { title: MARGIN_EXPLAINED }, formatMargin(score.margin)), 'margin');
       if (score.extent === 'global') this.fact(this.score, 'Finding', GLOBAL_ANOMALY_NOTE, 'finding');
     }
-    this.fact(this.score, 'Label', review.label, 'review-label');
-    this.status.textContent = review.status;
-    this.status.className = `status-${review.status}`;
+    this.fact(this.score, 'Label', this.unscanned ? 'Not scanned' : review.label, 'review-label');
+    this.status.textContent = this.unscanned ? 'not scanned' : review.status;
+    this.status.className = this.unscanned ? 'status-unscanned' : `status-${review.status}`;
+    this.renderScanAction();
+  }
+
+  /** "Scan this folder" when a model serves the image, else "Train a model for this folder…". */
+  private renderScanAction(): void {
+    this.scanAction.hidden = !this.unscanned;
+    this.scanButton.textContent = this.hasModel ? 'Scan This Folder' : 'Train a Model for This Folder…';
+    this.scanButton.title = this.hasModel ? 'Score the images of this folder with the model that serves it' : 'No model serves this folder yet';
+    (this.scanButton as HTMLElement & { disabled: boolean }).disabled = this.readOnly;
+    this.scanHint.textContent = this.hasModel
+      ? 'This image has no annotation yet: its label comes from a scan.'
+      : 'No model serves this folder yet. Train one from a few normal images, then its images are scanned.';
   }
 
   setModel(model: ModelInfo | null): void {
+    this.hasModel = model !== null;
+    this.renderScanAction();
     this.model.replaceChildren();
     if (!model) {
       this.fact(this.model, 'Model', 'none active');

@@ -17,6 +17,7 @@ import { createProgress } from '../progress';
 import { renderHeatmap, renderOverlay } from '../render';
 import { anomalyExtent, predictedRegions, type AnomalyExtent } from '../../shared/regions';
 import { renderReportHtml, type ReportFinding } from '../report/html';
+import { formatMargin, scoreMargin } from '../../shared/scoreMargin';
 import { pngThumbnailDataUri } from '../report/thumbnail';
 import { findImages, toSource } from '../sources';
 import { inShard, parseShard, shardLabel } from '../../core/shard/slice';
@@ -245,7 +246,8 @@ async function scanLocked(p: ScanPlan): Promise<number> {
     await scorer.release();
   }
   const seconds = (io.now() - started) / 1000;
-  rows.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : 1));
+  // Ranked by how far each image is over its threshold (the margin; one spread for the model).
+  rows.sort((a, b) => (b.score - b.threshold) - (a.score - a.threshold) || b.score - a.score || (a.name < b.name ? -1 : 1));
   rows.forEach((r, i) => (r.rank = i + 1));
 
   const csv = scoresCsv(rows);
@@ -283,7 +285,7 @@ async function scanLocked(p: ScanPlan): Promise<number> {
     io.out(`scored ${rows.length} of ${plural(found.length, 'image')} in ${seconds.toFixed(1)} s; ${summary.flagged} flagged anomalous\n`);
     io.out(`model: ${describeGeometry(detector.manifest.tiling)}\n`);
     for (const r of rows.slice(0, 20)) {
-      io.out(`${String(r.rank).padStart(4)}  ${(r.normalized * 100).toFixed(0).padStart(3)}%  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${shown(io.cwd, r.overlay)}` : ''}\n`);
+      io.out(`${String(r.rank).padStart(4)}  ${formatMargin(scoreMargin(r.score, r.threshold, spread)).padStart(7)}  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${shown(io.cwd, r.overlay)}` : ''}\n`);
     }
     if (rows.length > 20) io.out(`   … ${rows.length - 20} more in ${shown(io.cwd, path.join(outDir, 'scores.csv'))}\n`);
     if (folder.trainingWeight < 1) {
@@ -328,6 +330,7 @@ export async function buildReport(
       name: r.name,
       score: r.score,
       normalized: r.normalized,
+      threshold: r.threshold,
       anomalous: r.anomalous,
       extent: r.extent,
       width: r.width,
@@ -353,6 +356,7 @@ export async function buildReport(
       repositorySize: manifest.repositorySize,
       threshold: manifest.calibration.threshold,
       thresholdMode: manifest.calibration.mode,
+      spread: manifest.calibration.spread,
       createdAt: manifest.createdAt,
     },
   });

@@ -1,9 +1,11 @@
 /**
  * The scan report: one self-contained HTML page (inline CSS, images as data: URIs, no scripts),
- * findings ranked with heatmap thumbnails, the score histogram with the threshold, errors, model.
+ * findings ranked by their margin over the threshold (which does not saturate, unlike the
+ * normalised score) with heatmap thumbnails, the score histogram with the threshold, errors, model.
  */
 import { plural } from '../plural';
 import { GLOBAL_ANOMALY_NOTE, type AnomalyExtent } from '../../shared/regions';
+import { MARGIN_EXPLAINED, formatMargin, scoreMargin } from '../../shared/scoreMargin';
 import { histogramSvg } from './histogram';
 
 const verdict = (f: Pick<ReportFinding, 'anomalous' | 'extent'>): string => (f.anomalous ? (f.extent === 'global' ? `anomalous (${GLOBAL_ANOMALY_NOTE})` : 'anomalous') : 'normal');
@@ -12,6 +14,8 @@ export interface ReportFinding {
   name: string;
   score: number;
   normalized: number;
+  /** The threshold this image was judged against (raw units); the model's when absent. */
+  threshold?: number;
   anomalous: boolean;
   /** 'global': flagged with no local region, said in words on the card and in the table. */
   extent?: AnomalyExtent;
@@ -33,6 +37,8 @@ export interface ReportModel {
   repositorySize: number;
   threshold: number;
   thresholdMode: string;
+  /** Calibration spread: the unit of the margin (see src/shared/scoreMargin.ts). */
+  spread: number;
   createdAt: string;
 }
 
@@ -41,7 +47,7 @@ export interface ReportInput {
   createdAt: string;
   source: string;
   model: ReportModel;
-  /** Sorted by score, highest first. */
+  /** Any order: the report ranks them by margin over the threshold, highest first. */
   findings: ReportFinding[];
   failures: { name: string; code: string; reason: string }[];
   seconds: number;
@@ -51,12 +57,20 @@ export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toPrecision(4));
-const pct = (v: number): string => `${Math.round(v * 100)}%`;
 
-/** Colour of a normalised score: green below the threshold (0.5), amber near it, red above. */
-function badgeColor(n: number): string {
-  if (n >= 0.5) return n >= 0.75 ? '#c0392b' : '#e67e22';
-  return n >= 0.35 ? '#b7950b' : '#2e8b57';
+/** Colour of a margin: green well below the threshold (0), yellow near it, amber above, red far above. */
+function badgeColor(m: number): string {
+  if (m >= 0) return m >= 1 ? '#c0392b' : '#e67e22';
+  return m >= -0.6 ? '#b7950b' : '#2e8b57';
+}
+
+type Ranked = ReportFinding & { margin: number };
+
+/** Margin over each image's threshold; most anomalous first, ties by raw score then name. */
+export function rankByMargin(findings: readonly ReportFinding[], model: Pick<ReportModel, 'threshold' | 'spread'>): Ranked[] {
+  return findings
+    .map((f) => ({ ...f, margin: scoreMargin(f.score, f.threshold ?? model.threshold, model.spread) }))
+    .sort((a, b) => b.margin - a.margin || b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 const CSS = `
@@ -85,7 +99,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dt{c
 .note{color:#5b6670;font-size:12px;margin-top:8px}
 `;
 
-function card(f: ReportFinding, rank: number): string {
+function card(f: Ranked, rank: number): string {
   const img = f.thumb
     ? `<img src="${f.thumb}" alt="${escapeHtml(f.name)} with heatmap">`
     : '<span class="sub" style="color:#aaa">no preview</span>';
@@ -98,14 +112,15 @@ function card(f: ReportFinding, rank: number): string {
     .join(' · ');
   return `<div class="card${f.anomalous ? ' flag' : ''}"><div class="img">${img}<span class="rank">#${rank}</span></div><div class="meta">
 <div class="name">${escapeHtml(f.name)}</div>
-<div><span class="badge" style="background:${badgeColor(f.normalized)}">${pct(f.normalized)}</span> <span class="sub">${verdict(f)} · score ${fmt(f.score)}</span></div>
+<div><span class="badge margin" style="background:${badgeColor(f.margin)}" title="${MARGIN_EXPLAINED}">${formatMargin(f.margin)}</span> <span class="sub">${verdict(f)} · score ${fmt(f.score)}</span></div>
 <div class="sub">${f.width}×${f.height}${links ? ` · ${links}` : ''}</div></div></div>`;
 }
 
 export function renderReportHtml(r: ReportInput): string {
-  const flagged = r.findings.filter((f) => f.anomalous).length;
-  const withThumb = r.findings.filter((f) => f.thumb);
-  const rankOf = new Map(r.findings.map((f, i) => [f, i + 1]));
+  const ranked = rankByMargin(r.findings, r.model);
+  const flagged = ranked.filter((f) => f.anomalous).length;
+  const withThumb = ranked.filter((f) => f.thumb);
+  const rankOf = new Map(ranked.map((f, i) => [f, i + 1]));
   const stats = [
     ['images scored', String(r.findings.length), ''],
     ['flagged anomalous', String(flagged), flagged ? 'alert' : ''],
@@ -120,10 +135,10 @@ export function renderReportHtml(r: ReportInput): string {
         withThumb.length < r.findings.length ? `<p class="note">Previews for the top ${withThumb.length} images; all ${r.findings.length} are in the table below.</p>` : ''
       }`
     : '<p class="sub">No images were scored.</p>';
-  const rows = r.findings
+  const rows = ranked
     .map(
       (f, i) =>
-        `<tr class="${f.anomalous ? 'flag' : ''}"><td class="num">${i + 1}</td><td>${escapeHtml(f.name)}</td><td class="num">${fmt(f.score)}</td><td class="num">${pct(f.normalized)}</td><td>${verdict(f)}</td></tr>`,
+        `<tr class="${f.anomalous ? 'flag' : ''}"><td class="num">${i + 1}</td><td>${escapeHtml(f.name)}</td><td class="num">${fmt(f.score)}</td><td class="num margin">${formatMargin(f.margin)}</td><td>${verdict(f)}</td></tr>`,
     )
     .join('\n');
   const failures = r.failures.length
@@ -138,13 +153,13 @@ export function renderReportHtml(r: ReportInput): string {
 <body><header><h1>${escapeHtml(r.title)}</h1><p>${escapeHtml(r.source)} · ${escapeHtml(r.createdAt)}</p></header>
 <main>
 <section><div class="stats">${stats}</div></section>
-<section><h2>Findings, most anomalous first</h2>${grid}</section>
+<section><h2>Findings, most anomalous first</h2>${grid}<p class="note">The badge is the ${MARGIN_EXPLAINED}; it keeps images far above the threshold apart.</p></section>
 <section><h2>Score distribution</h2>${histogramSvg(
     r.findings.map((f) => f.score),
     m.threshold,
-  )}<p class="note">Red bars are at or above the threshold (${escapeHtml(m.thresholdMode)}). Normalised scores put the threshold at 50%.</p></section>
+  )}<p class="note">Red bars are at or above the threshold (${escapeHtml(m.thresholdMode)}).</p></section>
 ${failures}
-<section><h2>All images</h2><table><tr><th class="num">#</th><th>image</th><th class="num">score</th><th class="num">normalised</th><th>verdict</th></tr>${rows}</table></section>
+<section><h2>All images</h2><table><tr><th class="num">#</th><th>image</th><th class="num">score</th><th class="num" title="${MARGIN_EXPLAINED}">margin</th><th>verdict</th></tr>${rows}</table></section>
 <section><h2>Model</h2><dl>
 <dt>model id</dt><dd>${escapeHtml(m.id)}</dd><dt>backbone</dt><dd>${escapeHtml(m.backbone)}</dd><dt>method</dt><dd>${escapeHtml(m.method)}</dd>
 <dt>trained on</dt><dd>${plural(m.trainingImages, 'image')} (repository ${m.repositorySize} patches)</dd>

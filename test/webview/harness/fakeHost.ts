@@ -1,7 +1,9 @@
 /**
  * A fake extension host for the webview tests: defines acquireVsCodeApi and answers the
  * protocol with generated images and heatmaps. Scenario and display options come from the URL:
- *   ?scenario=gray8|gray8-global|rgb|gray16|error  &opacity=0..1  &mode=filled|contour  &classes=a,b
+ *   ?scenario=gray8|gray8-global|rgb|gray16|error|unscanned  &opacity=0..1  &mode=filled|contour  &classes=a,b
+ *   &model=none (no model serves the image)
+ * `unscanned`: the gray8 image with no annotation file and no stored score.
  */
 import type {
   EditHistory, FramePixels, HostNotifications, ImageInfo, InitPayload, ReviewState, ScoreInfo, WebviewRequests,
@@ -43,7 +45,7 @@ function gray8(): { info: ImageInfo; frames: FramePixels[]; score: ScoreInfo } {
   return {
     info: { path: 'parts/bolt_017.png', format: 'png', width: w, height: h, channels: 1, bitDepth: 8, frameCount: 1, rescale: { slope: 1, intercept: 0 }, windows: [], invert: false },
     frames: [{ frame: 0, width: w, height: h, channels: 1, dtype: 'uint8', data: px.buffer }],
-    score: { raw: 1.8734, threshold: 1.2, normalized: 0.83, label: 'anomalous', heatmap: { frame: 0, width: hw, height: hh, data: hm.buffer } },
+    score: { raw: 1.8734, threshold: 1.2, normalized: 0.83, margin: 3.3648, label: 'anomalous', heatmap: { frame: 0, width: hw, height: hh, data: hm.buffer } },
   };
 }
 
@@ -91,7 +93,10 @@ let revision = 1;
 /** The model's region in gray8: a 40x30 box around the first heatmap block (image 40..80, 40..70). */
 const PREDICTED_BOX = [40, 40, 80, 40, 80, 70, 40, 70];
 const predicted: ReviewState['predicted'] = scenario === 'gray8' ? [{ kind: 'polygon', id: 'model-1', defectClass: 'anomaly', points: PREDICTED_BOX }] : [];
-let review: ReviewState = { status: 'predicted', label: data.score.label, regions: [], predicted, revision: `rev-${revision}`, queue: { index: 2, total: 17 } };
+const unscanned = scenario === 'unscanned';
+let review: ReviewState = unscanned
+  ? { status: 'predicted', label: 'normal', scanned: false, regions: [], predicted: [], revision: null }
+  : { status: 'predicted', label: data.score.label, scanned: true, regions: [], predicted, revision: `rev-${revision}`, queue: { index: 2, total: 17 } };
 let stashed: EditHistory | undefined;
 let defectClasses = (params.get('classes') ?? 'scratch,dent,contamination').split(',').filter(Boolean);
 
@@ -100,6 +105,7 @@ export interface HostLog {
   invalid: string[];
   saved: WebviewRequests['saveRegions']['params'][];
   navigations: string[];
+  scanRequests: number;
   frameRequests: number[];
   stashes: number;
   state: unknown;
@@ -112,7 +118,7 @@ export interface HostLog {
 }
 
 const host: HostLog = {
-  received: [], invalid: [], saved: [], navigations: [], frameRequests: [], stashes: 0, state: undefined, cspViolations: [],
+  received: [], invalid: [], saved: [], navigations: [], scanRequests: 0, frameRequests: [], stashes: 0, state: undefined, cspViolations: [],
   notify: (method, p) => deliver({ type: 'notification', method, params: p }),
   review: () => review,
   reopen: () => deliver({ type: 'notification', method: 'init', params: init() }),
@@ -130,8 +136,8 @@ function init(): InitPayload {
   const base = {
     protocolVersion: 1,
     fileName: data.info.path.split('/').pop() ?? data.info.path,
-    score: data.score,
-    model: { id: 'bolts-2025-01-07-a1b2', backbone: 'mobilenetv2', createdAt: '2025-01-07T10:20:30.000Z' },
+    score: unscanned ? null : data.score,
+    model: params.get('model') === 'none' ? null : { id: 'bolts-2025-01-07-a1b2', backbone: 'mobilenetv2', createdAt: '2025-01-07T10:20:30.000Z' },
     review,
     defectClasses,
     history: stashed,
@@ -176,6 +182,9 @@ function answer(method: string, p: Record<string, unknown>): unknown {
     case 'navigate':
       host.navigations.push(p.direction as string);
       return { opened: true };
+    case 'scanFolder':
+      host.scanRequests++;
+      return { action: params.get('model') === 'none' ? 'train' : 'scan' };
     case 'addDefectClass':
       defectClasses = [...defectClasses, p.name as string];
       return { classes: defectClasses };
