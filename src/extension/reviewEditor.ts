@@ -19,6 +19,7 @@ import {
 } from '../shared/protocol';
 import { Rpc, type Check, type Envelope } from '../shared/rpc';
 import { scoreMargin } from '../shared/scoreMargin';
+import { modelInfo } from '../shared/modelSummary';
 import { validateWebviewMessage } from '../shared/validate';
 import { addDefectClass } from './defectClasses';
 import { openInPlace, queuePosition } from './reviewNavigation';
@@ -134,7 +135,7 @@ class ReviewPanel implements vscode.Disposable {
       fileName: this.uri.path.replace(/^.*\//, ''),
       image,
       score: storedScore(annotation, model),
-      model: model ? { id: model.id, backbone: model.backbone, createdAt: model.createdAt } : null,
+      model: model ? modelInfo(model) : null,
       review: reviewState(annotation, at ? s.storeFor(at.folder).revision(at.rel) : null, queue),
       defectClasses: settings.defectClasses,
       display: { heatmapVisible: true, opacity: settings.heatmapOpacity, mode: settings.heatmapMode },
@@ -165,7 +166,7 @@ class ReviewPanel implements vscode.Disposable {
           raw: d.score, threshold: d.threshold, normalized: d.normalized, margin: scoreMargin(d.score, d.threshold, d.model.spread),
           label: d.anomalous ? 'anomalous' : 'normal', heatmap: d.heatmap, extent: d.extent,
         },
-        model: { id: d.model.id, backbone: d.model.backbone, createdAt: d.model.createdAt },
+        model: modelInfo(d.model),
       });
     } catch (err) {
       await s.report(`scoring ${at.rel}`, err);

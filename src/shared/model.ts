@@ -26,6 +26,12 @@ export interface TileGeometry {
   scale: number;
 }
 
+/** How a model sees an image: whole, resized to the `inputSide` square, or cut into tiles resampled to it. */
+export interface ModelGeometry {
+  inputSide: number;
+  tiling?: TileGeometry;
+}
+
 /** Tiling requested for training: chosen from the images ('auto'), none ('off'), or a tile side in pixels. */
 export type TileSetting = 'auto' | 'off' | number;
 

@@ -3,16 +3,25 @@
  * engine holds, or from the bytes of a `model.json` read on the host (validated field by field).
  */
 import { AnomalyLensError } from './errors';
-import type { ModelManifest, ThresholdMode } from './model';
+import type { ModelGeometry, ModelManifest, ThresholdMode } from './model';
+import type { ModelInfo } from './protocol';
 import type { ModelSummary } from './workerProtocol';
 
 export const MODEL_MANIFEST_FILE = 'model.json';
 const THRESHOLD_MODES: readonly ThresholdMode[] = ['normal-quantile', 'f1', 'manual'];
 
-type ManifestFields = Pick<ModelManifest, 'id' | 'createdAt' | 'trainingImages'> & {
+type ManifestFields = Pick<ModelManifest, 'id' | 'createdAt' | 'trainingImages' | 'tiling'> & {
   backbone: Pick<ModelManifest['backbone'], 'id'>;
   calibration: Pick<ModelManifest['calibration'], 'threshold' | 'mode' | 'spread'>;
+  preprocess?: Pick<ModelManifest['preprocess'], 'crop'>;
 };
+
+/** One line for the side panel: how the model sees an image. */
+export function describeModelGeometry(g: ModelGeometry): string {
+  if (!g.tiling) return `Whole image, resized to ${g.inputSide}`;
+  const { tile, overlap, scale } = g.tiling;
+  return `Tiles ${tile} px, overlap ${overlap} px, scale ${Number(scale.toFixed(2))}`;
+}
 
 export function summarizeModel(dir: string, m: ManifestFields): ModelSummary {
   return {
@@ -24,7 +33,13 @@ export function summarizeModel(dir: string, m: ManifestFields): ModelSummary {
     thresholdMode: m.calibration.mode,
     spread: m.calibration.spread,
     trainingImages: m.trainingImages,
+    ...(m.preprocess ? { geometry: { inputSide: m.preprocess.crop, ...(m.tiling ? { tiling: m.tiling } : {}) } } : {}),
   };
+}
+
+/** What the review panel shows of a model. */
+export function modelInfo(m: ModelSummary): ModelInfo {
+  return { id: m.id, backbone: m.backbone, createdAt: m.createdAt, ...(m.geometry ? { geometry: m.geometry } : {}) };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -60,11 +75,17 @@ export function parseModelSummary(dir: string, text: string, file: string): Mode
   };
   const spread = num(calibration, 'spread', 'calibration.');
   if (spread <= 0) throw invalid('has a calibration.spread that is not positive');
+  const preprocess = isRecord(json.preprocess) ? { crop: num(json.preprocess, 'crop', 'preprocess.') } : undefined;
+  const tiling = isRecord(json.tiling)
+    ? { tile: num(json.tiling, 'tile', 'tiling.'), overlap: num(json.tiling, 'overlap', 'tiling.'), scale: num(json.tiling, 'scale', 'tiling.') }
+    : undefined;
   return summarizeModel(dir, {
     id: str(json, 'id', ''),
     createdAt: str(json, 'createdAt', ''),
     trainingImages: num(json, 'trainingImages', ''),
     backbone: { id: str(backbone, 'id', 'backbone.') },
+    preprocess,
+    tiling,
     calibration: {
       threshold: num(calibration, 'threshold', 'calibration.'),
       mode: thresholdMode(str(calibration, 'mode', 'calibration.')),

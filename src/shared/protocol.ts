@@ -12,6 +12,7 @@
 import type { AnnotationLabel, AnnotationStatus } from './annotation';
 import type { ErrorInfo } from './errors';
 import type { DisplayWindow, ImageFormat } from './image';
+import type { ModelGeometry } from './model';
 import type { AnomalyExtent, Region } from './regions';
 
 export type { Region, PolygonRegion, MaskRegion, RleMask } from './regions';
@@ -92,6 +93,8 @@ export interface ModelInfo {
   id: string;
   backbone: string;
   createdAt?: string;
+  /** Whole image resized to the input, or tiles (the side panel shows it). */
+  geometry?: ModelGeometry;
 }
 
 /** The reviewable part of the annotation, as the webview sees it. */

@@ -12,7 +12,7 @@
  */
 import type { AnnotationImage } from './annotation';
 import type { ErrorInfo } from './errors';
-import type { MethodOptions, PreprocessOptions, TileSetting } from './model';
+import type { MethodOptions, ModelGeometry, PreprocessOptions, TileSetting } from './model';
 import type { ImageLoad, HeatmapData } from './protocol';
 import type { AnomalyExtent, Region } from './regions';
 import type { Device, ProgressEvent } from './run';
@@ -67,6 +67,8 @@ export interface ModelSummary {
   thresholdMode: string;
   spread: number;
   trainingImages: number;
+  /** Input geometry (absent in a model.json without preprocessing settings). */
+  geometry?: ModelGeometry;
   /** The execution provider the runtime picked (e.g. 'cpu', 'cuda'). */
   device?: string;
 }

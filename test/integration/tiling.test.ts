@@ -8,6 +8,8 @@ import type { ImageScore, ImageSource } from '../../src/core/api';
 import { encodeSamplePng } from '../../src/core/samples/write';
 import { readModelManifest } from '../../src/core/model/modelFile';
 import { Detector } from '../../src/core/method/detector';
+import { EDGE_PROFILE_DEPTH } from '../../src/core/method/pixelCalibration';
+import { planTiles } from '../../src/core/tiling/plan';
 import { generateTiledSet, heatHit } from '../../src/bench/tiledSets';
 
 // The pipeline is under test, not the backbone: the fast bundled one keeps the suite short.
@@ -50,6 +52,17 @@ test('an elongated training set is tiled automatically; the model records it and
     const bad = scores.filter((_, i) => set.test[i].label === 1);
     assert.ok(Math.max(...bad.map((b) => b.score)) > Math.max(...good), `an anomaly scores highest (${bad.map((b) => b.score)} vs normals ${good})`);
     bad.forEach((b, i) => assert.ok(heatHit(b.map, set.test[2 + i].mask!, set.width, set.height), `heat on the defect of ${b.name}`));
+
+    // The model records an edge profile and divides the stitched map by it at the image's borders only.
+    const pixel = det.manifest.calibration.pixel!;
+    assert.equal(pixel.edgeProfile?.length, EDGE_PROFILE_DEPTH, 'a tiled model records its edge profile');
+    const item = set.test[0];
+    const plain = await det.withCalibration({ ...det.manifest.calibration, pixel: { ...pixel, edgeProfile: undefined } }).scoreImage(item.image, item.name);
+    const doubled = await det.withCalibration({ ...det.manifest.calibration, pixel: { ...pixel, edgeProfile: Array<number>(EDGE_PROFILE_DEPTH).fill(2) } }).scoreImage(item.image, item.name);
+    const at = (x: number, y: number) => y * set.width + x;
+    assert.ok(Math.abs(doubled.map[at(0, 0)] - plain.map[at(0, 0)] / 4) <= 1e-6 * plain.map[at(0, 0)], 'an image corner is divided by e[0]·e[0]');
+    const tileEdge = at(planTiles(set.width, set.height, det.manifest.tiling!)[1].x, Math.round(set.height / 2));
+    assert.equal(doubled.map[tileEdge], plain.map[tileEdge], 'a tile edge inside the image is left alone');
 
     const dir = path.join(tmp, 'tiled');
     await saveDetector(det, dir);

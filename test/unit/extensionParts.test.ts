@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnomalyLensError } from '../../src/shared/errors';
-import { parseModelSummary, summarizeModel } from '../../src/shared/modelSummary';
+import { describeModelGeometry, modelInfo, parseModelSummary, summarizeModel } from '../../src/shared/modelSummary';
 import { KeyedSerializer } from '../../src/extension/keyedSerializer';
 import { formatDuration, progressSteps, scanSummary, scanTitle } from '../../src/extension/progressText';
 import { rethreshold } from '../../src/extension/threshold';
@@ -12,6 +12,8 @@ const manifest = {
   id: 'gpmlp-1', createdAt: '2026-01-02T03:04:05Z', trainingImages: 6,
   backbone: { id: 'inceptionv3-int8', sha256: 'x' },
   calibration: { threshold: 2, mode: 'normal-quantile', spread: 0.5, normalScores: [1, 2] },
+  preprocess: { resize: 224, crop: 224, intensity: 'auto' },
+  tiling: { tile: 160, overlap: 40, scale: 160 / 224 },
 };
 
 test('model.json becomes the same summary the worker builds from the manifest', () => {
@@ -20,7 +22,12 @@ test('model.json becomes the same summary the worker builds from the manifest', 
   assert.deepEqual(parsed, {
     id: 'gpmlp-1', dir: '/m', backbone: 'inceptionv3-int8', createdAt: '2026-01-02T03:04:05Z', threshold: 2,
     thresholdMode: 'normal-quantile', spread: 0.5, trainingImages: 6,
+    geometry: { inputSide: 224, tiling: { tile: 160, overlap: 40, scale: 160 / 224 } },
   });
+  assert.equal(describeModelGeometry(parsed.geometry!), 'Tiles 160 px, overlap 40 px, scale 0.71');
+  const untiled = parseModelSummary('/m', JSON.stringify({ ...manifest, tiling: undefined }), '/m/model.json');
+  assert.equal(describeModelGeometry(untiled.geometry!), 'Whole image, resized to 224');
+  assert.deepEqual(modelInfo(parsed), { id: 'gpmlp-1', backbone: 'inceptionv3-int8', createdAt: '2026-01-02T03:04:05Z', geometry: parsed.geometry });
 });
 
 test('a malformed model.json is MODEL_INVALID naming the file and the field, never a half-filled summary', () => {
@@ -35,6 +42,7 @@ test('a malformed model.json is MODEL_INVALID naming the file and the field, nev
   bad(JSON.stringify({ ...manifest, calibration: { ...manifest.calibration, mode: 'guess' } }), /unknown calibration\.mode "guess"/);
   bad(JSON.stringify({ ...manifest, backbone: { sha256: 'x' } }), /backbone\.id/);
   bad(JSON.stringify({ ...manifest, id: 7 }), /no id string/);
+  bad(JSON.stringify({ ...manifest, tiling: { tile: 160, overlap: 'wide', scale: 1 } }), /tiling\.overlap/);
 });
 
 test('writes with one key run one after another, in order, even after a failure; other keys do not wait', async () => {

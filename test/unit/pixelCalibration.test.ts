@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { correctEdges, edgeDivisor, edgeProfile, effectivePixelThreshold, pixelCalibration } from '../../src/core/method/pixelCalibration';
+import { correctEdges, correctEdgesOf, edgeDivisor, edgeProfile, edgeProfileOf, effectivePixelThreshold, pixelCalibration } from '../../src/core/method/pixelCalibration';
 
 const SIDE = 40;
 const DEPTH = 6;
@@ -28,6 +28,26 @@ test('the edge profile recovers the border excess of normal maps and removing it
   const corner = fixed[0];
   const centre = fixed[(SIDE / 2) * SIDE + SIDE / 2];
   assert.ok(Math.abs(corner - centre) < 0.03, `corner ${corner} vs centre ${centre} after correction`);
+});
+
+test('a long stitched canvas gets the profile of its own borders, and the square helpers are its square case', () => {
+  const W = 120;
+  const H = 30;
+  const excess = [1.5, 1.2, 1.1];
+  const f = (i: number, n: number) => {
+    const d = Math.min(i, n - 1 - i);
+    return d < excess.length ? excess[d] : 1;
+  };
+  const long = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) long[y * W + x] = f(x, W) * f(y, H);
+  const p = edgeProfileOf([{ canvas: long, width: W, height: H }], DEPTH) as number[];
+  excess.forEach((v, d) => assert.ok(Math.abs(p[d] - v) < 1e-6, `profile[${d}] ${p[d]} ≈ ${v}`));
+  const fixed = correctEdgesOf(long.slice(), W, H, p);
+  assert.ok(fixed.every((v) => Math.abs(v - 1) < 1e-6), 'every border and corner of the long canvas comes out flat');
+  assert.equal(edgeProfileOf([{ canvas: long, width: W, height: 2 * DEPTH }], DEPTH), undefined, 'a canvas with no interior gives no profile');
+  const square = canvasWithEdges(excess, 0.02);
+  assert.deepEqual(edgeProfile([square], SIDE, DEPTH), edgeProfileOf([{ canvas: square, width: SIDE, height: SIDE }], DEPTH));
+  assert.deepEqual(correctEdges(square.slice(), SIDE, p), correctEdgesOf(square.slice(), SIDE, SIDE, p));
 });
 
 test('the edge profile never heats a border: colder edges leave it at 1', () => {

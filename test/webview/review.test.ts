@@ -84,7 +84,15 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
     assert.match((await p.textContent('#normalized')) ?? '', /0\.830/);
     assert.equal(await p.textContent('#model-id'), 'bolts-2025-01-07-a1b2');
     assert.equal(await p.textContent('#backbone'), 'mobilenetv2');
+    assert.equal(await p.textContent('#model-geometry'), 'Tiles 256 px, overlap 64 px, scale 1.14');
     assert.equal(await p.textContent('#status-badge'), 'predicted');
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('the model panel says when a model resizes the whole image instead of tiling it', async () => {
+    const p = await h.open({ scenario: 'gray8', geometry: 'whole' });
+    assert.equal(await p.textContent('#model-geometry'), 'Whole image, resized to 224');
     await noProtocolOrPageErrors(p);
     await p.context().close();
   });

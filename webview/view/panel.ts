@@ -4,6 +4,7 @@
  * (pick, add) and the reviewer's regions (select, hide, lock, delete).
  */
 import type { ModelInfo, ReviewState, ScoreInfo } from '../../src/shared/protocol';
+import { describeModelGeometry } from '../../src/shared/modelSummary';
 import { GLOBAL_ANOMALY_NOTE, maskArea, polygonArea } from '../../src/shared/regions';
 import { MARGIN_EXPLAINED, formatMargin } from '../../src/shared/scoreMargin';
 import type { RegionObject } from '../edits';
@@ -157,6 +158,7 @@ export class Panel {
     this.fact(this.model, 'Model', model.id, 'model-id');
     this.fact(this.model, 'Backbone', model.backbone, 'backbone');
     if (model.createdAt) this.fact(this.model, 'Trained', model.createdAt.slice(0, 19).replace('T', ' '));
+    if (model.geometry) this.fact(this.model, 'Input', describeModelGeometry(model.geometry), 'model-geometry');
   }
 
   setRegions(

@@ -163,7 +163,8 @@ export function buildDetectorGraph(spec: DetectorGraphSpec): Uint8Array {
   const resizeAttrs = { mode: attr.string('linear'), coordinate_transformation_mode: attr.string('half_pixel') };
   let canvas = g.op('Resize', [grid, '', '', canvasSize], resizeAttrs);
   if (o.blurSigma > 0) canvas = blur(g, canvas, (o.blurSigma * SCORE_CANVAS) / 224);
-  const edge = manifest.calibration.pixel?.edgeProfile;
+  // A tiled model's profile belongs to the image's borders, which one tile does not know: the caller corrects the stitched map.
+  const edge = manifest.tiling ? undefined : manifest.calibration.pixel?.edgeProfile;
   if (edge) {
     // The engine divides the canvas by the model's edge profile (pixelCalibration.correctEdges).
     const inverse = Float32Array.from(edgeDivisor(edge, SCORE_CANVAS), (v) => 1 / v);

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { readModelArrays, readModelManifest } from '../model/modelFile';
 import { OPSET } from '../onnx/builder';
 import { decodeModel, defaultOpset, OnnxReadError, type ReadModel } from '../onnx/reader';
+import { fusedTerms } from '../method/detector';
 import { buildDetectorGraph } from './detectorGraph';
 import { makeSidecar, SIDECAR_KEY, type ExportSidecar } from './sidecar';
 import { tritonConfig, type TritonOptions } from './triton';
@@ -86,6 +87,12 @@ export async function exportDetector(opts: ExportOptions): Promise<ExportResult>
     throw new AnomalyLensError('BAD_ARGUMENT', `patch grid ${manifest.grid.height}x${manifest.grid.width} is larger than the 112x112 score canvas; the engine antialiases there, which opset ${OPSET} Resize cannot reproduce`, {
       file: opts.modelDir,
       hint: 'train at a smaller --crop',
+    });
+  }
+  if (manifest.tiling && fusedTerms(manifest.options, manifest.calibration).global) {
+    throw new AnomalyLensError('BAD_ARGUMENT', `this model is tiled and fuses an image-level term, which the engine averages over an image's tiles; the exported graph scores one tile and does not return that term`, {
+      file: opts.modelDir,
+      hint: 'retrain with --global-weight 0 (or --tile off) to export it',
     });
   }
   const threshold = opts.threshold === true ? manifest.calibration.threshold : typeof opts.threshold === 'number' ? opts.threshold : undefined;

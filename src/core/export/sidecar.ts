@@ -9,6 +9,7 @@ import type { ModelManifest } from '../../shared/model';
 import { scalingAffine, type BackboneScaling } from '../backbone/manifest';
 import { IR_VERSION, OPSET } from '../onnx/builder';
 import { fusedTerms, SCORE_CANVAS } from '../method/detector';
+import { EDGE_WEIGHT } from '../tiling/stitch';
 import { OUTPUT_NAMES } from './detectorGraph';
 
 export const SIDECAR_KEY = 'anomaly_lens.sidecar';
@@ -49,11 +50,39 @@ export interface ExportSidecar {
     jointSpace: boolean;
     /** Largest input side whose grid still fits the canvas (above it the engine antialiases, the graph does not). */
     exactUpToInputSide: number;
+    /** Tiled models: how the caller stitches the tiles' maps and reads the image score (docs/deploy.md, "Tiled models"). */
+    stitch: TiledStitch | null;
   };
   threshold: { raw: number; mode: string; applied: boolean };
   normalisation: { formula: string; threshold: number; spread: number };
-  /** Localisation: anomaly_map pixels at or above `threshold` are the region (null: the image threshold, a model without one); heat is anchored there. */
+  /**
+   * Localisation: anomaly_map pixels at or above `threshold` are the region (null: the image threshold, a model without one); heat is anchored there.
+   * `edgeCorrected`: the graph divides its map by the edge profile (a tiled model's caller does it on the stitched map instead: scoring.stitch).
+   */
   pixel: { threshold: number; spread: number; basis: string; edgeCorrected: boolean } | null;
+}
+
+export interface TiledStitch {
+  /** Weight of a tile's map pixel d px from a tile edge inside the image: max(edgeWeight, min(1, (d + 0.5) / overlap)); 1 towards image borders. */
+  edgeWeight: number;
+  /** Image pixels per edge-profile step (tile / canvas). */
+  profileStepPx: number;
+  /** The stitched map is divided by e[dx]·e[dy], d = floor(px to that axis's nearest image border / profileStepPx), e = 1 from its length on; null: no correction. */
+  edgeProfile: number[] | null;
+  /** Image score: mean of the stitched map's hottest `topPixels` pixels (0: its max; the whole map when topFraction is 1). */
+  topPixels: number;
+}
+
+/** The stitching rule of a tiled model (the engine's MapStitcher, TiledScorer and stitchedImageScore, in image pixels). */
+function tiledStitch(m: ModelManifest): TiledStitch | null {
+  if (!m.tiling) return null;
+  const tf = m.options.topFraction;
+  return {
+    edgeWeight: EDGE_WEIGHT,
+    profileStepPx: m.tiling.tile / SCORE_CANVAS,
+    edgeProfile: m.calibration.pixel?.edgeProfile ?? null,
+    topPixels: tf <= 0 ? 0 : tf >= 1 ? m.tiling.tile * m.tiling.tile : Math.max(1, Math.round(m.tiling.tile * m.tiling.tile * tf)),
+  };
 }
 
 export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'dynamic' | number; finestStride: number }): ExportSidecar {
@@ -82,7 +111,7 @@ export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'd
       steps: [
         'decode; 8-bit RGB/gray → [0, 1] (value / 255); gray replicated to 3 channels; alpha ignored',
         ...(m.tiling
-          ? [`cut the image into ${m.tiling.tile}x${m.tiling.tile} tiles overlapping by ${m.tiling.overlap} px (positions spread evenly from 0 to side − tile); each tile is one input, its score a tile score; stitch the tiles' maps with overlap-blended weights (docs/deploy.md)`]
+          ? [`cut the image into ${m.tiling.tile}x${m.tiling.tile} tiles overlapping by at least ${m.tiling.overlap} px (positions spread evenly from 0 to side − tile); each tile is one input, its pred_score a tile score; resize each tile's anomaly_map to the tile, blend the tiles with scoring.stitch weights, divide by the edge profile at the image borders and read the image score from the stitched map (docs/deploy.md)`]
           : []),
         m.preprocess.resize === m.preprocess.crop
           ? `resize the whole image to ${m.preprocess.crop}x${m.preprocess.crop} (bilinear, antialiased when shrinking)`
@@ -103,6 +132,7 @@ export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'd
       mode: opts.method === 'patchcore' ? 'patchcore-knn' : opts.scoreMode,
       jointSpace: opts.rawWeight > 0 && opts.method !== 'patchcore',
       exactUpToInputSide: SCORE_CANVAS * o.finestStride,
+      stitch: tiledStitch(m),
     },
     threshold: { raw: o.threshold ?? cal.threshold, mode: o.threshold !== undefined && o.threshold !== cal.threshold ? 'manual' : cal.mode, applied: o.threshold !== undefined },
     normalisation: { formula: 'clip(0.5 + (pred_score - threshold) / (2 * spread), 0, 1)', threshold: cal.threshold, spread: cal.spread },
@@ -111,7 +141,7 @@ export function makeSidecar(m: ModelManifest, o: { threshold?: number; batch: 'd
           threshold: effectivePixelThreshold(cal.pixel, o.threshold ?? cal.threshold, terms.global !== undefined || terms.mapMean !== undefined) ?? cal.pixel.threshold,
           spread: cal.pixel.spread,
           basis: cal.pixel.basis,
-          edgeCorrected: cal.pixel.edgeProfile !== undefined,
+          edgeCorrected: cal.pixel.edgeProfile !== undefined && !m.tiling,
         }
       : null,
   };

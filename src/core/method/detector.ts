@@ -87,7 +87,7 @@ export async function runScore(
     const f0 = list[0];
     const scorer = new TiledScorer(f0.imageW, f0.imageH, placement.geometry, options, SCORE_CANVAS, 224);
     for (const tile of groupByTile(list)) scorer.add(await viewGrid(session, tile, penalty), tile[0].tile!.region, tile[0].tile!.span);
-    const t = scorer.finish();
+    const t = scorer.finish(edge);
     return { canvas: t.stitched.canvas, stitched: t.stitched, patch: t.patch, mapMean: t.mapMean, global: t.global };
   }
   const g = await viewGrid(session, list, penalty);
@@ -236,7 +236,7 @@ export class Detector implements FittedDetector {
       first ??= { ...views[0], patches: new Float32Array(0), global: new Float32Array(0) };
       scorer.add(await viewGrid(this.session, views), region, views[0].tile!.span);
     }
-    const t = scorer.finish();
+    const t = scorer.finish(this.manifest.calibration.pixel?.edgeProfile);
     return this.toImageScore({ canvas: t.stitched.canvas, stitched: t.stitched, patch: t.patch, mapMean: t.mapMean, global: t.global }, first!);
   }
 

@@ -3,15 +3,23 @@ import type { MethodOptions, PixelCalibration } from '../../shared/model';
 import type { PatchFeatures } from '../api';
 import { createSession, type RuntimeOptions } from '../onnx/runtime';
 import { buildDetectorScoreGraph, imageScoreFromCanvas, runScore, SCORE_CANVAS } from './detector';
-import { correctEdges, edgeProfile, pixelCalibration } from './pixelCalibration';
+import { stitchedImageScore } from '../tiling/stitch';
+import { correctEdgesOf, edgeProfileOf, pixelCalibration, type SizedCanvas } from './pixelCalibration';
 
 /** Held-out images the edge profile is measured on (the profile pools every border pixel, so a few suffice). */
 const PROFILE_IMAGES = 3;
 
 export interface HeldOutMap {
   canvas: Float32Array;
+  /** A tiled image's stitched canvas size (absent: SCORE_CANVAS square). */
+  stitched?: { width: number; height: number };
   patch: number;
   mapMean: number;
+}
+
+/** A held-out map's canvas with its size. */
+export function sizedCanvas(h: Pick<HeldOutMap, 'canvas' | 'stitched'>): SizedCanvas {
+  return { canvas: h.canvas, width: h.stitched?.width ?? SCORE_CANVAS, height: h.stitched?.height ?? SCORE_CANVAS };
 }
 
 /**
@@ -23,15 +31,15 @@ export async function rawSpaceCanvases(
   repository: Float32Array,
   rows: number,
   dim: number,
-  held: { view: PatchFeatures; penalty: { rows: Float32Array; dims: number[] } }[],
+  held: { views: PatchFeatures[]; penalty: { rows: Float32Array; dims: number[] } }[],
   options: MethodOptions,
   runtime: RuntimeOptions,
-): Promise<Float32Array[]> {
+): Promise<SizedCanvas[]> {
   const plain: MethodOptions = { ...options, method: 'patchcore', globalWeight: 0, testViews: 1 };
   const session = await createSession(buildDetectorScoreGraph({ bank: repository, bankRows: rows, globalRows: 0 }, plain, dim, true), runtime);
   try {
-    const out: Float32Array[] = [];
-    for (const h of held.slice(0, PROFILE_IMAGES)) out.push((await runScore(session, [h.view], plain, h.penalty)).canvas);
+    const out: SizedCanvas[] = [];
+    for (const h of held.slice(0, PROFILE_IMAGES)) out.push(sizedCanvas(await runScore(session, h.views, plain, h.penalty)));
     return out;
   } finally {
     await session.release();
@@ -47,14 +55,15 @@ export async function rawSpaceCanvases(
 export function calibrateLocalisation(
   held: HeldOutMap[],
   options: Pick<MethodOptions, 'edgeCorrection' | 'topFraction' | 'thresholdQuantile'>,
-  profileCanvases?: readonly Float32Array[],
+  profileCanvases?: readonly SizedCanvas[],
 ): PixelCalibration | undefined {
   const canvases = held.map((h) => h.canvas);
-  const profile = options.edgeCorrection === false ? undefined : edgeProfile(profileCanvases ?? canvases, SCORE_CANVAS);
+  const profile = options.edgeCorrection === false ? undefined : edgeProfileOf(profileCanvases ?? held.map(sizedCanvas));
   if (profile) {
     for (const h of held) {
-      correctEdges(h.canvas, SCORE_CANVAS, profile);
-      h.patch = imageScoreFromCanvas(h.canvas, options.topFraction);
+      const { width, height } = sizedCanvas(h);
+      correctEdgesOf(h.canvas, width, height, profile);
+      h.patch = h.stitched ? stitchedImageScore(h.canvas, options.topFraction, SCORE_CANVAS) : imageScoreFromCanvas(h.canvas, options.topFraction);
       h.mapMean = imageScoreFromCanvas(h.canvas, 1);
     }
   }

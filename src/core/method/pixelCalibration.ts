@@ -12,23 +12,37 @@ export const EDGE_PROFILE_DEPTH = 14;
 
 const borderDistance = (i: number, side: number): number => Math.min(i, side - 1 - i);
 
+/** A score canvas with its size: a whole image's is SCORE_CANVAS square, a tiled image's stitched one is as long as the image. */
+export interface SizedCanvas {
+  canvas: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** The profile of square side×side canvases (see edgeProfileOf). */
+export function edgeProfile(canvases: readonly Float32Array[], side: number, depth = EDGE_PROFILE_DEPTH): number[] | undefined {
+  return edgeProfileOf(canvases.map((canvas) => ({ canvas, width: side, height: side })), depth);
+}
+
 /**
  * Mean normal canvas value at each distance d < depth from the nearest border, relative to the
  * interior mean; the model is E(x, y) = e[dx]·e[dy]. Values below 1 are kept at 1: the correction
- * only removes excess heat, it never heats a border. Undefined when no canvas is given.
+ * only removes excess heat, it never heats a border. Canvases too small to have an interior are
+ * left out; undefined when none is left.
  */
-export function edgeProfile(canvases: readonly Float32Array[], side: number, depth = EDGE_PROFILE_DEPTH): number[] | undefined {
-  if (!canvases.length || side <= 2 * depth) return undefined;
+export function edgeProfileOf(canvases: readonly SizedCanvas[], depth = EDGE_PROFILE_DEPTH): number[] | undefined {
+  const usable = canvases.filter((c) => Math.min(c.width, c.height) > 2 * depth);
+  if (!usable.length) return undefined;
   const sum = new Float64Array(depth);
   const count = new Float64Array(depth);
   let inner = 0;
   let innerN = 0;
-  for (const c of canvases) {
-    for (let y = 0; y < side; y++) {
-      const dy = borderDistance(y, side);
-      for (let x = 0; x < side; x++) {
-        const dx = borderDistance(x, side);
-        const v = c[y * side + x];
+  for (const { canvas: c, width, height } of usable) {
+    for (let y = 0; y < height; y++) {
+      const dy = borderDistance(y, height);
+      for (let x = 0; x < width; x++) {
+        const dx = borderDistance(x, width);
+        const v = c[y * width + x];
         if (dx >= depth && dy >= depth) {
           inner += v;
           innerN++;
@@ -49,19 +63,29 @@ export function edgeProfile(canvases: readonly Float32Array[], side: number, dep
 
 /** The per-pixel divisor of a side×side canvas for a profile (1 in the interior). */
 export function edgeDivisor(profile: readonly number[], side: number): Float32Array {
-  const e = (i: number): number => {
+  return edgeDivisorOf(profile, side, side);
+}
+
+/** The per-pixel divisor of a width×height canvas: the profile along each axis from that axis's nearest border. */
+export function edgeDivisorOf(profile: readonly number[], width: number, height: number): Float32Array {
+  const e = (i: number, side: number): number => {
     const d = borderDistance(i, side);
     return d < profile.length ? profile[d] : 1;
   };
-  const out = new Float32Array(side * side);
-  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) out[y * side + x] = e(x) * e(y);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = e(x, width) * e(y, height);
   return out;
 }
 
-/** Divides a canvas by the profile in place (no-op without one); returns the canvas. */
+/** Divides a side×side canvas by the profile in place (no-op without one); returns the canvas. */
 export function correctEdges(canvas: Float32Array, side: number, profile: readonly number[] | undefined): Float32Array {
+  return correctEdgesOf(canvas, side, side, profile);
+}
+
+/** Divides a width×height canvas by the profile in place at its own borders (no-op without one); returns the canvas. */
+export function correctEdgesOf(canvas: Float32Array, width: number, height: number, profile: readonly number[] | undefined): Float32Array {
   if (!profile) return canvas;
-  const div = edgeDivisor(profile, side);
+  const div = edgeDivisorOf(profile, width, height);
   for (let i = 0; i < canvas.length; i++) canvas[i] /= div[i];
   return canvas;
 }

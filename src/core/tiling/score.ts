@@ -1,10 +1,12 @@
 /**
  * Scoring a tiled image: each tile's patch-score grid goes into one stitched canvas as soon as it
- * is computed, so only one tile's features are alive at a time; the image score, the whole-map
- * term and the full-size map are all read from the stitched canvas.
+ * is computed, so only one tile's features are alive at a time; the stitched canvas is corrected
+ * at the image's borders by the model's edge profile, and the image score, the whole-map term and
+ * the full-size map are all read from it.
  */
 import type { MethodOptions, TileGeometry } from '../../shared/model';
 import type { PatchFeatures } from '../api';
+import { correctEdgesOf } from '../method/pixelCalibration';
 import type { TileRegion } from './plan';
 import { canvasMean, MapStitcher, stitchedImageScore, type StitchedCanvas } from './stitch';
 
@@ -48,9 +50,15 @@ export class TiledScorer {
     }
   }
 
-  finish(): TiledRaw {
+  /**
+   * `edge`: the model's edge profile, in canvas pixels from the image's borders. A stitched canvas
+   * has as many canvas pixels per image pixel as one tile's, and inside the image the overlap blend
+   * already gives tile edges little weight, so only the image's own borders are corrected.
+   */
+  finish(edge?: readonly number[]): TiledRaw {
     const sigma = this.options.blurSigma > 0 ? (this.options.blurSigma * this.canvasPerTile) / this.inputSide : 0;
     const stitched = this.stitcher.finish(sigma);
+    correctEdgesOf(stitched.canvas, stitched.width, stitched.height, edge);
     return {
       stitched,
       patch: stitchedImageScore(stitched.canvas, this.options.topFraction, this.canvasPerTile),

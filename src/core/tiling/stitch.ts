@@ -9,7 +9,7 @@ import { gaussianBlur, mapToImage, resizeBilinear } from '../image/ops';
 import type { TileRegion } from './plan';
 
 /** Weight at a tile's inner edge: small but non-zero, so a pixel any tile covers always has a value. */
-const EDGE_WEIGHT = 0.02;
+export const EDGE_WEIGHT = 0.02;
 
 export interface StitchedCanvas {
   canvas: Float32Array;

@@ -137,7 +137,11 @@ function init(): InitPayload {
     protocolVersion: 1,
     fileName: data.info.path.split('/').pop() ?? data.info.path,
     score: unscanned ? null : data.score,
-    model: params.get('model') === 'none' ? null : { id: 'bolts-2025-01-07-a1b2', backbone: 'mobilenetv2', createdAt: '2025-01-07T10:20:30.000Z' },
+    model: params.get('model') === 'none' ? null : {
+      id: 'bolts-2025-01-07-a1b2', backbone: 'mobilenetv2', createdAt: '2025-01-07T10:20:30.000Z',
+      // ?geometry=whole: a model that resizes the whole image; otherwise a tiled one.
+      geometry: params.get('geometry') === 'whole' ? { inputSide: 224 } : { inputSide: 224, tiling: { tile: 256, overlap: 64, scale: 256 / 224 } },
+    },
     review,
     defectClasses,
     history: stashed,

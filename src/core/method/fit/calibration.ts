@@ -13,6 +13,7 @@ import { Rng } from '../../rng';
 import { calibrate, meanStd } from '../calibrate';
 import { buildDetectorScoreGraph, type Detector, type DetectorState, fuseScore, runScore } from '../detector';
 import { calibrateLocalisation } from '../localise';
+import type { SizedCanvas } from '../pixelCalibration';
 import { testViewsOf, viewsByImage } from '../views';
 import type { PatchMatrix } from './patchMatrix';
 
@@ -38,7 +39,7 @@ export interface HeldOutScores {
 }
 
 /** Score canvases the edge profile is measured on (see edgeProfile.ts); undefined: the held-out maps themselves. */
-export type ProfileCanvases = (held: readonly HeldOutView[]) => Promise<Float32Array[] | undefined>;
+export type ProfileCanvases = (held: readonly HeldOutView[]) => Promise<SizedCanvas[] | undefined>;
 
 interface RawHeldOut {
   src: number;
@@ -47,11 +48,13 @@ interface RawHeldOut {
   global?: number;
   /** The held-out score canvas (the pixel calibration reads it). */
   canvas: Float32Array;
+  /** A tiled image's stitched canvas size. */
+  stitched?: { width: number; height: number };
 }
 
-/** A held-out image as the edge profile needs it: its first view and its training-image index. */
+/** A held-out image as the edge profile needs it: its first view (of each tile, when tiled) and its training-image index. */
 export interface HeldOutView {
-  view: PatchFeatures;
+  views: PatchFeatures[];
   src: number;
 }
 
@@ -82,15 +85,14 @@ export async function heldOutScores(
       const penalty = single ? neighbourhoodPenalty(own[0], bankPos, state.bankRows) : imagePenalty(bankSource, src);
       const globalPenalty = state.globalRows > 0 ? Float32Array.from(input.source, (s) => (s === src && !single ? EXCLUDED : 0)) : undefined;
       const raw = await runScore(session, testViewsOf(own, options), options, { ...penalty, global: globalPenalty });
-      raws.push({ src, patch: raw.patch, mapMean: raw.mapMean, global: raw.global, canvas: raw.canvas });
-      heldViews.push({ view: own[0], src });
+      const stitched = raw.stitched && { width: raw.stitched.width, height: raw.stitched.height };
+      raws.push({ src, patch: raw.patch, mapMean: raw.mapMean, global: raw.global, canvas: raw.canvas, stitched });
+      heldViews.push({ views: testViewsOf(own, { testViews: 1 }), src });
     }
   } finally {
     await session.release();
   }
-  // Tiled maps are stitched canvases of another size: the edge profile applies to whole-image canvases only.
-  const tiled = input.views[0]?.tile !== undefined;
-  const pixel = calibrateLocalisation(raws, tiled ? { ...options, edgeCorrection: false } : options, tiled ? undefined : await profileCanvases(heldViews));
+  const pixel = calibrateLocalisation(raws, options, await profileCanvases(heldViews));
   const stats = termStats(raws, state, options);
   const normalScores = raws.map((r) => fuseScore(r, options, stats));
   const bySource = new Map<number, number>();

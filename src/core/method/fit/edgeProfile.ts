@@ -8,6 +8,7 @@ import type { MethodOptions } from '../../../shared/model';
 import type { RuntimeOptions } from '../../onnx/runtime';
 import { Rng } from '../../rng';
 import { rawSpaceCanvases } from '../localise';
+import type { SizedCanvas } from '../pixelCalibration';
 import { selectRepository } from '../selector';
 import { imagePenalty, neighbourhoodPenalty, type HeldOutView, type ProfileCanvases } from './calibration';
 import { gather, type PatchMatrix } from './patchMatrix';
@@ -29,7 +30,7 @@ async function rawSampleCanvases(
   held: readonly HeldOutView[],
   options: MethodOptions,
   runtime: RuntimeOptions,
-): Promise<Float32Array[]> {
+): Promise<SizedCanvas[]> {
   const { rows, n, D } = patches;
   const pool = new Rng(options.seed + 13).permutation(n).subarray(0, Math.min(n, 4 * PROFILE_ROWS)).sort();
   const picked = await selectRepository(gather(space.points, space.dim, pool), pool.length, space.dim, undefined, {
@@ -44,6 +45,6 @@ async function rawSampleCanvases(
   const sampleSource = Uint32Array.from(sample, (r) => source[patches.view[r]]);
   const samplePos = Uint32Array.from(sample, (r) => patches.pos[r]);
   const single = new Set(source).size === 1;
-  const views = held.map(({ view, src }) => ({ view, penalty: single ? neighbourhoodPenalty(view, samplePos, sample.length) : imagePenalty(sampleSource, src) }));
+  const views = held.map(({ views, src }) => ({ views, penalty: single ? neighbourhoodPenalty(views[0], samplePos, sample.length) : imagePenalty(sampleSource, src) }));
   return rawSpaceCanvases(gather(rows, D, sample), sample.length, D, views, options, runtime);
 }
