@@ -1,6 +1,7 @@
 /**
  * Annotation export: COCO JSON (polygons, and uncompressed RLE for masks) and LabelMe JSON (one
- * file per image); exportMasks.ts writes PNG masks and the decisions CSV. Pure: returns files
+ * file per image); exportMasks.ts writes PNG masks and the decisions CSV, exportSeg.ts DICOM
+ * Segmentations. Pure: returns files
  * (relative path → bytes) for the caller to write, so it is tested without VS Code.
  *
  * Exports carry the reviewer's regions and classes (`regions`); the model's prediction is
@@ -15,7 +16,7 @@ export interface ExportFile {
   bytes: Uint8Array;
 }
 
-export type ExportFormat = 'coco' | 'labelme' | 'mvtec' | 'csv';
+export type ExportFormat = 'coco' | 'labelme' | 'mvtec' | 'csv' | 'seg';
 
 export interface ExportScope {
   /** Include images without a human decision (their predicted regions). */

@@ -10,6 +10,7 @@ const FORMATS: { label: string; description: string; value: ExportFormat }[] = [
   { label: 'LabelMe JSON', description: 'one file per image, labels are the defect classes', value: 'labelme' },
   { label: 'PNG masks (MVTec AD layout)', description: 'ground_truth/<class>/<name>_mask.png, good/ for normal images', value: 'mvtec' },
   { label: 'CSV of image decisions', description: 'decisions.csv: label, status, classes, score', value: 'csv' },
+  { label: 'DICOM SEG (DICOM sources)', description: '<image>.seg.dcm: one segment per class, referencing the source instance', value: 'seg' },
 ];
 
 export async function runExport(session: Session, folder: vscode.WorkspaceFolder): Promise<void> {
@@ -39,13 +40,24 @@ export async function exportTo(session: Session, folder: vscode.WorkspaceFolder,
   const outRel = path.posix.relative(folder.uri.path, outDir.path);
   const classes = session.settings(folder).defectClasses;
   let files: ExportFile[];
-  if (format === 'coco') files = exportCoco(chosen, { toolVersion: session.toolVersion, classes });
+  let skippedNote = '';
+  if (format === 'seg') {
+    const { exportDicomSeg } = await import('./exportSeg');
+    const read = async (p: string): Promise<Uint8Array> => vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, ...p.split('/')));
+    const seg = await exportDicomSeg(chosen, read, { toolVersion: session.toolVersion, classes });
+    files = seg.files;
+    const notDicom = seg.skipped.filter((s) => s.reason === 'not DICOM').length;
+    const other = seg.skipped.filter((s) => s.reason !== 'not DICOM' && s.reason !== 'no regions');
+    for (const s of other) session.log.warn(`DICOM SEG: skipped ${s.path}: ${s.reason}`);
+    skippedNote = [notDicom ? `${notDicom} non-DICOM image(s) skipped` : '', other.length ? `${other.length} DICOM image(s) skipped (see the log)` : ''].filter(Boolean).join('; ');
+  } else if (format === 'coco') files = exportCoco(chosen, { toolVersion: session.toolVersion, classes });
   else if (format === 'mvtec') files = exportMvtec(chosen);
   else if (format === 'csv') files = exportDecisions(chosen);
   else files = exportLabelMe(chosen, (json, image) => path.posix.relative(path.posix.dirname(path.posix.join(outRel, json)), image));
   for (const f of files) await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(outDir, ...f.path.split('/')), f.bytes);
-  session.log.info(`exported ${chosen.length} image(s) as ${format} to ${outRel} (${files.length} file(s))`);
-  void vscode.window.showInformationMessage(`Exported ${chosen.length} image(s) to ${outRel}.`, 'Reveal').then((pick) => {
+  const exported = format === 'seg' ? files.length : chosen.length;
+  session.log.info(`exported ${exported} image(s) as ${format} to ${outRel} (${files.length} file(s))${skippedNote ? `; ${skippedNote}` : ''}`);
+  void vscode.window.showInformationMessage(`Exported ${exported} image(s) to ${outRel}.${skippedNote ? ` ${skippedNote}.` : ''}`, 'Reveal').then((pick) => {
     if (pick) void vscode.commands.executeCommand('revealInExplorer', outDir);
   });
   return outDir;
