@@ -27,7 +27,8 @@ if [[ "${1:-}" == pack ]]; then
   rm -rf "$carry/tree.tar.xz" "$carry/tree.tar.xz.part" "$carry/node" "$carry/tree" && mkdir -p "$carry/gl" "$carry/node/bin"
   cp "$(command -v node)" "$carry/node/bin/node"
   # Written under another name first: an interrupted pack leaves no truncated archive to carry.
-  XZ_OPT="${XZ_OPT:--T0}" tar -cJf "$carry/tree.tar.xz.part" package.json dist/gpu-check.js dist/pool-worker.js \
+  # The fastest xz preset: node and onnxruntime barely shrink further, and stronger presets take minutes.
+  XZ_OPT="${XZ_OPT:--0 -T0}" tar -cJf "$carry/tree.tar.xz.part" package.json dist/gpu-check.js dist/pool-worker.js \
     "models/$backbone.onnx" "models/$backbone.manifest.json" \
     node_modules/onnxruntime-node/package.json node_modules/onnxruntime-node/dist \
     node_modules/onnxruntime-node/bin/napi-v6/linux/x64 \
