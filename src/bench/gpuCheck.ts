@@ -10,10 +10,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { deviceLine, deviceOptions, type DeviceSetting } from '../core/onnx/device';
+import { deviceLine, type DeviceSetting } from '../core/onnx/device';
 import { describePlacement, readPlacements, type GraphPlacement } from '../core/onnx/placement';
 import { realProbeEnv } from '../core/onnx/probe';
-import { resolveDevice } from '../core/onnx/runtime';
+import { availableDevices, resolveDevice } from '../core/onnx/runtime';
 import { writeTextureSet } from '../core/samples/write';
 import { runTask, type TaskResult, type TaskSpec } from './gpuCheckTask';
 import { compareScores, PARITY_TOLERANCE, type Parity } from './parity';
@@ -83,7 +83,7 @@ interface Row {
 
 const secs = (r?: TaskResult): Cell => (r ? `${r.seconds.toFixed(2)} s` : '—');
 const rate = (r?: TaskResult): Cell => (r ? `${(r.images / r.seconds).toFixed(1)} images/s (${r.seconds.toFixed(2)} s, ${r.workers ?? 1} workers, start ${r.startSeconds?.toFixed(2)} s)` : '—');
-const ratio = (cpu?: TaskResult, gpu?: TaskResult): string => (cpu && gpu ? `GPU ${(cpu.seconds / gpu.seconds).toFixed(2)}× CPU` : '');
+const ratio = (device: string, cpu?: TaskResult, gpu?: TaskResult): string => (cpu && gpu ? `${device} ${(cpu.seconds / gpu.seconds).toFixed(2)}× CPU` : '');
 const parityCell = (p: Parity): Cell =>
   `${p.pass ? 'PASS' : 'FAIL'}: ${p.images} images, max relative difference ${p.maxRelDiff.toExponential(2)}, ranking ${p.sameRanking ? 'identical' : 'differs'}`;
 
@@ -93,7 +93,7 @@ export async function gpuCheck(c: Config, log: (l: string) => void): Promise<{ m
   const backends = realProbeEnv.backends();
   const auto = await resolveDevice('auto');
   const gpu: DeviceSetting | undefined = c.device ?? (auto.provider === 'cpu' ? undefined : auto.provider);
-  const options = await deviceOptions(realProbeEnv);
+  const options = await availableDevices();
   log(deviceLine(auto, process.platform));
 
   const data = path.join(c.work, `data-${c.size}-${c.train}-${c.scan}`);
@@ -170,7 +170,7 @@ export async function gpuCheck(c: Config, log: (l: string) => void): Promise<{ m
     ['scan4', `scan ${c.fewScan} images, 4-image model`, rate],
   ] as const) {
     const [cpu, dev] = on(key);
-    rows.push({ check: label, cpu: fmt(cpu), gpu: gpu ? fmt(dev) : 'no GPU', note: ratio(cpu, dev) });
+    rows.push({ check: label, cpu: fmt(cpu), gpu: gpu ? fmt(dev) : 'no GPU', note: ratio(c.device ?? 'GPU', cpu, dev) });
   }
   rows.push({ check: `parity, same model (scoring graphs), tolerance ${PARITY_TOLERANCE}`, cpu: 'reference', gpu: parityScore ? parityCell(parityScore) : 'no GPU', note: '' });
   rows.push({ check: 'parity, each device trains its own model', cpu: 'reference', gpu: parityTrain ? parityCell(parityTrain) : 'no GPU', note: 'training on the GPU too' });

@@ -9,6 +9,7 @@ import type { ModelSummary } from '../shared/workerProtocol';
 import { AnnotationService, type AnnotationChange, type Decision } from './annotationService';
 import type { AnnotationStore } from './annotationStore';
 import { BackgroundProgress } from './backgroundProgress';
+import type { DeviceReports } from './deviceReports';
 import { EngineHost } from './engineHost';
 import { EngineJobs, type ScanOptions, type TrainedModel } from './engineJobs';
 import { Coverage } from './coverage';
@@ -65,6 +66,15 @@ export class Session implements vscode.Disposable {
 
   get deviceInUse(): string | undefined {
     return this.host.deviceInUse;
+  }
+
+  /** What the running worker said each device setting runs on (never starts one to find out). */
+  get devices(): DeviceReports {
+    return this.host.devices;
+  }
+
+  get onDidChangeDevice(): vscode.Event<void> {
+    return this.host.onDidChangeDevice;
   }
 
   get engineRunning(): boolean {

@@ -1,6 +1,11 @@
-/** Status bar: the model in focus (and the folder it serves), threshold/sensitivity, device. Each part is clickable. */
+/**
+ * Status bar: the model in focus (and the folder it serves), threshold/sensitivity, and the device
+ * the engine runs on (the setting alone until a worker runs: nothing is probed at activation).
+ * Each part is clickable.
+ */
 import * as vscode from 'vscode';
 import type { Session } from './session';
+import { deviceStatus } from './deviceView';
 import { REVIEW_VIEW_TYPE } from './findingsTree';
 import type { ListedModel } from './modelRegistry';
 import { scopeLabel } from './scopeLabel';
@@ -21,6 +26,7 @@ export class StatusBar implements vscode.Disposable {
     this.device.command = 'anomalyLens.selectDevice';
     this.subs.push(
       session.onDidChangeModel(() => void this.update()),
+      session.onDidChangeDevice(() => void this.update()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('anomalyLens') && void this.update()),
       vscode.window.tabGroups.onDidChangeTabs(() => void this.update()),
     );
@@ -64,8 +70,9 @@ export class StatusBar implements vscode.Disposable {
     } else {
       this.threshold.hide();
     }
-    this.device.text = `$(chip) ${this.session.deviceInUse ?? s.device}`;
-    this.device.tooltip = `Execution device: setting "${s.device}"${this.session.deviceInUse ? `, runtime uses ${this.session.deviceInUse}` : ''}. Click to change.`;
+    const d = deviceStatus(s.device, this.session.devices.get(s.device), this.session.deviceInUse);
+    this.device.text = d.text;
+    this.device.tooltip = d.tooltip;
     this.model.show();
     this.device.show();
   }

@@ -27,6 +27,8 @@ export interface WorkerClientOptions {
   /** Reads a URI string for the worker (vscode.workspace.fs in the extension). */
   readFile: (uri: string) => Promise<Uint8Array>;
   log?: (line: string) => void;
+  /** A worker thread was just started (called while the request that starts it is sent: must not request synchronously). */
+  onStart?: () => void;
 }
 
 export interface CallOptions<Item = unknown> {
@@ -147,6 +149,7 @@ export class WorkerClient {
       this.crashed(w, `the engine worker failed: ${err.message}`);
     });
     w.on('exit', (code) => this.crashed(w, `the engine worker stopped unexpectedly (exit code ${code})`));
+    this.opts.onStart?.();
     return w;
   }
 

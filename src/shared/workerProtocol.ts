@@ -8,7 +8,8 @@
  * - The worker never reads images itself: it sends `read` (a URI string) and the host answers
  *   with `readResult`, reading through vscode.workspace.fs. Bytes travel as transferables.
  *
- * Types the engine shares with the protocol (Device, progress) live in ./run.
+ * Types the engine shares with the protocol (Device, progress) live in ./run. WORKER_PROTOCOL_VERSION
+ * (reported by `ping`) changes whenever a method or a value changes shape.
  */
 import type { AnnotationImage } from './annotation';
 import type { ErrorInfo } from './errors';
@@ -17,7 +18,7 @@ import type { ImageLoad, HeatmapData } from './protocol';
 import type { AnomalyExtent, Region } from './regions';
 import type { Device, ProgressEvent } from './run';
 
-export const WORKER_PROTOCOL_VERSION = 1;
+export const WORKER_PROTOCOL_VERSION = 2;
 
 /** Progress travels as the engine reports it. */
 export type WorkerProgress = ProgressEvent;
@@ -71,6 +72,36 @@ export interface ModelSummary {
   geometry?: ModelGeometry;
   /** The execution provider the runtime picked (e.g. 'cpu', 'cuda'). */
   device?: string;
+}
+
+/** A provider that can run graphs: every device setting but `auto`. */
+export type DeviceProvider = Exclude<Device, 'auto'>;
+
+/** One setting a person can pick on this platform: whether it runs here, and what runs or why not. */
+export interface DeviceOptionInfo {
+  setting: Device;
+  /** For people: "CPU", "WebGPU", "auto". */
+  title: string;
+  available: boolean;
+  /** What runs ("GPU: WebGPU/Vulkan, NVIDIA H100") or why it cannot. */
+  detail: string;
+}
+
+/** What a device setting runs on in the worker, and (when asked) what else can run here. */
+export interface DeviceReport {
+  setting: Device;
+  /** The provider that runs; absent when the setting names a provider that cannot run here (see error). */
+  provider?: DeviceProvider;
+  /** For people: "CPU", "WebGPU", "CUDA". */
+  title?: string;
+  /** The CLI's first line: "GPU: WebGPU/Vulkan, NVIDIA H100" or "CPU: no GPU adapter found (WebGPU: …)". */
+  line: string;
+  /** GPU providers of this platform `auto` passed over, each with why. */
+  skipped: { provider: DeviceProvider; title: string; reason: string }[];
+  /** DEVICE_UNAVAILABLE when the setting names a provider that cannot run here. */
+  error?: ErrorInfo;
+  /** The settings of this platform, only when the request asked for them. */
+  options?: DeviceOptionInfo[];
 }
 
 /** Image facts for the annotation file (all but its path); never DICOM metadata. */
@@ -135,10 +166,12 @@ export type WorkerMethods = {
   /** Decodes one frame for display (pixels as a transferable ArrayBuffer). */
   decode: { params: { source: SourceRef; maxPixels?: number }; result: ImageLoad };
   release: { params: Record<string, never>; result: { released: boolean } };
+  /** What the device setting runs on here; `options` adds every setting of this platform (probed once per worker). */
+  device: { params: { device?: Device; options?: boolean }; result: DeviceReport };
 };
 
 export type WorkerMethod = keyof WorkerMethods;
-export const WORKER_METHODS: readonly WorkerMethod[] = ['ping', 'loadModel', 'exportOnnx', 'train', 'fitContaminated', 'scan', 'score', 'decode', 'release'];
+export const WORKER_METHODS: readonly WorkerMethod[] = ['ping', 'loadModel', 'exportOnnx', 'train', 'fitContaminated', 'scan', 'score', 'decode', 'release', 'device'];
 
 /** Streamed item type per method (only the streaming ones send items). */
 export type WorkerItem = ScanItem;

@@ -22,6 +22,7 @@ import {
   type WorkerRuntimeOptions,
 } from '../shared/workerProtocol';
 import { orderedMap } from '../core/parallel/orderedMap';
+import { device } from './deviceHandler';
 import type { HandlersFor, RequestContext } from './rpcServer';
 
 type Engine = typeof import('../core/engine');
@@ -319,6 +320,7 @@ export const engineHandlers: HandlersFor<WorkerMethods> = {
   score,
   decode,
   release,
+  device,
 };
 
 /** Buffers to move (not copy) with results. */

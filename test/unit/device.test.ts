@@ -3,38 +3,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AUTO_ORDER, deviceOptions, NO_GPU_LABEL, selectDevice, shortReason, type GpuProvider, type ProbeEnv } from '../../src/core/onnx/device';
+import { AUTO_ORDER, deviceOptions, NO_GPU_LABEL, selectDevice, shortReason } from '../../src/core/onnx/device';
 import { linuxAdapterName, sharedLibraryFindable } from '../../src/core/onnx/probe';
 import { createSession, resolveDevice, setProbeEnv, tensor } from '../../src/core/onnx/runtime';
 import { GraphBuilder } from '../../src/core/onnx/builder';
 import { realProbeEnv } from '../../src/core/onnx/probe';
 import { AnomalyLensError } from '../../src/shared/errors';
-
-const LINUX_BACKENDS = [
-  { name: 'cpu', bundled: true },
-  { name: 'webgpu', bundled: true },
-  { name: 'cuda', bundled: false },
-  { name: 'tensorrt', bundled: false },
-];
-
-/** A machine to probe: which providers open, and a record of what was tried in which order. */
-function fakeEnv(o: { platform?: NodeJS.Platform; works?: GpuProvider[]; cudaLib?: boolean; vulkan?: boolean; adapter?: string; backends?: { name: string; bundled: boolean }[] } = {}): ProbeEnv & { tried: GpuProvider[] } {
-  const tried: GpuProvider[] = [];
-  return {
-    tried,
-    platform: o.platform ?? 'linux',
-    backends: () => o.backends ?? LINUX_BACKENDS,
-    libraryPresent: (p) => p === 'cuda' && !!o.cudaLib,
-    missingPrerequisite: (p) => (p === 'webgpu' && o.vulkan === false ? 'no Vulkan loader (libvulkan.so.1) on this machine' : undefined),
-    async tryProvider(p) {
-      tried.push(p);
-      if (!o.works?.includes(p)) {
-        throw new Error(`/onnxruntime_src/onnxruntime/core/providers/${p}/context.cc:136 check failed. Failed to get a WebGPU adapter: No supported adapters\nmore`);
-      }
-    },
-    adapterName: () => o.adapter,
-  };
-}
+import { fakeEnv } from './probeFake';
 
 test('auto tries CUDA, WebGPU, DirectML, CoreML in that order, then CPU', () => {
   assert.deepEqual(AUTO_ORDER, ['cuda', 'webgpu', 'dml', 'coreml']);

@@ -45,8 +45,9 @@ buildSync({ entryPoints: [path.join(dir, 'fake.ts')], bundle: true, platform: 'n
 const files: Record<string, Uint8Array> = { 'mem:a': new Uint8Array([1, 2, 3]), 'mem:b': Buffer.from([10, 20]) };
 const logs: string[] = [];
 const clients: WorkerClient[] = [];
-function client(): WorkerClient {
+function client(onStart?: () => void): WorkerClient {
   const c = new WorkerClient({
+    onStart,
     create: () => new Worker(path.join(dir, 'fake.cjs')),
     readFile: async (uri) => {
       const f = uri === 'mem:a' ? new Uint8Array(files[uri]) : files[uri];
@@ -109,7 +110,8 @@ test('cancellation rejects with CANCELLED and the worker stays usable', async ()
 });
 
 test('a worker that exits mid-request rejects every pending request, and the next request restarts it', async () => {
-  const c = client();
+  let started = 0;
+  const c = client(() => started++);
   const a = loose(c).request('exit', {});
   const b = loose(c).request('wait', {});
   await assert.rejects(a, (e) => code('INTERNAL')(e) && /exit code 3/.test((e as Error).message));
@@ -117,6 +119,7 @@ test('a worker that exits mid-request rejects every pending request, and the nex
   assert.equal(c.pendingCount, 0);
   assert.deepEqual(await loose(c).request('echo', { value: 1 }), { value: 1 });
   assert.equal(c.startCount, 2);
+  assert.equal(started, 2, 'the host hears of each start (the status bar asks the new worker for its device)');
   await c.dispose();
 });
 

@@ -17,6 +17,12 @@ export const AUTO_ORDER: readonly GpuProvider[] = ['cuda', 'webgpu', 'dml', 'cor
 
 const PLATFORM_ONLY: Partial<Record<GpuProvider, NodeJS.Platform>> = { dml: 'win32', coreml: 'darwin' };
 
+/** Whether a provider is a candidate on this platform (DirectML and CoreML are not, elsewhere). */
+export function onThisPlatform(provider: GpuProvider, platform: NodeJS.Platform): boolean {
+  const only = PLATFORM_ONLY[provider];
+  return !only || only === platform;
+}
+
 /** The graphics API WebGPU runs on, per platform (Dawn's default backend). */
 export function webgpuBackend(platform: NodeJS.Platform): string {
   return platform === 'win32' ? 'D3D12' : platform === 'darwin' ? 'Metal' : 'Vulkan';
@@ -105,9 +111,7 @@ export async function selectDevice(setting: DeviceSetting, env: ProbeEnv, log?: 
     if (!reason) return { provider, label: gpuLabel(provider, env), skipped };
     skipped.push({ provider, reason });
     // Providers of other platforms are never candidates: not worth a line.
-    if (!PLATFORM_ONLY[provider] || PLATFORM_ONLY[provider] === env.platform) {
-      log?.(`device: ${PROVIDER_TITLE[provider]} not used (${reason})`);
-    }
+    if (onThisPlatform(provider, env.platform)) log?.(`device: ${PROVIDER_TITLE[provider]} not used (${reason})`);
   }
   return { provider: 'cpu', label: NO_GPU_LABEL, skipped };
 }
@@ -129,9 +133,12 @@ export interface DeviceOption {
   detail: string;
 }
 
-/** The settings that can run on this machine (plus the reasons for those that cannot). */
-export async function deviceOptions(env: ProbeEnv): Promise<DeviceOption[]> {
-  const auto = await selectDevice('auto', env);
+/**
+ * The settings that can run on this machine (plus the reasons for those that cannot). `auto`, when
+ * the caller resolved it already, spares probing the providers it passed over a second time.
+ */
+export async function deviceOptions(env: ProbeEnv, resolvedAuto?: DeviceChoice): Promise<DeviceOption[]> {
+  const auto = resolvedAuto ?? (await selectDevice('auto', env));
   const out: DeviceOption[] = [
     { setting: 'auto', available: true, detail: auto.label },
     { setting: 'cpu', available: true, detail: 'CPU' },
@@ -152,6 +159,6 @@ export async function deviceOptions(env: ProbeEnv): Promise<DeviceOption[]> {
 /** The label, and on a CPU fallback why each GPU provider of this platform was passed over. */
 export function deviceLine(c: DeviceChoice, platform: NodeJS.Platform): string {
   if (c.provider !== 'cpu') return c.label;
-  const reasons = c.skipped.filter((s) => !PLATFORM_ONLY[s.provider] || PLATFORM_ONLY[s.provider] === platform);
+  const reasons = c.skipped.filter((s) => onThisPlatform(s.provider, platform));
   return reasons.length ? `${c.label} (${reasons.map((s) => `${PROVIDER_TITLE[s.provider]}: ${s.reason}`).join('; ')})` : c.label;
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { DeviceChoice, DeviceSetting, Provider, ProbeEnv, selectDevice, shortReason } from './device';
+import { DeviceChoice, DeviceOption, deviceOptions, DeviceSetting, Provider, ProbeEnv, selectDevice, shortReason } from './device';
 import { realProbeEnv } from './probe';
 import { decodeModel } from './reader';
 
@@ -39,10 +39,27 @@ export function resolveDevice(setting: DeviceSetting, log?: (line: string) => vo
   return c;
 }
 
+let options: Promise<DeviceOption[]> | undefined;
+
+/** Every setting with whether it runs here, probed once per thread (reusing what `auto` found). */
+export function availableDevices(log?: (line: string) => void): Promise<DeviceOption[]> {
+  if (!options) {
+    options = resolveDevice('auto', log).then((auto) => deviceOptions(probeEnv, auto));
+    options.catch(() => (options = undefined));
+  }
+  return options;
+}
+
+/** The platform the probe environment describes (the real one outside tests). */
+export function probePlatform(): NodeJS.Platform {
+  return probeEnv.platform;
+}
+
 /** Replaces the probe environment (tests) and forgets earlier choices. */
 export function setProbeEnv(env: ProbeEnv): void {
   probeEnv = env;
   choices.clear();
+  options = undefined;
 }
 
 /** GPU sessions that fell back to CPU, by reason: each reason is logged once per thread. */

@@ -1,6 +1,7 @@
 /** Set Threshold / Sensitivity, Select Backbone, Select Device. */
 import * as vscode from 'vscode';
 import path from 'node:path';
+import { devicePick, type DevicePickItem } from '../deviceView';
 import { SECTION } from '../settings';
 import type { ThresholdSettings } from '../threshold';
 import { previewFlagged } from '../thresholdPreview';
@@ -85,26 +86,60 @@ export function registerSettingsCommands(register: Register, deps: CommandDeps):
       if (!file?.length) return;
       value = folder ? path.posix.relative(folder.uri.path, file[0].path) : file[0].fsPath;
     }
-    const target = folder ? await settingsTarget(folder) : vscode.ConfigurationTarget.Global;
+    const target = folder ? await settingsTarget(folder, 'Save the backbone where?') : vscode.ConfigurationTarget.Global;
     if (target === undefined) return;
     await cfg.update('backbone', value, target);
     void vscode.window.showInformationMessage(`Backbone set to ${value}. Train a model to use it.`);
   });
 
   register('anomalyLens.selectDevice', 'Select Device', async () => {
-    const cfg = vscode.workspace.getConfiguration(SECTION);
-    const pick = await vscode.window.showQuickPick(
-      ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'].map((d) => ({ label: d, description: d === 'auto' ? 'the best provider present' : undefined })),
-      { placeHolder: 'Execution device (onnxruntime provider)' },
+    const folder = session.focus?.folder ?? vscode.workspace.workspaceFolders?.[0];
+    const current = session.settings(folder).device;
+    // Probing needs the worker (onnxruntime loads there): the list fills in once it answered.
+    const qp = vscode.window.createQuickPick<DevicePickItem>();
+    qp.placeholder = 'Finding the devices that run here…';
+    qp.busy = true;
+    qp.show();
+    const chosen = new Promise<DevicePickItem | undefined>((resolve) => {
+      qp.onDidAccept(() => resolve(qp.selectedItems[0]));
+      qp.onDidHide(() => resolve(undefined));
+    });
+    let failed: unknown;
+    const filled = session.devices.ask(current, true).then(
+      (r) => {
+        const pick = devicePick(current, r.options ?? []);
+        qp.items = pick.items;
+        qp.activeItems = pick.items.filter((i) => i.setting === current);
+        qp.placeholder = pick.placeholder;
+        qp.busy = false;
+      },
+      (err: unknown) => {
+        failed = err;
+        qp.hide();
+      },
     );
-    if (!pick) return;
-    await cfg.update('device', pick.label, vscode.ConfigurationTarget.Global);
-    await session.engine().stop(); // the next request loads the model on the new device
+    const pick = await chosen;
+    qp.dispose();
+    if (!pick) {
+      await filled;
+      if (failed) throw failed; // reported under the command's title
+      return;
+    }
+    if (pick.setting === current) return;
+    const target = folder ? await settingsTarget(folder, `Save the device (${pick.setting}) where?`) : vscode.ConfigurationTarget.Global;
+    if (target === undefined) return;
+    await vscode.workspace.getConfiguration(SECTION, folder).update('device', pick.setting, target);
+    if (session.settings(folder).device !== pick.setting) {
+      void vscode.window.showWarningMessage('Saved, but a more specific setting overrides anomalyLens.device here (see .vscode/settings.json).');
+    }
+    // A fresh worker for the new device; asking it what runs redraws the status bar.
+    await session.engine().stop();
+    await session.devices.ask(session.settings(folder).device, false);
   });
 }
 
 /** Where a setting is saved: the user chooses; the user settings come first, so nothing lands in the workspace unasked. */
-async function settingsTarget(folder: vscode.WorkspaceFolder): Promise<vscode.ConfigurationTarget | undefined> {
+async function settingsTarget(folder: vscode.WorkspaceFolder, question = 'Save the threshold where?'): Promise<vscode.ConfigurationTarget | undefined> {
   const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
   const pick = await vscode.window.showQuickPick(
     [
@@ -112,7 +147,7 @@ async function settingsTarget(folder: vscode.WorkspaceFolder): Promise<vscode.Co
       { label: 'This workspace', description: 'written to .vscode/settings.json (shared with the repository)', value: vscode.ConfigurationTarget.Workspace },
       ...(multiRoot ? [{ label: `Folder ${folder.name}`, description: "this folder's .vscode/settings.json", value: vscode.ConfigurationTarget.WorkspaceFolder }] : []),
     ],
-    { placeHolder: 'Save the threshold where?' },
+    { placeHolder: question },
   );
   return pick?.value;
 }
