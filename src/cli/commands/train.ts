@@ -1,4 +1,5 @@
 /** `anomaly-lens train <normal images|folders|lists…> --out <model dir>` (or `--contaminated <folder>`). */
+import { formatMargin, MARGIN_EXPLAINED, scoreMargin } from '../../shared/scoreMargin';
 import { plural } from '../plural';
 import * as path from 'node:path';
 import type { ImageScore, ScanFailure } from '../../core/api';
@@ -121,9 +122,9 @@ export async function trainCommand(args: string[], io: CliIo): Promise<number> {
   if (advice) io.err(`note: ${advice.text}\n`);
   if (ranking) {
     if (assumed) io.out(`\ncontamination ${assumed.estimated ? 'estimated' : 'stated'}: ${(assumed.share * 100).toFixed(1)} % (${assumed.basis})\n`);
-    io.out(`\nranking of ${contaminated} (most anomalous first):\n`);
+    io.out(`\nranking of ${contaminated} (most anomalous first; ${MARGIN_EXPLAINED}):\n`);
     scores.forEach((s, i) =>
-      io.out(`${String(i + 1).padStart(4)}  ${(s.normalized * 100).toFixed(0).padStart(3)}%  ${s.score.toPrecision(4).padStart(10)}  ${s.anomalous ? 'ANOMALOUS' : 'normal   '}  ${s.name}\n`),
+      io.out(`${String(i + 1).padStart(4)}  ${formatMargin(scoreMargin(s.score, s.threshold, m.calibration.spread)).padStart(7)}  ${s.score.toPrecision(4).padStart(10)}  ${s.anomalous ? 'ANOMALOUS' : 'normal   '}  ${s.name}\n`),
     );
     for (const f of failures) io.out(`   -  failed  ${describeError(f.error)}\n`);
   }
