@@ -75,9 +75,9 @@ export class AnnotationService implements vscode.Disposable {
 
   /** Loads every annotation file of a folder into the findings (startup, refresh); `adjust` applies the threshold in effect. */
   async loadFolder(folder: vscode.WorkspaceFolder, adjust: (e: Entry) => Entry): Promise<number> {
-    const annotationFolder = readSettings(folder).annotationFolder;
-    const files = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, `${annotationFolder}/**/*.json`));
     const store = this.storeFor(folder);
+    const annotationFolder = store.annotationFolder();
+    const files = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, `${annotationFolder}/**/*.json`));
     let loaded = 0;
     for (const f of files) {
       const at = locate(f);
@@ -230,9 +230,15 @@ export class AnnotationService implements vscode.Disposable {
   async fileChanged(file: vscode.Uri): Promise<void> {
     const at = locate(file);
     if (!at) return;
-    const rel = imageRelPathOf(at.rel, readSettings(at.folder).annotationFolder);
-    if (!rel) return;
     const store = this.storeFor(at.folder);
+    let rel: string | undefined;
+    try {
+      rel = imageRelPathOf(at.rel, store.annotationFolder());
+    } catch (err) {
+      this.log.error(`annotation ${at.rel}`, err);
+      return;
+    }
+    if (!rel) return;
     const image = uriOfRel(at.folder, rel);
     // Queued behind our own writes to the same file: the watcher reports a write of ours right
     // after its rename, before the store has recorded it, which looked like an outside edit.

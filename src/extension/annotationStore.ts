@@ -13,6 +13,7 @@ import {
   type Annotation,
   type AnnotationCheck,
 } from '../shared/annotation';
+import { checkAnnotationFolder } from './annotationFolder';
 
 export interface FileStat {
   /** Modification time in ms. */
@@ -57,8 +58,13 @@ export class AnnotationStore {
     private readonly folder: () => string,
   ) {}
 
+  /** The annotation folder setting, checked to stay inside the workspace folder (SETTING_INVALID otherwise). */
+  annotationFolder(): string {
+    return checkAnnotationFolder(this.folder());
+  }
+
   pathFor(imageRelPath: string): string {
-    return annotationRelPath(imageRelPath, this.folder());
+    return annotationRelPath(imageRelPath, this.annotationFolder());
   }
 
   /** Reads and validates; undefined when there is no annotation yet. */

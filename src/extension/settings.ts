@@ -60,7 +60,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     manualThreshold: typeof manual === 'number' && Number.isFinite(manual) ? manual : null,
     sensitivity: Math.min(1, Math.max(0, num('sensitivity', 0.5))),
     annotationFolder: c.get<string>('annotationFolder', '.anomaly-lens/annotations') || '.anomaly-lens/annotations',
-    include: c.get<string>('include', '**/*.{png,PNG,jpg,JPG,jpeg,JPEG,tif,TIF,tiff,TIFF,bmp,BMP,dcm,DCM}'),
+    include: c.get<string>('include', '**/*.{png,PNG,jpg,JPG,jpeg,JPEG,tif,TIF,tiff,TIFF,bmp,BMP,dcm,DCM,dicom,DICOM}'),
     exclude: c.get<string>('exclude', '{**/node_modules/**,**/.git/**,**/.anomaly-lens/**}'),
     maxImagePixels: num('maxImagePixels', 100_000_000),
     workerThreads: num('workerThreads', 0),

@@ -130,3 +130,35 @@ test('an image name near the 255-byte limit still gets its annotation (the temp 
   assert.equal((await store.read(name))?.status, 'predicted');
   await rm(root, { recursive: true });
 });
+
+test('an annotation folder outside the workspace folder is refused and nothing is written', async () => {
+  const { root } = await setup();
+  const touched: string[] = [];
+  const inner = nodeFs(root);
+  const spy: StoreFs = {
+    readFile: (p) => (touched.push(`read ${p}`), inner.readFile(p)),
+    writeFile: (p, d) => (touched.push(`write ${p}`), inner.writeFile(p, d)),
+    rename: (a, b) => (touched.push(`rename ${a} ${b}`), inner.rename(a, b)),
+    stat: (p) => (touched.push(`stat ${p}`), inner.stat(p)),
+    delete: (p) => (touched.push(`delete ${p}`), inner.delete(p)),
+  };
+  for (const folder of ['../escaped', '/tmp/escaped', 'C:\\escaped', '\\\\server\\share', 'a/../../escaped', '.', '']) {
+    const store = new AnnotationStore(spy, annotationValidator(), () => folder);
+    await assert.rejects(store.write('a/b.png', predicted()), (err: unknown) => {
+      assert.ok(err instanceof AnomalyLensError, String(err));
+      assert.equal(err.code, 'SETTING_INVALID');
+      assert.match(err.message, /anomalyLens\.annotationFolder/);
+      assert.ok(err.message.includes(JSON.stringify(folder)), err.message);
+      assert.match(err.hint ?? '', /inside the workspace folder/);
+      return true;
+    }, folder);
+    await assert.rejects(store.read('a/b.png'), code('SETTING_INVALID'));
+    await assert.rejects(store.remove('a/b.png'), code('SETTING_INVALID'));
+  }
+  assert.deepEqual(touched, []);
+  // `..` that stays inside is normalized, not refused.
+  const inside = new AnnotationStore(spy, annotationValidator(), () => 'notes/../labels/./');
+  await inside.write('a/b.png', predicted());
+  assert.equal(JSON.parse(await readFile(path.join(root, 'labels/a/b.png.json'), 'utf8')).label, 'anomalous');
+  await rm(root, { recursive: true });
+});

@@ -62,3 +62,26 @@ test('a multi-frame file with one short frame keeps the good frames; the short o
   assert.ok(img.frames[1].data.every((v) => v === 0));
   assert.match(img.warnings?.[0] ?? '', /frame 2 of 3 could not be decoded and was padded/);
 });
+
+test('native multi-frame Pixel Data short of Rows x Columns x frames keeps the complete frames and pads the tail with a warning', () => {
+  const frameCount = 6;
+  const px = Array.from({ length: frameCount }, (_, f) => Uint16Array.from(gray16(), (v) => (v + f * 101) % 4096));
+  const all = new Uint8Array(frameCount * W * H * 2);
+  px.forEach((f, i) => all.set(new Uint8Array(f.buffer), i * W * H * 2));
+  // Frame 4 stops half way; frames 5 and 6 are missing.
+  const kept = all.subarray(0, 3 * W * H * 2 + W * H);
+  const dcm = writeDicom({ transferSyntax: TS.explicitLE, elements: imageElements({ rows: H, columns: W, bitsAllocated: 16, frames: frameCount }), pixels: kept });
+  const img = decodeDicom(dcm, opts);
+  assert.equal(img.frames.length, frameCount);
+  for (let i = 0; i < 3; i++) assert.deepEqual(Array.from(img.frames[i].data), Array.from(px[i]), `frame ${i + 1} decodes exactly`);
+  assert.deepEqual(Array.from(img.frames[3].data.subarray(0, (W * H) / 2)), Array.from(px[3].subarray(0, (W * H) / 2)), 'the present half of frame 4');
+  assert.ok(img.frames[3].data.subarray((W * H) / 2).every((v) => v === 0), 'the missing half of frame 4 is zeros');
+  for (let i = 4; i < frameCount; i++) assert.ok(img.frames[i].data.length === W * H && img.frames[i].data.every((v) => v === 0));
+  assert.equal(img.warnings?.length, 1);
+  assert.match(img.warnings?.[0] ?? '', /frames 4-6 of 6 were padded with zeros/);
+});
+
+test('native Pixel Data shorter than one frame is still refused', () => {
+  const dcm = writeDicom({ transferSyntax: TS.explicitLE, elements: imageElements({ rows: H, columns: W, bitsAllocated: 16, frames: 3 }), pixels: new Uint8Array(W * H) });
+  assert.throws(() => decodeDicom(dcm, opts), (e: unknown) => (e as { code?: string }).code === 'DICOM_PIXEL_DATA_SHORT');
+});

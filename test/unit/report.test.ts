@@ -93,7 +93,7 @@ test('scan --report writes one self-contained page with overlay thumbnails in ra
     assert.ok(pos.every((p) => p > 0) && pos[0] < pos[1] && pos[1] < pos[2], `cards ranked by score: ${pos}`);
     assert.equal((html.match(/<img src="data:image\/jpeg;base64,/g) ?? []).length, 3, 'one embedded thumbnail per scored image');
     assert.match(html, /d-broken\.png<\/td><td>UNKNOWN_FORMAT/);
-    // Outputs append .png to the input's name (so a.jpg and a.jpg.png never share one).
+    // Output names append .png to the whole input name, so a.jpg and a.jpg.png never collide.
     assert.match(html, /href="out\/overlays\/b-bright\.png\.png"/, 'links to the full-size overlay, relative to the report');
     const overlay = readFileSync(path.join(dir, 'out', 'overlays', 'b-bright.png.png'));
     assert.equal(overlay.subarray(1, 4).toString(), 'PNG');

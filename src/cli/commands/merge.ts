@@ -13,7 +13,8 @@ import type { ModelManifest } from '../../shared/model';
 import { flag, num, parse, positiveInt, required, str } from '../args';
 import { writeFileAtomic } from '../../core/io/atomic';
 import type { CliIo } from '../io';
-import { buildReport, scoresCsv, shown, type ScanRow } from './scan';
+import { buildReport } from './scanReport';
+import { scoresCsv, shown, type ScanRow } from './scanRows';
 
 export const MERGE_HELP = `anomaly-lens merge <scan output dirs…> --out <dir> [options]
   --out <dir>            merged scores.csv, scores.json, heatmaps/, overlays/, annotations/

@@ -3,7 +3,6 @@
  * (CSV + JSON), heatmap and overlay PNGs, one annotation JSON per image and optionally an HTML
  * report. Bad files are listed and skipped; every output is written to a temp file and renamed.
  */
-import { plural } from '../plural';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { deps } from '../deps';
@@ -15,16 +14,18 @@ import { annotationJson, annotationPathFor } from '../annotate';
 import type { CliIo } from '../io';
 import { createProgress } from '../progress';
 import { renderHeatmap, renderOverlay } from '../render';
-import { anomalyExtent, predictedRegions, type AnomalyExtent } from '../../shared/regions';
-import { renderReportHtml, type ReportFinding } from '../report/html';
-import { formatMargin, scoreMargin } from '../../shared/scoreMargin';
-import { pngThumbnailDataUri } from '../report/thumbnail';
+import { anomalyExtent, predictedRegions } from '../../shared/regions';
 import { findImages, toSource } from '../sources';
 import { inShard, parseShard, shardLabel } from '../../core/shard/slice';
 import { folderThreshold } from '../../core/method/folderThreshold';
 import { ScanJournal } from '../../core/shard/journal';
 import { announceDevice, RUNTIME_OPTIONS, runtimeOf } from './common';
-import { describeGeometry } from '../../core/tiling/plan';
+import { buildReport } from './scanReport';
+import { safeRel, scoresCsv, writeFailed, type ScanRow } from './scanRows';
+import { printSummary } from './scanSummary';
+
+export { buildReport } from './scanReport';
+export { safeRel, scoresCsv, shown, type ScanRow } from './scanRows';
 
 export const SCAN_HELP = `anomaly-lens scan <folders, images or list files…> --model <model dir> [options]
   --out <dir>            outputs: scores.csv, scores.json, heatmaps/, overlays/ (default ./anomaly-lens-scan)
@@ -38,50 +39,6 @@ export const SCAN_HELP = `anomaly-lens scan <folders, images or list files…> -
   --workers <n>          worker threads scoring in parallel (default: one per core up to 2 for 16+ images; 1 = none)
   --file-timeout <s>     per-file limit in worker threads; a file over it is listed as DECODE_TIMEOUT (default 120)
   --device auto|cpu|...  --threads <n>  --max-pixels <n>  --json  --quiet`;
-
-export interface ScanRow {
-  rank: number;
-  name: string;
-  score: number;
-  normalized: number;
-  threshold: number;
-  anomalous: boolean;
-  width: number;
-  height: number;
-  /** For a flagged image: 'global' when no region marks it ("global anomaly, no local region"). */
-  extent?: AnomalyExtent;
-  heatmap?: string;
-  overlay?: string;
-  annotation: string;
-}
-
-/** Output names keep the input's relative path but can never climb out of the output folder. */
-export const safeRel = (name: string): string =>
-  name
-    .replace(/\\/g, '/')
-    .split('/')
-    .filter((s) => s && s !== '.')
-    .map((s) => (s === '..' ? '__' : s))
-    .join('/');
-
-/** A path as the user would type it: relative below the cwd, absolute elsewhere. */
-export const shown = (cwd: string, p: string): string => {
-  const r = path.relative(cwd, p);
-  return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : p;
-};
-
-const csvCell = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-
-/** scores.csv, rows already ranked (shared with \`merge\`). */
-export function scoresCsv(rows: ScanRow[]): string {
-  return ['rank,name,score,normalized,threshold,anomalous,width,height,heatmap,overlay,annotation']
-    .concat(
-      rows.map((r) =>
-        [r.rank, csvCell(r.name), r.score, r.normalized, r.threshold, r.anomalous, r.width, r.height, csvCell(r.heatmap ?? ''), csvCell(r.overlay ?? ''), csvCell(r.annotation)].join(','),
-      ),
-    )
-    .join('\n');
-}
 
 export async function scanCommand(args: string[], io: CliIo): Promise<number> {
   const { values: v, positionals } = parse(args, {
@@ -138,18 +95,6 @@ interface ScanPlan {
   rt: ReturnType<typeof runtimeOf>;
   fileTimeout: number | undefined;
   shard: ReturnType<typeof parseShard> | undefined;
-}
-
-/** A write that failed after the image was scored: the result is lost, which the exit code reports. */
-function writeFailed(e: unknown, file: string, name: string): AnomalyLensError {
-  if (e instanceof AnomalyLensError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EROFS' ? 'the file system is read-only' : `${code ?? (e instanceof Error ? e.message : String(e))}`;
-  return new AnomalyLensError('WRITE_FAILED', `scored, but its output ${path.basename(file)} could not be written (${why})`, {
-    file: name,
-    hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space and scan again (add --resume to keep finished images)' : 'check the output folder is writable',
-    cause: e,
-  });
 }
 
 async function scanLocked(p: ScanPlan): Promise<number> {
@@ -279,27 +224,7 @@ async function scanLocked(p: ScanPlan): Promise<number> {
     await deps.writeFile(reportFile, await buildReport(rows, failures, detector.manifest, { reportFile, reportTop, seconds, source: positionals.join(', ') }));
   }
 
-  if (json) {
-    io.out(`${JSON.stringify({ ...summary, out: outDir, report: reportFile }, null, 2)}\n`);
-  } else {
-    io.out(`scored ${rows.length} of ${plural(found.length, 'image')} in ${seconds.toFixed(1)} s; ${summary.flagged} flagged anomalous\n`);
-    io.out(`model: ${describeGeometry(detector.manifest.tiling)}\n`);
-    for (const r of rows.slice(0, 20)) {
-      io.out(`${String(r.rank).padStart(4)}  ${formatMargin(scoreMargin(r.score, r.threshold, spread)).padStart(7)}  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${shown(io.cwd, r.overlay)}` : ''}\n`);
-    }
-    if (rows.length > 20) io.out(`   … ${rows.length - 20} more in ${shown(io.cwd, path.join(outDir, 'scores.csv'))}\n`);
-    if (folder.trainingWeight < 1) {
-      io.out(
-        `threshold from this folder: ${folder.threshold.toPrecision(4)} (${folder.basis}) would flag ${folder.wouldFlag} of ${rows.length}; ` +
-          `expected share of normal images above it ${(folder.expectedNormalFlagRate * 100).toFixed(1)} % (model threshold ${cal.threshold.toPrecision(4)})\n`,
-      );
-    }
-    if (failures.length) {
-      io.out(`${failures.length} file(s) could not be scored:\n`);
-      for (const f of failures) io.out(`   ${describeError(f.error)}\n`);
-    }
-    io.out(`outputs: ${outDir}${reportFile ? `\nreport: ${reportFile}` : ''}\n`);
-  }
+  printSummary(io, summary, { json, outDir, reportFile, tiling: detector.manifest.tiling, modelThreshold: cal.threshold, spread: cal.spread });
   // A scored result whose outputs could not be written is lost: never a success.
   if (lost.length) return 1;
   // Some images scored → success (failures are listed). Nothing scored → the first reason.
@@ -312,52 +237,4 @@ async function scanLocked(p: ScanPlan): Promise<number> {
     throw new AnomalyLensError('BAD_ARGUMENT', 'no image files found', { file: positionals.join(', '), hint: 'supported: png, jpg, tif, bmp, dcm' });
   }
   return 0;
-}
-
-export async function buildReport(
-  rows: ScanRow[],
-  failures: { name: string; error: ErrorInfo }[],
-  manifest: import('../../shared/model').ModelManifest,
-  o: { reportFile: string; reportTop: number; seconds: number; source: string },
-): Promise<string> {
-  const dir = path.dirname(o.reportFile);
-  const href = (p?: string): string | undefined => (p ? path.relative(dir, p).split(path.sep).join('/') : undefined);
-  const findings: ReportFinding[] = [];
-  for (const r of rows) {
-    let thumb: string | undefined;
-    if (r.overlay && r.rank <= o.reportTop) thumb = pngThumbnailDataUri(await fs.readFile(r.overlay), 256);
-    findings.push({
-      name: r.name,
-      score: r.score,
-      normalized: r.normalized,
-      threshold: r.threshold,
-      anomalous: r.anomalous,
-      extent: r.extent,
-      width: r.width,
-      height: r.height,
-      thumb,
-      overlayHref: href(r.overlay),
-      heatmapHref: href(r.heatmap),
-      annotationHref: href(r.annotation),
-    });
-  }
-  return renderReportHtml({
-    title: 'Anomaly Lens scan report',
-    createdAt: new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
-    source: o.source,
-    seconds: o.seconds,
-    findings,
-    failures: failures.map((f) => ({ name: f.name, code: f.error.code, reason: f.error.message + (f.error.hint ? ` (${f.error.hint})` : '') })),
-    model: {
-      id: manifest.id,
-      backbone: manifest.backbone.id,
-      method: `${manifest.options.method} (α ${manifest.options.alpha}, ρ ${manifest.options.rho}, ${manifest.options.scoreMode})`,
-      trainingImages: manifest.trainingImages,
-      repositorySize: manifest.repositorySize,
-      threshold: manifest.calibration.threshold,
-      thresholdMode: manifest.calibration.mode,
-      spread: manifest.calibration.spread,
-      createdAt: manifest.createdAt,
-    },
-  });
 }

@@ -14,7 +14,7 @@ export type CommandBody = (...args: unknown[]) => Promise<unknown> | unknown;
 /** Registers a command whose failures are reported (message + log) under `title`. */
 export type Register = (id: string, title: string, fn: CommandBody) => void;
 
-export const IMAGE_EXT = /\.(png|jpe?g|tiff?|bmp|dcm)$/i;
+export const IMAGE_EXT = /\.(png|jpe?g|tiff?|bmp|dcm|dicom)$/i;
 
 export function registrar(context: vscode.ExtensionContext, session: Session): Register {
   return (id, title, fn) =>

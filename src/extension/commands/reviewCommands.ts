@@ -39,7 +39,7 @@ export function registerReviewCommands(register: Register, deps: CommandDeps): v
   register('anomalyLens.reject', 'Reject', decide('reject'));
 
   register('anomalyLens.openInReview', 'Open', async (arg?: unknown) => {
-    const uri = uriOf(arg, deps) ?? vscode.window.activeTextEditor?.document.uri;
+    const uri = uriOf(arg, deps) ?? vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
     if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, REVIEW_VIEW_TYPE);
   });
 
@@ -53,4 +53,11 @@ export function registerReviewCommands(register: Register, deps: CommandDeps): v
   };
   register('anomalyLens.editor.next', 'Next', navigate('next'));
   register('anomalyLens.editor.previous', 'Previous', navigate('previous'));
+}
+
+/** The file of the active tab, for files VS Code shows in no text editor (binary DICOM without an extension). */
+function activeTabUri(): vscode.Uri | undefined {
+  const input: unknown = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const uri = input && typeof input === 'object' && 'uri' in input ? input.uri : undefined;
+  return uri instanceof vscode.Uri ? uri : undefined;
 }

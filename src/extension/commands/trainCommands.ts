@@ -9,7 +9,7 @@ import { scopeLabel } from '../scopeLabel';
 import { defaultScope } from '../scopes';
 import { IMAGE_EXT, asUri, isDirectory, pickFolder, type CommandDeps, type Register } from './commandKit';
 
-const IMAGE_FILTERS = { Images: ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'dcm'] };
+const IMAGE_FILTERS = { Images: ['png', 'jpg', 'jpeg', 'tif', 'tiff', 'bmp', 'dcm', 'dicom'], 'All files (DICOM without an extension)': ['*'] };
 
 /** A Not scanned entry of the Findings view, or a folder URI. */
 function directoryArg(arg: unknown): vscode.Uri | undefined {

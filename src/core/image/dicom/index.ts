@@ -9,7 +9,8 @@ import { decodeCompressedFrame } from './compressed';
 import { applyPalette, expandYbr422, planarToInterleaved, readPalette, ybrFullToRgb } from './color';
 import { describeThrown, dicomError } from './errors';
 import { frameBytes, splitFrames } from './frames';
-import { unpackFloats, unpackSamples } from './native';
+import { unpackSamples } from './native';
+import { nativeFrames } from './nativeFrames';
 import { asPlainBytes, hasPreamble, inflate, parseDicomBytes, sniffRawSyntax } from './parse';
 import { readPixelModule, type PixelModule } from './pixelModule';
 import { decodeRleFrame } from './rle';
@@ -67,7 +68,7 @@ interface StoredFrames {
 function decodeFrames(ds: DataSet, pm: PixelModule, ts: TransferSyntax, file: string | undefined): StoredFrames {
   const el = pm.pixelElement;
   if (ts.encoding === 'native') {
-    if (!el.encapsulatedPixelData) return { frames: nativeFrames(ds, pm, ts.littleEndian, file), photometric: pm.photometric };
+    if (!el.encapsulatedPixelData) return { ...nativeFrames(ds, pm, ts.littleEndian, file), photometric: pm.photometric };
     // Encapsulated under a native syntax (a writer's mistake): the codec is read from the stream itself.
     const sniffed = streamSyntax(ds, el);
     if (!sniffed) {
@@ -151,45 +152,6 @@ function streamSyntax(ds: DataSet, el: PixelModule['pixelElement']): TransferSyn
   const uid =
     sof === 0xc3 ? '1.2.840.10008.1.2.4.70' : sof === 0xf7 ? '1.2.840.10008.1.2.4.80' : sof === 0xc2 ? '1.2.840.10008.1.2.4.55' : sof === 0xc1 ? '1.2.840.10008.1.2.4.51' : sof === 0xc0 ? '1.2.840.10008.1.2.4.50' : undefined;
   return uid ? findTransferSyntax(uid) : undefined;
-}
-
-function nativeFrames(ds: DataSet, pm: PixelModule, littleEndian: boolean, file: string | undefined): SampleArray[] {
-  const el = pm.pixelElement;
-  const pixels = pm.rows * pm.columns;
-  const is422 = pm.photometric === 'YBR_FULL_422' && pm.samplesPerPixel === 3;
-  const samples = is422 ? pixels * 2 : pixels * pm.samplesPerPixel;
-  const bits = pm.pixelTag === 'x7fe00010' ? pm.bitsAllocated : pm.pixelTag === 'x7fe00008' ? 32 : 64;
-  const frameBitCount = samples * bits;
-  const needed = Math.ceil((frameBitCount * pm.frameCount) / 8);
-  const end = el.dataOffset + el.length;
-  if (end > ds.byteArray.length) {
-    throw dicomError('FILE_TRUNCATED', `the file ends inside Pixel Data: ${ds.byteArray.length - el.dataOffset} of ${el.length} bytes present`, file, 'the file was cut short; copy or export it again');
-  }
-  if (el.length < needed) {
-    throw dicomError('DICOM_PIXEL_DATA_SHORT', `Pixel Data has ${el.length} bytes; ${pm.columns}x${pm.rows}x${pm.samplesPerPixel} samples of ${bits} bits x ${pm.frameCount} frame(s) need ${needed}`, file, 'the pixel data is truncated or the image attributes are wrong');
-  }
-  let bytes = ds.byteArray.subarray(el.dataOffset, el.dataOffset + needed);
-  if (!littleEndian && pm.bitsAllocated === 8 && el.vr === 'OW') bytes = swapPairs(bytes);
-  const frames: SampleArray[] = [];
-  for (let i = 0; i < pm.frameCount; i++) {
-    if (pm.pixelTag !== 'x7fe00010') {
-      frames.push(unpackFloats(bytes, (i * frameBitCount) / 8, samples, bits as 32 | 64, littleEndian));
-    } else {
-      const layout = { bitsAllocated: pm.bitsAllocated, bitsStored: pm.bitsStored, highBit: pm.highBit, signed: pm.signed, littleEndian };
-      frames.push(unpackSamples(bytes, i * frameBitCount, samples, layout));
-    }
-  }
-  return frames;
-}
-
-/** Explicit big endian OW with 8-bit samples: bytes are swapped within each 16-bit word. */
-function swapPairs(src: Uint8Array): Uint8Array {
-  const out = src.slice();
-  for (let i = 0; i + 1 < out.length; i += 2) {
-    out[i] = src[i + 1];
-    out[i + 1] = src[i];
-  }
-  return out;
 }
 
 function assemble(ds: DataSet, pm: PixelModule, ts: TransferSyntax, stored: StoredFrames, file: string | undefined): DecodedImage {

@@ -1,6 +1,7 @@
 import * as zlib from 'node:zlib';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { AnomalyLensError } from '../../../shared/errors';
+import { EXPLICIT_BE, parseBigEndianDataSet } from './bigEndian';
 import { describeThrown, dicomError } from './errors';
 import { findTransferSyntax, type TransferSyntax } from './transferSyntax';
 
@@ -169,7 +170,17 @@ function checkVrs(dataSet: DataSet, file: string | undefined, depth = 0): void {
   }
 }
 
+/** A big endian data set from `start`, with the meta group of a Part 10 file when there is one. */
+function parseBigEndian(bytes: Uint8Array, start: number, withMeta: boolean, file: string | undefined): DataSet {
+  try {
+    return parseBigEndianDataSet(bytes, start, file, withMeta ? dicomParser.readPart10Header(bytes) : undefined);
+  } catch (e) {
+    throw classifyParserError(e, file, bytes.length);
+  }
+}
+
 function parseWith(bytes: Uint8Array, options: dicomParser.ParseDicomOptions, file: string | undefined): DataSet {
+  if (options.TransferSyntaxUID === EXPLICIT_BE) return parseBigEndian(bytes, 0, false, file);
   let dataSet: DataSet;
   try {
     // Implicit VR: without a VR, dicom-parser would read undefined-length Pixel Data as a sequence.
@@ -239,6 +250,8 @@ export function parseDicomBytes(bytes: Uint8Array, file: string | undefined, max
       if (mayBeWrittenImplicit(uid) && writtenImplicit(bytes, meta.end)) {
         implicitDataSet = true;
         dataSet = parseWith(bytes.subarray(meta.end), { TransferSyntaxUID: IMPLICIT_LE }, file);
+      } else if (uid === EXPLICIT_BE) {
+        dataSet = parseBigEndian(bytes, meta.end, true, file);
       } else {
         dataSet = parseWith(bytes, {}, file);
       }
