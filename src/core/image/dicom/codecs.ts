@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { readJpegHeader } from './codecHeader';
 import { decodeJpegNative, loadNativeCodecs, type NativeCodecImage, type NativeDecoded } from './nativeCodecs';
 import { loadCodecModule, moduleHeapBytes, recycleCodecModule, type EmscriptenModule } from './wasm';
 
@@ -149,23 +150,6 @@ export function decodeJpegLossless(bytes: Uint8Array, bitsAllocated: number): Co
 
 /** SOF marker's sample precision, to route 12-bit lossy JPEG before the 8-bit codec fails on it. */
 export function jpegPrecision(bytes: Uint8Array): number | undefined {
-  let p = 2;
-  while (p + 4 < bytes.length) {
-    if (bytes[p] !== 0xff) {
-      p++;
-      continue;
-    }
-    const marker = bytes[p + 1];
-    if (marker === 0xff) {
-      p++;
-      continue;
-    }
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return bytes[p + 4];
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      p += 2;
-      continue;
-    }
-    p += 2 + ((bytes[p + 2] << 8) | bytes[p + 3]);
-  }
-  return undefined;
+  const header = readJpegHeader(bytes);
+  return header && header.sof !== 0xf7 ? header.precision : undefined;
 }
