@@ -45,6 +45,19 @@ export async function runCommand(p: Page, title: string, attempts = 3): Promise<
   }
 }
 
+/** Picks the entry labelled exactly `label` in the open quick pick (after a command asked). */
+export async function pickQuick(p: Page, label: string): Promise<void> {
+  const row = p.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.click();
+}
+
+/** Open editor tabs (all groups). */
+export async function tabCount(p: Page): Promise<number> {
+  return p.locator('.tabs-container .tab').count();
+}
+
 /** The extension's log so far (the "Anomaly Lens" output channel as written to disk). */
 export function log(cs: CodeServer): string {
   return readExtensionLog(cs.userDataDir);
@@ -135,6 +148,16 @@ export async function reviewFrame(p: Page, fileName: string, timeoutMs = 60_000)
     }
     return undefined;
   }, timeoutMs, 300);
+}
+
+/** The file names shown by review webviews that are loaded now (one per open review editor). */
+export async function reviewTitles(p: Page): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of p.frames()) {
+    const t = await f.evaluate(() => ((window as unknown as { __anomalyLens?: { info: unknown } }).__anomalyLens ? document.title : undefined)).catch(() => undefined);
+    if (t) out.push(t);
+  }
+  return out;
 }
 
 /** Image point → page coordinates through the webview's own transform (frames are offset by their iframes). */
