@@ -282,10 +282,10 @@ export class App {
         this.setBrushSize(Math.min(200, Math.max(this.brushSize + 1, Math.round(this.brushSize * 1.25))));
         break;
       case 'undo':
-        if (this.edits?.undo()) this.edited(null, true);
+        if (!this.view.otherSlice && this.edits?.undo()) this.edited(null, true);
         break;
       case 'redo':
-        if (this.edits?.redo()) this.edited(null, true);
+        if (!this.view.otherSlice && this.edits?.redo()) this.edited(null, true);
         break;
       case 'next':
       case 'previous':
@@ -460,7 +460,9 @@ export class App {
 
   /** The host's state after a decision or an outside change; an outside change drops the history. */
   private applyReview(review: ReviewState, external: boolean): void {
-    const changed = external || !sameRegions(review.regions, this.edits?.toRegions() ?? []);
+    // The echo of our own save must not undo what was drawn since: a stroke under way, edits not saved yet.
+    const local = !external && (!!this.edits?.stroking || this.saveState === 'unsaved' || this.saveState === 'saving');
+    const changed = external || (!local && !sameRegions(review.regions, this.edits?.toRegions() ?? []));
     this.review = review;
     if (changed && this.edits) {
       clearTimeout(this.saveTimer);
@@ -663,6 +665,7 @@ export class App {
       this.frame = f;
       this.view.otherSlice = i !== s.own;
       if (this.view.otherSlice && this.tool === 'polygon') this.tools.cancelPolygon();
+      this.toolbar.setReadOnly(this.init.settings.readOnly || this.view.otherSlice);
       this.sliceText.textContent = s.describe(i);
       this.toolbar.setFrames(s.count, i, 'Slice');
       this.renderImage();

@@ -359,6 +359,9 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
     await p.keyboard.press('a');
     await settle(p);
     assert.equal((await state()).tool, 'pan', 'the brush is refused on another file');
+    const disabled = (id: string) => p.evaluate((i) => document.getElementById(i)!.hasAttribute('disabled'), id);
+    assert.equal(await disabled('accept'), true, 'Accept is off on another file');
+    assert.equal(await disabled('tool-brush'), true);
     assert.ok(!(await host<{ method?: string }[]>(p, 'received')).some((m) => m.method === 'accept'), 'no accept sent');
     // The wheel over the image: one notch forward, clamped at the last file; then back to the start.
     await p.mouse.move(...(await toPage(p, 128, 100)));
@@ -380,14 +383,15 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
     assert.equal(await p.textContent('#slice-file'), '');
     assert.equal((await state()).heatmap, true);
     assert.ok(!(await host<number[]>(p, 'sliceRequests')).includes(1), 'the opened file came with init');
+    assert.equal(await disabled('accept'), false);
     await p.keyboard.press('b');
     assert.equal((await state()).tool, 'brush');
     await noProtocolOrPageErrors(p);
     await p.context().close();
   });
 
-  test('the toolbar stays on one row at 1440 and 1280 px; the queue position follows a decision', async () => {
-    for (const width of [1440, 1280]) {
+  test('the toolbar stays on one row at 1440, 1280 and 1090 px; the queue position follows a decision', async () => {
+    for (const width of [1440, 1280, 1090]) {
       for (const scenario of ['gray8', 'gray16']) {
         const p = await h.open({ scenario, theme: 'light' }, { width, height: 900 });
         await p.evaluate(() => document.fonts.ready.then(() => undefined));
@@ -409,6 +413,37 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
         await p.context().close();
       }
     }
+  });
+
+  test('the echo of an earlier save arriving mid-stroke or before the next save keeps the newer edits', async () => {
+    const p = await h.open({ scenario: 'gray8', heatmap: 'off' });
+    await p.keyboard.press('b');
+    let n = await savedCount(p);
+    await p.mouse.move(...(await toPage(p, 50, 200)));
+    await p.mouse.down();
+    await p.mouse.move(...(await toPage(p, 80, 200)), { steps: 3 });
+    await p.mouse.up();
+    await nextSave(p, n);
+    const echo = await p.evaluate(() => (window as never as { __host: { review(): unknown } }).__host.review());
+    // A second stroke; the first save's echo (regions without it) comes in the middle.
+    n = await savedCount(p);
+    await p.keyboard.press('Escape');
+    await p.mouse.move(...(await toPage(p, 50, 260)));
+    await p.mouse.down();
+    await p.mouse.move(...(await toPage(p, 65, 260)), { steps: 3 });
+    await p.evaluate((r) => (window as never as { __host: { notify(m: string, x: unknown): void } }).__host.notify('annotationChanged', { review: r, external: false }), echo);
+    await settle(p);
+    await p.mouse.move(...(await toPage(p, 90, 260)), { steps: 3 });
+    await p.mouse.up();
+    // And again between the end of the stroke and its (debounced) save.
+    await p.evaluate((r) => (window as never as { __host: { notify(m: string, x: unknown): void } }).__host.notify('annotationChanged', { review: r, external: false }), echo);
+    const saved = await nextSave(p, n);
+    assert.equal(saved.length, 2, 'both strokes saved');
+    const second = decodeRle((saved[1] as Extract<Region, { kind: 'mask' }>).rle);
+    assert.equal(second[260 * 400 + 55], 1, 'the start of the second stroke is kept');
+    assert.equal(second[260 * 400 + 88], 1, 'the part drawn after the echo is there');
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
   });
 
   test('a file that failed to decode shows its code and reason, not a blank canvas', async () => {
