@@ -19,7 +19,7 @@ import { e2eMissing, startCodeServer, type CodeServer } from './codeServer';
 import { reviewEditorScenarios } from './reviewEditor.scenarios';
 import {
   contextMenuItem, explorerRow, findingRow, findingsRows, imageToPage, log, reviewFrame, revealFolder, runCommand,
-  shoot, shotsDir, showFindings, until, waitForLog, type TreeRow,
+  shoot, shotsDir, showFindings, until, viewSettled, waitForLog, type TreeRow,
 } from './ui';
 import { CORRUPT_PNG, CT, CT_MULTIFRAME, DEFECTS, GOOD, TEXTURE_SIZE, TRAIN, TRUNCATED_DICOM, ctFrameHu as ctHu, writeWorkspace, type Workspace } from './workspace';
 
@@ -202,6 +202,7 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     await findingRow(p, name).click();
     const f = await reviewFrame(p, name);
     await f.locator('#tool-brush').click();
+    await viewSettled(p, f);
     const [x0, y0] = await imageToPage(p, f, 20, 20);
     const [x1, y1] = await imageToPage(p, f, 50, 20);
     await p.mouse.move(x0, y0);
@@ -209,6 +210,7 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     for (let i = 1; i <= 10; i++) await p.mouse.move(x0 + ((x1 - x0) * i) / 10, y0 + ((y1 - y0) * i) / 10);
     await p.mouse.up();
     await f.locator('#tool-polygon').click();
+    await viewSettled(p, f);
     const poly = [[100, 110], [140, 110], [140, 150], [100, 150]];
     for (const [x, y] of poly) {
       const [px, py] = await imageToPage(p, f, x, y);

@@ -173,6 +173,21 @@ export async function imageToPage(p: Page, f: Frame, ix: number, iy: number): Pr
   return [ox + cx, oy + cy];
 }
 
+/**
+ * Waits until the image stops moving on the page: a tool change can re-wrap the toolbar, which
+ * resizes the stage and fits the image again a frame later.
+ */
+export async function viewSettled(p: Page, f: Frame): Promise<void> {
+  let last = '';
+  await until('the view to settle', async () => {
+    await f.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const now = JSON.stringify([await imageToPage(p, f, 0, 0), await imageToPage(p, f, 100, 100)]);
+    const same = now === last;
+    last = now;
+    return same || undefined;
+  }, 10_000, 100);
+}
+
 async function frameOffset(f: Frame): Promise<[number, number]> {
   let x = 0;
   let y = 0;
