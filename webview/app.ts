@@ -10,6 +10,7 @@ import { regionsToMask, type Region } from '../src/shared/regions';
 import { el } from './dom';
 import { EditModel, type Rect } from './edits';
 import { FrameCache, type LoadedFrame } from './frames';
+import { StackStepper } from './stack';
 import { historyFromHost } from './historyCheck';
 import { measure, type Measurement } from './measure';
 import { defaultWindow, describePixel, modalityRange, renderFrame, type Window } from './pixels';
@@ -33,6 +34,8 @@ export class App {
   private info: ImageInfo | null = null;
   private frames: FrameCache | null = null;
   private frame: LoadedFrame | null = null;
+  /** The files of this DICOM series, when the host found others next to this one. */
+  private stack: StackStepper | null = null;
   private range = { min: 0, max: 255 };
   private window: Window = { center: 127.5, width: 255 };
   edits: EditModel | null = null;
@@ -63,6 +66,7 @@ export class App {
   private readonly saveText = el('span', { id: 'save-state' });
   private readonly queueText = el('span', { id: 'queue' });
   private readonly wlText = el('span', { id: 'wl-readout' });
+  private readonly sliceText = el('span', { id: 'slice-file' });
   private readonly measureText = el('div', { class: 'measure-readout', id: 'measure-readout', hidden: true });
 
   constructor(root: HTMLElement, private readonly rpc: WebviewRpc) {
@@ -104,7 +108,7 @@ export class App {
       setMode: (m) => this.setOverlay({ mode: m }),
       setHeatmapVisible: (v) => this.setOverlay({ visible: v }),
       setWindowPreset: (i) => this.setWindowPreset(i),
-      setFrame: (i) => void this.showFrame(i),
+      setFrame: (i) => void (this.stack ? this.showSlice(i) : this.showFrame(i)),
     }, this.classes, this.defectClass);
     const main = el('div', { class: 'main' });
     const stage = el('main', { class: 'stage', id: 'stage' });
@@ -119,7 +123,7 @@ export class App {
     this.panel.onAddClass = (c) => void this.addClass(c);
     this.panel.onScanFolder = () => void this.scanFolder();
     stage.append(this.notice, this.measureText);
-    this.statusBar.replaceChildren(this.cursorText, this.wlText, this.toolbar.frameGroup, this.queueText, this.saveText);
+    this.statusBar.replaceChildren(this.cursorText, this.wlText, this.toolbar.frameGroup, this.sliceText, this.queueText, this.saveText);
     this.panel.legendSection.append(this.toolbar.display);
     this.help = new HelpOverlay(this.root);
 
@@ -144,7 +148,7 @@ export class App {
       defectClass: () => this.defectClass,
       selected: () => this.selected,
       select: (id) => this.select(id),
-      readOnly: () => init.settings.readOnly,
+      readOnly: () => init.settings.readOnly || this.view.otherSlice,
       classColor: (c) => this.colorOf(c),
       onEdited: (rect, commit) => this.edited(rect, commit),
       onWindowDrag: (dx, dy) => this.dragWindow(dx, dy),
@@ -157,13 +161,16 @@ export class App {
     this.frames = new FrameCache((f) => this.rpc.request('getFrame', { frame: f }));
     this.frame = this.frames.put(init.image.frame);
     this.pendingFrame = this.frame.pixels.frame;
+    this.stack = init.stack && info.frameCount <= 1 ? new StackStepper(init.stack, init.image.frame, (i) => this.rpc.request('getSlice', { index: i })) : null;
+    this.sliceText.textContent = '';
     this.range = modalityRange(this.frame.samples, info);
     this.window = defaultWindow(info, this.range);
     this.windows = windowChoices(info, this.range, this.frame.samples, this.frame.pixels.channels);
     this.toolbar.setWindows(this.windows, info.bitDepth > 8 || info.windows.length > 0 || info.format === 'dicom');
     const initial = this.windows.findIndex((c) => c.window.center === this.window.center && c.window.width === this.window.width);
     this.toolbar.markWindowCustom(initial < 0, initial);
-    this.toolbar.setFrames(info.frameCount, this.frame.pixels.frame);
+    if (this.stack) this.toolbar.setFrames(this.stack.count, this.stack.own, 'Slice');
+    else this.toolbar.setFrames(info.frameCount, this.frame.pixels.frame);
     this.toolbar.setTool(this.tool);
     this.toolbar.setBrushSize(this.brushSize);
     this.toolbar.setReadOnly(init.settings.readOnly);
@@ -224,7 +231,8 @@ export class App {
 
   run(a: Action): void {
     if (!this.info) return;
-    const readOnly = this.init.settings.readOnly;
+    // On another file of a series stack, decisions and edits would land on the opened file: view only.
+    const readOnly = this.init.settings.readOnly || this.view.otherSlice;
     switch (a) {
       case 'accept':
       case 'reject':
@@ -276,10 +284,10 @@ export class App {
         this.setBrushSize(Math.min(200, Math.max(this.brushSize + 1, Math.round(this.brushSize * 1.25))));
         break;
       case 'undo':
-        if (this.edits?.undo()) this.edited(null, true);
+        if (!this.view.otherSlice && this.edits?.undo()) this.edited(null, true);
         break;
       case 'redo':
-        if (this.edits?.redo()) this.edited(null, true);
+        if (!this.view.otherSlice && this.edits?.redo()) this.edited(null, true);
         break;
       case 'next':
       case 'previous':
@@ -463,7 +471,9 @@ export class App {
 
   /** The host's state after a decision or an outside change; an outside change drops the history. */
   private applyReview(review: ReviewState, external: boolean): void {
-    const changed = external || !sameRegions(review.regions, this.edits?.toRegions() ?? []);
+    // The echo of our own save must not undo what was drawn since: a stroke under way, edits not saved yet.
+    const local = !external && (!!this.edits?.stroking || this.saveState === 'unsaved' || this.saveState === 'saving');
+    const changed = external || (!local && !sameRegions(review.regions, this.edits?.toRegions() ?? []));
     this.review = review;
     if (changed && this.edits) {
       clearTimeout(this.saveTimer);
@@ -556,7 +566,7 @@ export class App {
   private rebuildHeatmap(): void {
     const hm = this.score?.heatmap;
     const info = this.info;
-    const onFrame = !!hm && hm.frame === (this.frame?.pixels.frame ?? 0);
+    const onFrame = !!hm && hm.frame === (this.frame?.pixels.frame ?? 0) && !this.view.otherSlice;
     this.view.heatmap = hm && info && onFrame ? buildHeatmapLayer(hm, info.width, info.height) : null;
     this.setOverlay({});
   }
@@ -604,6 +614,14 @@ export class App {
 
   /** Step through the frames of a stack; false when there is only one frame. */
   private stepFrame(steps: number): boolean {
+    if (this.stack) {
+      const next = this.stack.step(steps);
+      if (next !== undefined) {
+        this.toolbar.setFrames(this.stack.count, next, 'Slice');
+        void this.showSlice(next);
+      }
+      return true;
+    }
     const count = this.info?.frameCount ?? 1;
     if (count <= 1 || !this.frame) return false;
     const next = Math.min(count - 1, Math.max(0, this.pendingFrame + steps));
@@ -644,6 +662,29 @@ export class App {
       this.rebuildHeatmap();
     } catch (err) {
       this.showError(`Could not load frame ${i + 1}`, err);
+    }
+  }
+
+  /** Show file `i` of the series stack; the opened file's overlays and tools come back on it. */
+  private async showSlice(i: number): Promise<void> {
+    const s = this.stack;
+    if (!s) return;
+    s.pending = i;
+    try {
+      const f = await s.cache.get(i);
+      if (i !== s.pending || s !== this.stack) return;
+      this.frame = f;
+      this.view.otherSlice = i !== s.own;
+      if (this.view.otherSlice && this.tool === 'polygon') this.tools.cancelPolygon();
+      this.toolbar.setReadOnly(this.init.settings.readOnly || this.view.otherSlice);
+      this.sliceText.textContent = s.describe(i);
+      this.toolbar.setFrames(s.count, i, 'Slice');
+      this.renderImage();
+      // A file of another size resets the edit layer: repaint this file's regions on its own slice.
+      if (!this.view.otherSlice) this.repaintEdits(null);
+      this.rebuildHeatmap();
+    } catch (err) {
+      this.showError(`Could not load ${s.stack.files[i] ?? `slice ${i + 1}`}`, err);
     }
   }
 

@@ -1,4 +1,4 @@
-/** Frames of a multi-frame image, requested from the host on demand; a few are kept. */
+/** Frames of a multi-frame image (or files of a series stack), requested from the host on demand; a few are kept. */
 import type { FramePixels } from '../src/shared/protocol';
 import { samplesOf, type Samples } from './pixels';
 
@@ -13,10 +13,11 @@ export class FrameCache {
 
   constructor(private readonly fetch: (frame: number) => Promise<FramePixels>, private readonly capacity = 4) {}
 
-  put(p: FramePixels): LoadedFrame {
+  /** Keep `p` under `key` (its frame number unless the cache holds the files of a series stack). */
+  put(p: FramePixels, key = p.frame): LoadedFrame {
     const f = { pixels: p, samples: samplesOf(p) };
-    this.frames.delete(p.frame);
-    this.frames.set(p.frame, f);
+    this.frames.delete(key);
+    this.frames.set(key, f);
     while (this.frames.size > this.capacity) this.frames.delete(this.frames.keys().next().value as number);
     return f;
   }
@@ -39,7 +40,7 @@ export class FrameCache {
     }
     let p = this.inFlight.get(frame);
     if (!p) {
-      p = this.fetch(frame).then((px) => this.put(px)).finally(() => this.inFlight.delete(frame));
+      p = this.fetch(frame).then((px) => this.put(px, frame)).finally(() => this.inFlight.delete(frame));
       this.inFlight.set(frame, p);
     }
     return p;

@@ -24,6 +24,7 @@ import { validateWebviewMessage } from '../shared/validate';
 import { addDefectClass } from './defectClasses';
 import { openInPlace, queuePosition } from './reviewNavigation';
 import { predictionKey, reviewState, storedScore } from './reviewState';
+import { SeriesStacks } from './seriesStack';
 import type { Session } from './session';
 import { thresholdOverride } from './threshold';
 import { nextToReview, type Finding } from './treeModel';
@@ -42,9 +43,12 @@ class ReviewPanel implements vscode.Disposable {
   private disposed = false;
   /** The stored prediction the editor last showed (see predictionKey). */
   private shownPrediction: string | undefined;
+  /** The series stack this file belongs to (this file included), in stack order. */
+  private stack: vscode.Uri[] = [];
 
   constructor(
     private readonly session: Session,
+    private readonly stacks: SeriesStacks,
     readonly uri: vscode.Uri,
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
@@ -74,6 +78,7 @@ class ReviewPanel implements vscode.Disposable {
       handlers: {
         ready: () => this.init(),
         getFrame: (p) => this.frame(p.frame),
+        getSlice: (p) => this.slice(p.index),
         accept: (p) => this.decide({ kind: 'accept' }, p.baseRevision),
         reject: (p) => this.decide({ kind: 'reject' }, p.baseRevision),
         saveRegions: (p) => this.decide({ kind: 'regions', regions: p.regions }, p.baseRevision),
@@ -108,9 +113,23 @@ class ReviewPanel implements vscode.Disposable {
     return queuePosition(this.session.findings.all(), this.uri.toString());
   }
 
-  private source(frame = 0) {
-    const at = this.session.locate(this.uri);
-    return { name: at?.rel ?? this.uri.path.replace(/^.*\//, ''), uri: this.uri.toString(), frame };
+  private source(frame = 0, uri = this.uri) {
+    const at = this.session.locate(uri);
+    return { name: at?.rel ?? uri.path.replace(/^.*\//, ''), uri: uri.toString(), frame };
+  }
+
+  /** The other files of this file's DICOM series, for stepping (file scheme only; headers only). */
+  private async findStack(image: ImageLoad): Promise<InitPayload['stack']> {
+    this.stack = [];
+    if (!image.ok || image.info.format !== 'dicom' || image.info.frameCount > 1 || this.uri.scheme !== 'file') return undefined;
+    const files = await this.stacks.stackFor(this.uri.fsPath).catch((err: unknown) => {
+      this.session.log.warn(`series stack of ${this.uri.fsPath}: ${String(err)}`);
+      return undefined;
+    });
+    const index = files?.indexOf(this.uri.fsPath) ?? -1;
+    if (!files || index < 0) return undefined;
+    this.stack = files.map((f) => vscode.Uri.file(f));
+    return { index, files: files.map((f) => f.replace(/^.*[\\/]/, '')) };
   }
 
   private async init(): Promise<InitPayload> {
@@ -142,6 +161,7 @@ class ReviewPanel implements vscode.Disposable {
       settings: { readOnly: !s.trusted || !at || annotationBroken, saveDebounceMs: 600, brushSize: settings.brushSize },
       queue,
       history: histories.get(this.uri.toString()),
+      stack: await this.findStack(image),
     };
     if (image.ok && model && s.trusted && at) void this.scoreInBackground();
     return payload;
@@ -177,6 +197,15 @@ class ReviewPanel implements vscode.Disposable {
     // maxImagePixels is resource-scoped: read it for the image's workspace folder.
     const maxPixels = this.session.settings(this.session.locate(this.uri)?.folder).maxImagePixels;
     const load = await this.session.engine().request('decode', { source: this.source(frame), maxPixels });
+    if (!load.ok) throw AnomalyLensError.fromInfo(load.error);
+    return load.frame;
+  }
+
+  /** The first frame of the stack's file at `index` (only files of this series are served). */
+  private async slice(index: number) {
+    const uri = this.stack[index];
+    if (!uri) throw new AnomalyLensError('BAD_ARGUMENT', `no file ${index + 1} in this series (${this.stack.length} files)`);
+    const load = await this.session.engine().request('decode', { source: this.source(0, uri), maxPixels: this.session.settings().maxImagePixels });
     if (!load.ok) throw AnomalyLensError.fromInfo(load.error);
     return load.frame;
   }
@@ -241,6 +270,7 @@ class ReviewPanel implements vscode.Disposable {
 export class ReviewEditorProvider implements vscode.CustomReadonlyEditorProvider<ReviewDocument>, vscode.Disposable {
   private readonly panels = new Set<ReviewPanel>();
   private active: ReviewPanel | undefined;
+  private readonly stacks = new SeriesStacks();
 
   constructor(
     private readonly session: Session,
@@ -252,7 +282,7 @@ export class ReviewEditorProvider implements vscode.CustomReadonlyEditorProvider
   }
 
   resolveCustomEditor(document: ReviewDocument, panel: vscode.WebviewPanel): void {
-    const p = new ReviewPanel(this.session, document.uri, panel, this.extensionUri, () => {
+    const p = new ReviewPanel(this.session, this.stacks, document.uri, panel, this.extensionUri, () => {
       this.panels.delete(p);
       if (this.active === p) this.active = undefined;
     });

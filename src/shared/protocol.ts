@@ -155,7 +155,22 @@ export interface InitPayload {
   queue?: { index: number; total: number };
   /** Undo history the webview stashed for this image earlier in the VS Code session. */
   history?: EditHistory;
+  /** The DICOM series this file belongs to (file names in stack order), when it has other files. */
+  stack?: SeriesStack;
 }
+
+/**
+ * The single-frame files of one DICOM series in one folder, ordered by Instance Number, then
+ * position along the slice normal. The wheel steps through them like frames; annotations stay
+ * per file (the opened one, at `index`).
+ */
+export interface SeriesStack {
+  index: number;
+  files: string[];
+}
+
+/** Most files a series stack holds (larger folders are not stacked). */
+export const MAX_STACK_FILES = 1000;
 
 /**
  * The webview's undo/redo steps for one image, kept by the host for the VS Code session and
@@ -204,6 +219,8 @@ export const WEBVIEW_COMMANDS: readonly WebviewCommand[] = [
 export type WebviewRequests = {
   ready: { params: { protocolVersion: number }; result: InitPayload };
   getFrame: { params: { frame: number }; result: FramePixels };
+  /** The pixels of the series stack's file at `index` (its first frame). */
+  getSlice: { params: { index: number }; result: FramePixels };
   /** Mark the image anomalous and confirmed (keeps regions). */
   accept: { params: { baseRevision: string | null }; result: ReviewState };
   /** Mark the image normal (the prediction was wrong or it is a clean image). */
@@ -279,7 +296,7 @@ export type HostToWebviewMessage =
 
 export type WebviewRequestMethod = keyof WebviewRequests;
 export const WEBVIEW_REQUEST_METHODS: readonly WebviewRequestMethod[] = [
-  'ready', 'getFrame', 'accept', 'reject', 'saveRegions', 'navigate', 'addDefectClass', 'scanFolder',
+  'ready', 'getFrame', 'getSlice', 'accept', 'reject', 'saveRegions', 'navigate', 'addDefectClass', 'scanFolder',
 ];
 export const WEBVIEW_NOTIFICATION_METHODS: readonly (keyof WebviewNotifications)[] = ['reportError', 'stashHistory'];
 

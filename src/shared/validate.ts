@@ -6,6 +6,7 @@
 import type { ErrorInfo } from './errors';
 import {
   HISTORY_MAX_STEPS,
+  MAX_STACK_FILES,
   PROTOCOL_VERSION,
   WEBVIEW_NOTIFICATION_METHODS,
   WEBVIEW_REQUEST_METHODS,
@@ -68,6 +69,8 @@ function checkParams(method: string, p: Obj): string | undefined {
       return undefined;
     case 'getFrame':
       return isId(p.frame) ? undefined : 'params.frame is not a non-negative integer';
+    case 'getSlice':
+      return isId(p.index) && p.index < MAX_STACK_FILES ? undefined : `params.index is not an integer in [0, ${MAX_STACK_FILES})`;
     case 'accept':
     case 'reject':
       return checkRevision(p.baseRevision);

@@ -13,44 +13,27 @@ import { generateTexture } from '../../src/core/samples/textures';
 import { encodeSamplePng } from '../../src/core/samples/write';
 import os from 'node:os';
 import path from 'node:path';
-import Ajv from 'ajv';
 import type { Frame, Page } from 'playwright-core';
-import { e2eMissing, repoRoot, startCodeServer, type CodeServer } from './codeServer';
+import { ANNOTATIONS, canvasPixel, readAnnotation as readAnnotationIn, rleAt, validate, windowed } from './checks';
+import { e2eMissing, startCodeServer, type CodeServer } from './codeServer';
+import { reviewEditorScenarios } from './reviewEditor.scenarios';
 import {
   contextMenuItem, explorerRow, findingRow, findingsRows, imageToPage, log, reviewFrame, revealFolder, runCommand,
-  shoot, shotsDir, showFindings, until, waitForLog, type TreeRow,
+  shoot, shotsDir, showFindings, until, viewSettled, waitForLog, type TreeRow,
 } from './ui';
 import { CORRUPT_PNG, CT, CT_MULTIFRAME, DEFECTS, GOOD, TEXTURE_SIZE, TRAIN, TRUNCATED_DICOM, ctFrameHu as ctHu, writeWorkspace, type Workspace } from './workspace';
 
 const skip = e2eMissing();
-const ANNOTATIONS = '.anomaly-lens/annotations';
-
-interface AnnotationJson {
-  status: string;
-  label: string;
-  image: { path: string; width: number; height: number };
-  regions: { kind: string; id: string; defectClass: string; points?: number[]; rle?: { size: [number, number]; counts: number[] } }[];
-  prediction?: { score: number; normalized: number; regions: AnnotationJson['regions'] };
-  review?: unknown;
-  updatedAt: string;
-}
-
-const schema = JSON.parse(readFileSync(path.join(repoRoot, 'schemas/annotation.schema.json'), 'utf8')) as object;
-const validate = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
 
 describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
   let cs: CodeServer;
   let ws: Workspace;
   let state: string;
   let p: Page;
-  const readAnnotationOrUndefined = (rel: string): AnnotationJson | undefined => (existsSync(annotationFile(rel)) ? readAnnotation(rel) : undefined);
+  const readAnnotationOrUndefined = (rel: string) => (existsSync(annotationFile(rel)) ? readAnnotation(rel) : undefined);
 
   const annotationFile = (rel: string) => path.join(ws.root, ANNOTATIONS, `${rel}.json`);
-  const readAnnotation = (rel: string): AnnotationJson => {
-    const a = JSON.parse(readFileSync(annotationFile(rel), 'utf8')) as AnnotationJson;
-    assert.ok(validate(a), `${rel}: ${JSON.stringify(validate.errors)}`);
-    return a;
-  };
+  const readAnnotation = (rel: string) => readAnnotationIn(ws.root, rel);
   const allAnnotationFiles = (): string[] => {
     const out: string[] = [];
     const walk = (d: string) => {
@@ -219,6 +202,7 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     await findingRow(p, name).click();
     const f = await reviewFrame(p, name);
     await f.locator('#tool-brush').click();
+    await viewSettled(p, f);
     const [x0, y0] = await imageToPage(p, f, 20, 20);
     const [x1, y1] = await imageToPage(p, f, 50, 20);
     await p.mouse.move(x0, y0);
@@ -226,6 +210,7 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     for (let i = 1; i <= 10; i++) await p.mouse.move(x0 + ((x1 - x0) * i) / 10, y0 + ((y1 - y0) * i) / 10);
     await p.mouse.up();
     await f.locator('#tool-polygon').click();
+    await viewSettled(p, f);
     const poly = [[100, 110], [140, 110], [140, 150], [100, 150]];
     for (const [x, y] of poly) {
       const [px, py] = await imageToPage(p, f, x, y);
@@ -307,8 +292,13 @@ describe('Anomaly Lens in code-server', { skip, timeout: 15 * 60_000 }, () => {
     await runCommand(p, 'View: Close All Editors');
   });
 
+  reviewEditorScenarios(() => ({ cs, p, ws }));
+
   test('6 cancel a long scan: it stops within a second and leaves no partial file', async () => {
     writeBulk(ws.root, BULK);
+    // A whole-folder Rescan: no editor open (else it rescans the active image), no toast hiding the progress.
+    await runCommand(p, 'View: Close All Editors');
+    await runCommand(p, 'Notifications: Clear All Notifications').catch(() => undefined);
     const since = log(cs).length;
     await runCommand(p, 'Anomaly Lens: Rescan');
     const start = Date.now();
@@ -424,35 +414,6 @@ function extensionHostPid(root: number): number | undefined {
     for (const r of table) if (mine.has(r.ppid) && !mine.has(r.pid)) { mine.add(r.pid); changed = true; }
   }
   return table.find((r) => mine.has(r.pid) && /--type=extensionHost/.test(r.args))?.pid;
-}
-
-/** Is image pixel (x, y) set in a COCO uncompressed RLE (column-major, starting with 0s)? */
-function rleAt(rle: { size: [number, number]; counts: number[] }, x: number, y: number): boolean {
-  const [h] = rle.size;
-  const idx = x * h + y;
-  let pos = 0;
-  for (let i = 0; i < rle.counts.length; i++) {
-    pos += rle.counts[i];
-    if (idx < pos) return i % 2 === 1;
-  }
-  return false;
-}
-
-/** Display-canvas RGBA at the centre of image pixel (x, y). */
-async function canvasPixel(f: Frame, x: number, y: number): Promise<number[]> {
-  await f.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  return f.evaluate(([ix, iy]) => {
-    const app = (window as never as { __anomalyLens: { view: { canvas: HTMLCanvasElement; toScreen(a: number, b: number): [number, number] } } }).__anomalyLens;
-    const [sx, sy] = app.view.toScreen(ix + 0.5, iy + 0.5);
-    const ratio = window.devicePixelRatio;
-    return Array.from(app.view.canvas.getContext('2d')!.getImageData(Math.floor(sx * ratio), Math.floor(sy * ratio), 1, 1).data);
-  }, [x, y] as [number, number]);
-}
-
-/** Linear VOI window (DICOM PS3.3 C.11.2.1.2) to 0..255. */
-function windowed(hu: number, center: number, width: number): number {
-  const v = ((hu - (center - 0.5)) / (width - 1) + 0.5) * 255;
-  return Math.max(0, Math.min(255, v));
 }
 
 /** The image rows under a group row (in tree order). */

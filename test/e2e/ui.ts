@@ -45,6 +45,19 @@ export async function runCommand(p: Page, title: string, attempts = 3): Promise<
   }
 }
 
+/** Picks the entry labelled exactly `label` in the open quick pick (after a command asked). */
+export async function pickQuick(p: Page, label: string): Promise<void> {
+  const row = p.locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.click();
+}
+
+/** Open editor tabs (all groups). */
+export async function tabCount(p: Page): Promise<number> {
+  return p.locator('.tabs-container .tab').count();
+}
+
 /** The extension's log so far (the "Anomaly Lens" output channel as written to disk). */
 export function log(cs: CodeServer): string {
   return readExtensionLog(cs.userDataDir);
@@ -137,6 +150,16 @@ export async function reviewFrame(p: Page, fileName: string, timeoutMs = 60_000)
   }, timeoutMs, 300);
 }
 
+/** The file names shown by review webviews that are loaded now (one per open review editor). */
+export async function reviewTitles(p: Page): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of p.frames()) {
+    const t = await f.evaluate(() => ((window as unknown as { __anomalyLens?: { info: unknown } }).__anomalyLens ? document.title : undefined)).catch(() => undefined);
+    if (t) out.push(t);
+  }
+  return out;
+}
+
 /** Image point → page coordinates through the webview's own transform (frames are offset by their iframes). */
 export async function imageToPage(p: Page, f: Frame, ix: number, iy: number): Promise<[number, number]> {
   const [cx, cy] = await f.evaluate(([x, y]) => {
@@ -148,6 +171,21 @@ export async function imageToPage(p: Page, f: Frame, ix: number, iy: number): Pr
   const [ox, oy] = await frameOffset(f);
   void p;
   return [ox + cx, oy + cy];
+}
+
+/**
+ * Waits until the image stops moving on the page: a tool change can re-wrap the toolbar, which
+ * resizes the stage and fits the image again a frame later.
+ */
+export async function viewSettled(p: Page, f: Frame): Promise<void> {
+  let last = '';
+  await until('the view to settle', async () => {
+    await f.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const now = JSON.stringify([await imageToPage(p, f, 0, 0), await imageToPage(p, f, 100, 100)]);
+    const same = now === last;
+    last = now;
+    return same || undefined;
+  }, 10_000, 100);
 }
 
 async function frameOffset(f: Frame): Promise<[number, number]> {

@@ -22,6 +22,8 @@ test('well-formed webview messages of every method are accepted', () => {
   const good = [
     req('ready', { protocolVersion: PROTOCOL_VERSION }),
     req('getFrame', { frame: 3 }),
+    req('getSlice', { index: 0 }),
+    req('getSlice', { index: 999 }),
     req('accept', { baseRevision: null }),
     req('reject', { baseRevision: 'rev-1' }),
     req('saveRegions', { regions: [square, maskRegion], baseRevision: 'rev-1' }),
@@ -57,6 +59,10 @@ test('request parameters are checked field by field', () => {
   rejects(req('ready', { protocolVersion: 99 }), /protocolVersion is 99, this host speaks 1/, 7);
   rejects(req('getFrame', { frame: -1 }), /params.frame/, 7);
   rejects(req('getFrame', { frame: '2' }), /params.frame/, 7);
+  rejects(req('getSlice', { index: -1 }), /params.index is not an integer in \[0, 1000\)/, 7);
+  rejects(req('getSlice', { index: 1000 }), /params.index/, 7);
+  rejects(req('getSlice', { index: 1.5 }), /params.index/, 7);
+  rejects(req('getSlice', {}), /params.index/, 7);
   rejects(req('accept', {}), /baseRevision/, 7);
   rejects(req('navigate', { direction: 'sideways' }), /direction is "sideways"/, 7);
   rejects(req('saveRegions', { regions: 'all', baseRevision: null }), /params.regions is not an array/, 7);

@@ -343,6 +343,117 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
     await p.context().close();
   });
 
+  test('a DICOM series stack: wheel and Page Up / Page Down step through its files; other files are view only', async () => {
+    const p = await h.open({ scenario: 'series', theme: 'dark' });
+    type AppState = { tool: string; view: { otherSlice: boolean; heatmap: unknown } };
+    const state = () => p.evaluate(() => { const a = (window as never as { __anomalyLens: AppState }).__anomalyLens; return { tool: a.tool, other: a.view.otherSlice, heatmap: !!a.view.heatmap }; });
+    // Default window C 1023.5 W 4096 over raw x·16 + 500·file − 1024 (the fake file k is brighter by 500).
+    const grey = (k: number) => Math.round(((1120 + 500 * k - 1024 + 1024.5) / 4096) * 255);
+    const label = (t: string) => p.waitForFunction((v) => document.getElementById('frame-label')?.textContent === v, t);
+    assert.equal(await p.textContent('#frame-unit'), 'Slice');
+    assert.equal(await p.textContent('#frame-label'), '2 / 4', 'the opened file is the 2nd of 4');
+    assert.ok(Math.abs((await pixelAt(p, 70, 100))[0] - grey(1)) <= 1);
+    assert.equal((await state()).heatmap, true);
+    // Page Down: the next file's pixels come from the host; its name shows, this file's overlays do not.
+    await p.keyboard.press('PageDown');
+    await label('3 / 4');
+    await p.waitForFunction(() => (window as never as { __anomalyLens: AppState }).__anomalyLens.view.otherSlice);
+    assert.deepEqual(await host<number[]>(p, 'sliceRequests'), [2]);
+    assert.ok(Math.abs((await pixelAt(p, 70, 100))[0] - grey(2)) <= 1, 'the 3rd file is shown');
+    assert.equal(await p.textContent('#slice-file'), 'ct-002.dcm · view only');
+    assert.equal((await state()).heatmap, false, 'the heatmap belongs to the opened file');
+    // View only: no brush, no decision on another file.
+    await p.keyboard.press('b');
+    await p.keyboard.press('a');
+    await settle(p);
+    assert.equal((await state()).tool, 'pan', 'the brush is refused on another file');
+    const disabled = (id: string) => p.evaluate((i) => document.getElementById(i)!.hasAttribute('disabled'), id);
+    assert.equal(await disabled('accept'), true, 'Accept is off on another file');
+    assert.equal(await disabled('tool-brush'), true);
+    assert.ok(!(await host<{ method?: string }[]>(p, 'received')).some((m) => m.method === 'accept'), 'no accept sent');
+    // The wheel over the image: one notch forward, clamped at the last file; then back to the start.
+    await p.mouse.move(...(await toPage(p, 128, 100)));
+    await p.mouse.wheel(0, 60);
+    await label('4 / 4');
+    await p.mouse.wheel(0, 60);
+    await settle(p);
+    assert.equal(await p.textContent('#frame-label'), '4 / 4', 'the stack ends at its last file');
+    await p.keyboard.press('PageUp');
+    await p.keyboard.press('PageUp');
+    await p.keyboard.press('PageUp');
+    await label('1 / 4');
+    await p.waitForFunction(() => document.getElementById('slice-file')?.textContent === 'ct-000.dcm · view only');
+    assert.ok(Math.abs((await pixelAt(p, 70, 100))[0] - grey(0)) <= 1);
+    // Back on the opened file: cached, its heatmap and its tools return.
+    await p.mouse.wheel(0, 60);
+    await label('2 / 4');
+    await p.waitForFunction(() => !(window as never as { __anomalyLens: AppState }).__anomalyLens.view.otherSlice);
+    assert.equal(await p.textContent('#slice-file'), '');
+    assert.equal((await state()).heatmap, true);
+    assert.ok(!(await host<number[]>(p, 'sliceRequests')).includes(1), 'the opened file came with init');
+    assert.equal(await disabled('accept'), false);
+    await p.keyboard.press('b');
+    assert.equal((await state()).tool, 'brush');
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
+  test('the toolbar stays on one row at 1440, 1280 and 1090 px; the queue position follows a decision', async () => {
+    for (const width of [1440, 1280, 1090]) {
+      for (const scenario of ['gray8', 'gray16']) {
+        const p = await h.open({ scenario, theme: 'light' }, { width, height: 900 });
+        await p.evaluate(() => document.fonts.ready.then(() => undefined));
+        await settle(p);
+        const rows = await p.evaluate(() => {
+          const bar = document.querySelector('.toolbar')!;
+          const shown = [...bar.children].filter((c) => (c as HTMLElement).offsetParent !== null && !(c as HTMLElement).hidden);
+          const boxes = shown.map((c) => c.getBoundingClientRect());
+          return { count: shown.length, lowestTop: Math.max(...boxes.map((r) => r.top)), highestBottom: Math.min(...boxes.map((r) => r.bottom)) };
+        });
+        assert.ok(rows.count > 3, `${scenario} at ${width} px: toolbar groups found`);
+        // One row: every group overlaps every other vertically (a wrapped group starts below the others end).
+        assert.ok(rows.lowestTop < rows.highestBottom, `${scenario} at ${width} px: the toolbar wraps (${JSON.stringify(rows)})`);
+        if (width === 1280 && scenario === 'gray8') {
+          assert.equal(await p.textContent('#queue'), '3 of 17');
+          await p.keyboard.press('a');
+          await p.waitForFunction(() => document.getElementById('queue')?.textContent === 'reviewed · 16 left');
+        }
+        await p.context().close();
+      }
+    }
+  });
+
+  test('the echo of an earlier save arriving mid-stroke or before the next save keeps the newer edits', async () => {
+    const p = await h.open({ scenario: 'gray8', heatmap: 'off' });
+    await p.keyboard.press('b');
+    let n = await savedCount(p);
+    await p.mouse.move(...(await toPage(p, 50, 200)));
+    await p.mouse.down();
+    await p.mouse.move(...(await toPage(p, 80, 200)), { steps: 3 });
+    await p.mouse.up();
+    await nextSave(p, n);
+    const echo = await p.evaluate(() => (window as never as { __host: { review(): unknown } }).__host.review());
+    // A second stroke; the first save's echo (regions without it) comes in the middle.
+    n = await savedCount(p);
+    await p.keyboard.press('Escape');
+    await p.mouse.move(...(await toPage(p, 50, 260)));
+    await p.mouse.down();
+    await p.mouse.move(...(await toPage(p, 65, 260)), { steps: 3 });
+    await p.evaluate((r) => (window as never as { __host: { notify(m: string, x: unknown): void } }).__host.notify('annotationChanged', { review: r, external: false }), echo);
+    await settle(p);
+    await p.mouse.move(...(await toPage(p, 90, 260)), { steps: 3 });
+    await p.mouse.up();
+    // And again between the end of the stroke and its (debounced) save.
+    await p.evaluate((r) => (window as never as { __host: { notify(m: string, x: unknown): void } }).__host.notify('annotationChanged', { review: r, external: false }), echo);
+    const saved = await nextSave(p, n);
+    assert.equal(saved.length, 2, 'both strokes saved');
+    const second = decodeRle((saved[1] as Extract<Region, { kind: 'mask' }>).rle);
+    assert.equal(second[260 * 400 + 55], 1, 'the start of the second stroke is kept');
+    assert.equal(second[260 * 400 + 88], 1, 'the part drawn after the echo is there');
+    await noProtocolOrPageErrors(p);
+    await p.context().close();
+  });
+
   test('a file that failed to decode shows its code and reason, not a blank canvas', async () => {
     const p = await h.open({ scenario: 'error', theme: 'light' });
     assert.equal(await p.textContent('#error-code'), 'DECODE_FAILED');

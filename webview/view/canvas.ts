@@ -32,6 +32,8 @@ export class ImageView {
   predictionVisible = true;
   /** The raw-image view: heatmap, region fills and outlines all off. */
   overlaysHidden = false;
+  /** Another file of the series stack is shown: this file's heatmap and regions are not drawn. */
+  otherSlice = false;
   readonly vectors: VectorLayer[] = [];
   viewport: Viewport = { zoom: 1, panX: 0, panY: 0 };
   imageWidth = 0;
@@ -152,7 +154,7 @@ export class ImageView {
     // Pixels stay crisp when magnified (reviewers look at single pixels); smooth when reduced.
     ctx.imageSmoothingEnabled = v.zoom < 1;
     ctx.drawImage(this.imageLayer, 0, 0);
-    const overlays = !this.overlaysHidden;
+    const overlays = !this.overlaysHidden && !this.otherSlice;
     const hm = overlays && this.overlay.visible ? this.heatmap : null;
     if (hm && this.overlay.mode === 'filled') {
       ctx.globalAlpha = this.overlay.opacity;

@@ -60,6 +60,7 @@ export class Toolbar {
   private readonly sizeGroup = el('div', { class: 'group', id: 'size-group', title: 'Brush size in image pixels ([ and ])' });
   private readonly frame = el('input', { type: 'range', id: 'frame', min: 0, max: 0, step: 1, 'aria-label': 'Frame' });
   private readonly frameLabel = el('span', { class: 'value', id: 'frame-label' });
+  private readonly frameUnit = el('label', { for: 'frame', id: 'frame-unit' }, 'Frame');
   readonly zoomLabel = el('span', { class: 'value', id: 'zoom-label' }, '100%');
   private readonly writeButtons: HTMLElement[] = [];
 
@@ -97,7 +98,7 @@ export class Toolbar {
       this.frameLabel.textContent = this.frameText(Number(this.frame.value));
       h.setFrame(Number(this.frame.value));
     });
-    this.frameGroup.append(el('label', { for: 'frame' }, 'Frame'), this.frame, this.frameLabel);
+    this.frameGroup.append(this.frameUnit, this.frame, this.frameLabel);
     this.display = el('div', { class: 'display-controls', id: 'display-controls' },
       el('label', { for: 'opacity' }, 'Opacity'), this.opacity, this.modeSelect, this.predictionToggle);
     this.frameGroup.hidden = true;
@@ -211,8 +212,11 @@ export class Toolbar {
     if (this.windowSelect) setSelectValue(this.windowSelect, custom ? 'custom' : String(presetIndex));
   }
 
-  setFrames(count: number, current: number): void {
+  /** The slider over the frames of an image, or over the files of a series stack (`unit` Slice). */
+  setFrames(count: number, current: number, unit: 'Frame' | 'Slice' = 'Frame'): void {
     this.frameCount = count;
+    this.frameUnit.textContent = unit;
+    this.frame.setAttribute('aria-label', unit);
     this.frameGroup.hidden = count <= 1;
     this.frame.max = String(Math.max(0, count - 1));
     this.frame.value = String(current);

@@ -209,7 +209,7 @@ export class ToolController {
   private drawFeedback(g: CanvasRenderingContext2D): void {
     const view = this.ctx.view;
     const edits = this.ctx.edits();
-    if (edits && !view.overlaysHidden) {
+    if (edits && !view.overlaysHidden && !view.otherSlice) {
       const selected = this.ctx.selected();
       for (const p of edits.regions) {
         if (p.kind !== 'polygon' || edits.hidden.has(p.id)) continue;

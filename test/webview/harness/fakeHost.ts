@@ -1,9 +1,9 @@
 /**
  * A fake extension host for the webview tests: defines acquireVsCodeApi and answers the
  * protocol with generated images and heatmaps. Scenario and display options come from the URL:
- *   ?scenario=gray8|gray8-global|rgb|gray16|error|unscanned  &opacity=0..1  &mode=filled|contour  &classes=a,b
+ *   ?scenario=gray8|gray8-global|rgb|gray16|series|error|unscanned  &opacity=0..1  &mode=filled|contour  &classes=a,b
  *   &model=none (no model serves the image)
- * `unscanned`: the gray8 image with no annotation file and no stored score.
+ *   `unscanned`: the gray8 image with no annotation file and no stored score.
  */
 import type {
   EditHistory, FramePixels, HostNotifications, ImageInfo, InitPayload, ReviewState, ScoreInfo, WebviewRequests,
@@ -86,7 +86,14 @@ function gray16(): { info: ImageInfo; frames: FramePixels[]; score: ScoreInfo } 
   };
 }
 
-const data = scenario === 'rgb' ? rgb() : scenario === 'gray16' ? gray16() : gray8();
+/** One CT series as 4 single-frame files; this one is the second (its frame 0 is gray16Frame(1)). */
+const SERIES_FILES = ['ct-000.dcm', 'ct-001.dcm', 'ct-002.dcm', 'ct-003.dcm'];
+function series(): { info: ImageInfo; frames: FramePixels[]; score: ScoreInfo } {
+  const g = gray16();
+  return { ...g, info: { ...g.info, path: 'ct/ct-001.dcm', frameCount: 1 }, frames: [{ ...gray16Frame(1), frame: 0 }] };
+}
+
+const data = scenario === 'rgb' ? rgb() : scenario === 'gray16' ? gray16() : scenario === 'series' ? series() : gray8();
 // Flagged by an image-level term with no pixel at the pixel threshold: a global finding.
 if (scenario === 'gray8-global') data.score = { ...data.score, extent: 'global' };
 let revision = 1;
@@ -107,6 +114,7 @@ export interface HostLog {
   navigations: string[];
   scanRequests: number;
   frameRequests: number[];
+  sliceRequests: number[];
   stashes: number;
   state: unknown;
   cspViolations: string[];
@@ -118,7 +126,7 @@ export interface HostLog {
 }
 
 const host: HostLog = {
-  received: [], invalid: [], saved: [], navigations: [], scanRequests: 0, frameRequests: [], stashes: 0, state: undefined, cspViolations: [],
+  received: [], invalid: [], saved: [], navigations: [], scanRequests: 0, frameRequests: [], sliceRequests: [], stashes: 0, state: undefined, cspViolations: [],
   notify: (method, p) => deliver({ type: 'notification', method, params: p }),
   review: () => review,
   reopen: () => deliver({ type: 'notification', method: 'init', params: init() }),
@@ -156,7 +164,8 @@ function init(): InitPayload {
   if (scenario === 'error') {
     return { ...base, fileName: 'broken.tif', score: null, image: { ok: false, error: { code: 'DECODE_FAILED', message: 'TIFF strip 3 is truncated (expected 8192 bytes, found 1200)', file: 'scans/broken.tif', hint: 'Re-export the image; the file is incomplete.' } } };
   }
-  return { ...base, image: { ok: true, info: data.info, frame: data.frames[0] } };
+  const stack = scenario === 'series' ? { index: 1, files: SERIES_FILES } : undefined;
+  return { ...base, image: { ok: true, info: data.info, frame: data.frames[0] }, stack };
 }
 
 function answer(method: string, p: Record<string, unknown>): unknown {
@@ -167,6 +176,13 @@ function answer(method: string, p: Record<string, unknown>): unknown {
       host.frameRequests.push(f);
       if (scenario !== 'gray16' || f >= 3) throw { code: 'BAD_ARGUMENT', message: `no frame ${f}` };
       return gray16Frame(f);
+    }
+    case 'getSlice': {
+      const i = p.index as number;
+      host.sliceRequests.push(i);
+      if (scenario !== 'series' || i >= SERIES_FILES.length) throw { code: 'BAD_ARGUMENT', message: `no file ${i}` };
+      // Each file's own first frame: brighter with each slice.
+      return { ...gray16Frame(i), frame: 0 };
     }
     case 'accept':
       review = {
