@@ -398,21 +398,29 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
     await p.context().close();
   });
 
-  test('the toolbar stays on one row at 1440, 1280 and 1090 px; the queue position follows a decision', async () => {
+  test('the toolbar stays on one row at 1440, 1280 and 1090 px, also with the brush size shown; the queue position follows a decision', async () => {
+    const toolbarRows = (p: Page) => p.evaluate(() => {
+      const bar = document.querySelector('.toolbar')!;
+      const shown = [...bar.children].filter((c) => (c as HTMLElement).offsetParent !== null && !(c as HTMLElement).hidden);
+      const boxes = shown.map((c) => c.getBoundingClientRect());
+      return { count: shown.length, lowestTop: Math.max(...boxes.map((r) => r.top)), highestBottom: Math.min(...boxes.map((r) => r.bottom)) };
+    });
     for (const width of [1440, 1280, 1090]) {
       for (const scenario of ['gray8', 'gray16']) {
         const p = await h.open({ scenario, theme: 'light' }, { width, height: 900 });
         await p.evaluate(() => document.fonts.ready.then(() => undefined));
         await settle(p);
-        const rows = await p.evaluate(() => {
-          const bar = document.querySelector('.toolbar')!;
-          const shown = [...bar.children].filter((c) => (c as HTMLElement).offsetParent !== null && !(c as HTMLElement).hidden);
-          const boxes = shown.map((c) => c.getBoundingClientRect());
-          return { count: shown.length, lowestTop: Math.max(...boxes.map((r) => r.top)), highestBottom: Math.min(...boxes.map((r) => r.bottom)) };
-        });
+        const rows = await toolbarRows(p);
         assert.ok(rows.count > 3, `${scenario} at ${width} px: toolbar groups found`);
         // One row: every group overlaps every other vertically (a wrapped group starts below the others end).
         assert.ok(rows.lowestTop < rows.highestBottom, `${scenario} at ${width} px: the toolbar wraps (${JSON.stringify(rows)})`);
+        // The brush adds its size control: the widest toolbar, which must still fit.
+        await p.click('#tool-brush');
+        await p.waitForFunction(() => !document.getElementById('size-group')!.hidden);
+        await settle(p);
+        const brushRows = await toolbarRows(p);
+        assert.equal(brushRows.count, rows.count + 1, `${scenario} at ${width} px: the brush size is shown`);
+        assert.ok(brushRows.lowestTop < brushRows.highestBottom, `${scenario} at ${width} px with the brush: the toolbar wraps (${JSON.stringify(brushRows)})`);
         if (width === 1280 && scenario === 'gray8') {
           assert.equal(await p.textContent('#queue'), '3 of 17');
           await p.keyboard.press('a');

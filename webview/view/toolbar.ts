@@ -65,7 +65,7 @@ export class Toolbar {
   private readonly writeButtons: HTMLElement[] = [];
 
   constructor(parent: HTMLElement, private readonly h: ToolbarHandlers, classes: string[], cls: string) {
-    const tools = el('div', { class: 'group', role: 'group', 'aria-label': 'Tools' });
+    const tools = el('div', { class: 'group tool-group', role: 'group', 'aria-label': 'Tools' });
     for (const t of TOOLS) {
       const b = iconButton(`tool-${t.id}`, t.icon, `${t.label} (${t.key})`);
       b.addEventListener('click', () => h.action(t.id));
@@ -170,6 +170,9 @@ export class Toolbar {
   setBrushSize(px: number): void {
     this.brush.value = String(px);
     this.brushLabel.textContent = `${px} px`;
+    // A narrow editor hides the label: the tooltip and screen readers still give the value.
+    this.brush.setAttribute('aria-valuetext', `${px} px`);
+    this.sizeGroup.title = `Brush size: ${px} px in image pixels ([ and ])`;
   }
 
   setOverlay(visible: boolean, opacity: number, mode: OverlayMode, available: boolean): void {
