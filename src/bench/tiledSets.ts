@@ -140,6 +140,13 @@ export function largeSet(side = 2048): GeneratedSet {
   return generateTiledSet(`large-${side}`, { width: side, height: side, train: 3, testGood: 4, testBad: 6, defectsPerImage: 1 });
 }
 
+/** The set with only its first `perLabel` normal and first `perLabel` anomalous test images (defect kinds still in turn). */
+export function withFewerTests(set: GeneratedSet, perLabel: number): GeneratedSet {
+  const good = set.test.filter((t) => t.label === 0).slice(0, perLabel);
+  const bad = set.test.filter((t) => t.label === 1).slice(0, perLabel);
+  return { ...set, test: [...good, ...bad] };
+}
+
 /** The mask grown by `r` pixels (a square neighbourhood), by separable running maxima. */
 export function dilateMask(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
   const rows = new Uint8Array(mask.length);

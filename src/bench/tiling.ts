@@ -43,17 +43,29 @@ function viewCounts(method: Partial<MethodOptions>, images: number, tiles: numbe
   return { train: o.augment ? o.augmentViews : 1, test: o.testViews, options };
 }
 
-export async function runTilingBench(engine: TilingEngine, sets: GeneratedSet[], log: (line: string) => void = () => undefined): Promise<TilingRun[]> {
+/** Which modes and methods a run covers (default: all of them). */
+export interface TilingBenchFilter {
+  modes?: readonly TilingRun['mode'][];
+  methods?: readonly TilingRun['method'][];
+}
+
+export async function runTilingBench(
+  engine: TilingEngine,
+  sets: GeneratedSet[],
+  log: (line: string) => void = () => undefined,
+  filter: TilingBenchFilter = {},
+): Promise<TilingRun[]> {
   const runs: TilingRun[] = [];
+  const methods = (['gpmlp', 'patchcore'] as const).filter((m) => !filter.methods || filter.methods.includes(m));
   for (const set of sets) {
-    for (const { mode, setting } of MODES) {
+    for (const { mode, setting } of MODES.filter((m) => !filter.modes || filter.modes.includes(m.mode))) {
       const ex = await engine.createFeatureExtractor({});
       try {
         ex.tiling = chooseGeometry(setting, set.width, set.height, ex.preprocess.crop);
         const geometry = describeGeometry(ex.tiling, set.width, set.height);
         const tiles = ex.tiling ? planTiles(set.width, set.height, ex.tiling).length : 1;
         log(`${set.id} ${mode}: ${geometry}`);
-        for (const method of ['gpmlp', 'patchcore'] as const) {
+        for (const method of methods) {
           const counts = viewCounts({ method }, set.train.length, tiles);
           const normal: PatchFeatures[] = [];
           for (const item of set.train) normal.push(...(await ex.extract(item.image, item.name, 0, counts.train)));

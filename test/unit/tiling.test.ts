@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { autoGeometry, axisStarts, chooseGeometry, describeGeometry, geometryForTile, parseTileSetting, planTiles } from '../../src/core/tiling/plan';
 import { MapStitcher, rampWeights, sampleSpan, stitchedImageScore, stitchedToImage } from '../../src/core/tiling/stitch';
-import { dilateMask, heatHit } from '../../src/bench/tiledSets';
+import { dilateMask, generateTiledSet, heatHit, withFewerTests } from '../../src/bench/tiledSets';
+import { TILES_PER_BUDGET, tiledMethodDefaults } from '../../src/core/tiling/training';
+import { DEFAULT_METHOD } from '../../src/core/method/options';
 import { TILING_SECTION_END, TILING_SECTION_START, withTilingSection } from '../../src/bench/tiling';
 
 test('auto tiling leaves ordinary near-square images alone', () => {
@@ -169,4 +171,33 @@ test('the tiling benchmark section is appended once and then replaced in place',
   assert.equal(twice.split(TILING_SECTION_START).length, 2);
   assert.match(twice, /run 2\n<!-- tiling-bench:end -->\n\n## Later section/);
   assert.doesNotMatch(twice, /run 1/);
+});
+
+test('tiled defaults: augmentation off and one repository budget per TILES_PER_BUDGET tiles, caller and untiled sets untouched', () => {
+  const cap = DEFAULT_METHOD.maxRepository;
+  // Untiled: the options come back as given.
+  const partial = { rho: 0.2 };
+  assert.equal(tiledMethodDefaults(partial, 3, 1), partial);
+  // An elongated image's tiles fit one budget: only augmentation changes.
+  assert.deepEqual(tiledMethodDefaults({}, 4, 21), { augment: false });
+  assert.deepEqual(tiledMethodDefaults({}, 1, TILES_PER_BUDGET), { augment: false });
+  // A large image's tiles: one budget per TILES_PER_BUDGET tiles, rounded up.
+  assert.deepEqual(tiledMethodDefaults({}, 3, 121), { augment: false, maxRepository: 4 * cap });
+  assert.equal(tiledMethodDefaults({}, 1, TILES_PER_BUDGET + 1).maxRepository, 2 * cap);
+  // Few tiles in all: augmentation stays as the image count sets it.
+  assert.equal(tiledMethodDefaults({}, 1, 8).augment, undefined);
+  // The caller's choices stand, and PatchCore (no cap) is left alone.
+  assert.deepEqual(tiledMethodDefaults({ maxRepository: 1000, augment: true }, 3, 121), { maxRepository: 1000, augment: true });
+  assert.deepEqual(tiledMethodDefaults({ method: 'patchcore' }, 3, 121), { method: 'patchcore', augment: false });
+});
+
+test('a benchmark set with fewer tests keeps the first of each label, kinds in turn', () => {
+  const set = generateTiledSet('t', { width: 64, height: 32, train: 1, testGood: 3, testBad: 4, defectsPerImage: 1 });
+  const few = withFewerTests(set, 2);
+  assert.deepEqual(
+    few.test.map((t) => t.name),
+    ['test/good/0', 'test/good/1', 'test/knot/0', 'test/broken-yarn/1'],
+  );
+  assert.equal(few.train, set.train);
+  assert.equal(withFewerTests(set, 10).test.length, 7);
 });

@@ -4,6 +4,7 @@
  */
 import type { MethodOptions, TileGeometry, TileSetting } from '../../shared/model';
 import type { ImageSource, RunContext } from '../api';
+import { DEFAULT_METHOD } from '../method/options';
 import { AUGMENT_IMAGES } from '../method/views';
 import { chooseGeometry, describeGeometry, planTiles } from './plan';
 
@@ -54,11 +55,25 @@ export async function chooseTrainingTiling(
 }
 
 /**
- * Flips and rotations stand in for training images in a few-shot set; tiles already give many
- * views of the texture, so augmentation stays off once images × tiles reach the same count
- * (unless the caller asked for it). The whole-map term still follows the image count.
+ * Tiles of one image that share one default repository budget (maxRepository): as many as the
+ * views that stand for a training set (AUGMENT_IMAGES). An image cut into more tiles covers more
+ * texture than one budget of patches can represent, so the cap grows with its tiles.
+ */
+export const TILES_PER_BUDGET = AUGMENT_IMAGES;
+
+/**
+ * Defaults a tiled training set changes, each only where the caller left it unset. Flips and
+ * rotations stand in for training images in a few-shot set; tiles already give many views of the
+ * texture, so augmentation stays off once images × tiles reach the same count. The repository cap
+ * is one default budget per TILES_PER_BUDGET tiles of an image (the budget is still a fraction
+ * rho of the patches). The whole-map term still follows the image count; untiled sets are
+ * unchanged.
  */
 export function tiledMethodDefaults(partial: Partial<MethodOptions>, images: number, tilesPerImage: number): Partial<MethodOptions> {
-  if (tilesPerImage <= 1 || partial.augment !== undefined || images * tilesPerImage < AUGMENT_IMAGES) return partial;
-  return { ...partial, augment: false };
+  if (tilesPerImage <= 1) return partial;
+  const out = { ...partial };
+  if (partial.augment === undefined && images * tilesPerImage >= AUGMENT_IMAGES) out.augment = false;
+  const budgets = Math.ceil(tilesPerImage / TILES_PER_BUDGET);
+  if (partial.method !== 'patchcore' && partial.maxRepository === undefined && budgets > 1) out.maxRepository = DEFAULT_METHOD.maxRepository * budgets;
+  return out;
 }
