@@ -61,7 +61,7 @@ describe('Anomaly Lens: first run, many flags, threshold preview', { skip, timeo
       const since = log(cs).length;
       await explorerRow(p, 'normal-1.png').click({ button: 'right' });
       await contextMenuItem(p, 'Train Model from Selected Files');
-      await waitForLog(cs, /Scanned \d+ image\(s\) in plates /, since, 240_000);
+      await waitForLog(cs, /Scanned \d+ images? in plates /, since, 240_000);
       await showFindings(p);
       const rows = await until('the findings', async () => {
         const r = await findingsRows(p);

@@ -81,7 +81,7 @@ describe('Anomaly Lens: models belong to folders', { skip, timeout: 10 * 60_000 
     await explorerRow(p, 'normal-3.png').click({ button: 'right' });
     await contextMenuItem(p, 'Train Model from Selected Files');
     await waitForLog(cs, new RegExp(`model \\S+ is active for ${dir} `), since, 240_000);
-    await waitForLog(cs, new RegExp(`Scanned \\d+ image\\(s\\) in ${dir} `), since, 240_000);
+    await waitForLog(cs, new RegExp(`Scanned \\d+ images? in ${dir} `), since, 240_000);
   };
 
   test('train from a selection in one folder: only it is scored; the other is listed as not scanned', async () => {
