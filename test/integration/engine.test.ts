@@ -3,59 +3,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fitContaminated, loadDetector, saveDetector, scanSources, trainDetector } from '../../src/core/engine';
-import type { ImageScore, ImageSource } from '../../src/core/api';
-import { generateTexture } from '../../src/core/samples/textures';
-import { encodeSamplePng } from '../../src/core/samples/write';
+import { loadDetector, saveDetector, scanSources, trainDetector } from '../../src/core/engine';
+import type { ImageSource } from '../../src/core/api';
+import { bad, fast, good, pixelAuroc, runtime, scanAll, SIZE, train } from './engineFixtures';
 import { AnomalyLensError } from '../../src/shared/errors';
 import { readModelManifest } from '../../src/core/model/modelFile';
 import { Detector } from '../../src/core/method/detector';
 import { decodeImage } from '../../src/core/image/decode';
 import { gridFromView, testViewTurns } from '../../src/core/method/views';
-
-const SIZE = 160;
-const fast = { maxEpochs: 8, patience: 3, seed: 3 };
-// The pipeline is under test, not the backbone: the fast bundled one keeps the suite short.
-const runtime = { device: 'cpu' as const, threads: 2, backbone: 'mobilenetv2' };
-
-interface Sample {
-  src: ImageSource;
-  mask?: Uint8Array;
-}
-
-function sample(name: string, seed: number, defect?: 'scratch' | 'spot' | 'crack'): Sample {
-  const img = generateTexture('woven', seed, SIZE, defect);
-  const bytes = new Uint8Array(encodeSamplePng(img));
-  return { src: { name, read: async () => bytes }, mask: img.mask };
-}
-
-const train = Array.from({ length: 6 }, (_, i) => sample(`train/${i}.png`, 100 + i));
-const good = Array.from({ length: 4 }, (_, i) => sample(`test/good/${i}.png`, 500 + i));
-const bad = (['scratch', 'spot', 'crack'] as const).flatMap((d, j) => [0, 1].map((i) => sample(`test/${d}/${i}.png`, 700 + 10 * j + i, d)));
-
-async function scanAll(det: Awaited<ReturnType<typeof trainDetector>>, items: Sample[]): Promise<ImageScore[]> {
-  const out: ImageScore[] = [];
-  for await (const r of scanSources(det, items.map((s) => s.src))) {
-    assert.ok(!('error' in r), `unexpected scan failure ${JSON.stringify(r)}`);
-    out.push(r as ImageScore);
-  }
-  return out;
-}
-
-/** Probability that a random defect pixel scores above a random clean pixel. */
-function pixelAuroc(map: Float32Array, mask: Uint8Array): number {
-  const order = Array.from(map.keys()).sort((a, b) => map[a] - map[b]);
-  let pos = 0;
-  let rankSum = 0;
-  order.forEach((p, rank) => {
-    if (mask[p]) {
-      pos++;
-      rankSum += rank + 1;
-    }
-  });
-  const neg = map.length - pos;
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
-}
 
 let tmp: string;
 before(() => {
@@ -245,34 +200,5 @@ test('the PatchCore baseline runs through the same pipeline and ranks defects fi
     assert.equal(det.manifest.options.method, 'patchcore');
   } finally {
     await det.release();
-  }
-});
-
-test('a contaminated fit ranks the folder’s own anomalies at the top', async () => {
-  const extra = Array.from({ length: 8 }, (_, i) => sample(`more/${i}.png`, 300 + i));
-  const planted = bad.filter((b) => b.src.name.includes('crack'));
-  const folder = [...train, ...extra, ...planted].map((s) => s.src);
-  const { detector, ranking } = await fitContaminated(folder, { method: fast, ...runtime, contamination: 0.2 });
-  try {
-    const top = ranking.slice(0, 3).map((r) => r.name);
-    for (const p of planted) assert.ok(top.includes(p.src.name), `${p.src.name} not in the top 3: ${ranking.map((r) => r.name).join(', ')}`);
-    assert.equal(ranking.length, folder.length);
-  } finally {
-    await detector.release();
-  }
-});
-
-test('every scoring variant trains and scores: distance to centre, k = 3, image-level term, whole-map term, learned space only', async () => {
-  for (const method of [{ scoreMode: 'center' as const }, { k: 3 }, { globalWeight: 1 }, { mapMeanWeight: 2, globalWeight: 0 }, { rawWeight: 0 }, { lambda: 0 }]) {
-    const det = await trainDetector(train.slice(0, 3).map((s) => s.src), { method: { ...fast, ...method }, ...runtime });
-    try {
-      const good0 = await det.scoreSource(good[0].src);
-      const bad0 = await det.scoreSource(bad[4].src);
-      assert.ok(Number.isFinite(good0.score) && Number.isFinite(bad0.score), JSON.stringify(method));
-      // Distance to the centre is the weak ablation: it only has to run.
-      if (!('scoreMode' in method)) assert.ok(bad0.score > good0.score, `${JSON.stringify(method)}: crack ${bad0.score} ≤ normal ${good0.score}`);
-    } finally {
-      await det.release();
-    }
   }
 });
