@@ -10,19 +10,10 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { colorFor } from '../../src/shared/colormap';
 import { decodeRle, paintSegment, rasterizePolygon, maskArea, type Region } from '../../src/shared/regions';
+import { drawSampleRegions, toPage } from './harness/sampleEdits';
 import { chromiumMissing, pageErrors, repoRoot, settle, startHarness, type Harness } from './harness/server';
 
 const shots = path.join(repoRoot, 'artifacts/webview');
-
-/** Image point → page coordinates (CSS px) through the webview's own transform. */
-async function toPage(p: Page, ix: number, iy: number): Promise<[number, number]> {
-  return p.evaluate(([x, y]) => {
-    const app = (window as never as { __anomalyLens: { view: { canvas: HTMLCanvasElement; toScreen(a: number, b: number): [number, number] } } }).__anomalyLens;
-    const r = app.view.canvas.getBoundingClientRect();
-    const [sx, sy] = app.view.toScreen(x, y);
-    return [r.left + sx, r.top + sy] as [number, number];
-  }, [ix, iy]);
-}
 
 /** Page point → the image coordinates the webview computes for it. */
 async function toImage(p: Page, px: number, py: number): Promise<[number, number]> {
@@ -476,22 +467,7 @@ describe('review editor webview', { skip: chromiumMissing }, () => {
   test('screenshots in light and dark themes (artifacts/webview)', async () => {
     for (const theme of ['light', 'dark']) {
       const p = await h.open({ scenario: 'gray8', theme });
-      // Fonts (codicons) and the theme settle the layout first, so the page points below stay on the image.
-      await p.evaluate(() => document.fonts.ready.then(() => undefined));
-      await settle(p);
-      await p.keyboard.press('b');
-      const a = await toPage(p, 60, 220);
-      await p.mouse.move(...a);
-      await p.mouse.down();
-      await p.mouse.move(a[0] + 90, a[1] + 30, { steps: 5 });
-      await p.mouse.up();
-      await p.waitForFunction(() => (window as never as { __host: { saved: unknown[] } }).__host.saved.length >= 1, undefined, { timeout: 10_000 });
-      await p.keyboard.press('p');
-      for (const [x, y] of [[250, 170], [330, 175], [345, 270], [260, 280]] as const) await p.mouse.click(...(await toPage(p, x, y)));
-      await p.keyboard.press('Enter');
-      await p.waitForFunction(() => (window as never as { __host: { saved: unknown[] } }).__host.saved.length >= 2);
-      await p.mouse.move(...(await toPage(p, 300, 225)));
-      await settle(p);
+      await drawSampleRegions(p);
       await p.screenshot({ path: path.join(shots, `${theme}-review.png`) });
       await p.keyboard.press('c');
       await settle(p);
