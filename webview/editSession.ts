@@ -255,7 +255,7 @@ export class EditSession {
     panel.setRegions(edits.regions, { selected: this.selected, hidden: edits.hidden, locked: edits.locked },
       (c) => this.colorOf(c), this.readOnly);
     panel.setClasses(this.classes, this.defectClass, (c) => this.colorOf(c), this.readOnly);
-    panel.setPrediction(this.review.predicted.length, this.review.status !== 'predicted');
+    panel.setPrediction(this.review.predicted.length, this.review.status !== 'predicted', this.review.scanned);
     toolbar.setUndo(edits.canUndo, edits.canRedo);
   }
 

@@ -31,6 +31,7 @@ describe('review editor score panel', { skip: chromiumMissing }, () => {
     await p.waitForSelector('#review-label');
     assert.equal(await p.textContent('#review-label'), 'Not scanned');
     assert.equal(await p.textContent('#status-badge'), 'not scanned');
+    assert.equal(await p.textContent('#prediction-note'), '', 'no model ran, so nothing is said about its prediction');
     const labels = await p.$$eval('#score-facts dd', (dds) => dds.map((d) => d.textContent));
     assert.ok(!labels.includes('normal'), `no "normal" label for an unscanned image: ${labels.join(' | ')}`);
     assert.equal(await p.isVisible('#scan-action'), true);

@@ -102,9 +102,11 @@ export class Panel {
     (this.classAdd as HTMLElement & { disabled: boolean }).disabled = readOnly;
   }
 
-  /** What the model predicted, for the record; the outline toggles with O. */
-  setPrediction(count: number, reviewed: boolean): void {
-    this.predictionNote.textContent = count === 0
+  /** What the model predicted, for the record; the outline toggles with O. Nothing before a scan. */
+  setPrediction(count: number, reviewed: boolean, scanned: boolean): void {
+    this.predictionNote.textContent = !scanned && count === 0
+      ? ''
+      : count === 0
       ? 'The model predicted no region.'
       : `The model predicted ${count} region${count > 1 ? 's' : ''} (dashed outline, O). ${reviewed ? 'Your regions above are what is saved and exported.' : 'Accept (A) takes them as yours, or draw your own.'}`;
   }
