@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { WebviewCommand } from '../../shared/protocol';
 import { REVIEW_VIEW_TYPE } from '../findingsTree';
 import type { Entry } from '../findings';
+import { nextToReview } from '../treeModel';
 import { uriOf, type CommandDeps, type Register } from './commandKit';
 
 export function registerReviewCommands(register: Register, deps: CommandDeps): void {
@@ -20,8 +21,9 @@ export function registerReviewCommands(register: Register, deps: CommandDeps): v
 
   register('anomalyLens.reviewNext', 'Review Next', async () => {
     // Within the scope in focus first; when it is done, whatever is left elsewhere. Opens in the current review tab.
-    const opened = (await deps.editor.openNext('next', inFocus())) || (await deps.editor.openNext('next'));
-    if (!opened) void vscode.window.showInformationMessage('Nothing left to review.');
+    const focus = inFocus();
+    const among = nextToReview(focus, deps.editor.activeUri?.toString()) ? focus : session.findings.all();
+    if (!(await deps.editor.openNext('next', among))) void vscode.window.showInformationMessage('Nothing left to review.');
   });
 
   const decide = (kind: 'accept' | 'reject') => async (arg?: unknown, all?: unknown) => {
