@@ -109,6 +109,7 @@ test('the first line of train and scan names the device in use, with why no GPU 
   const io = memoryIo(dir);
   assert.equal(await runCli(['scan', 'imgs', '--model', '.', '--out', 'out', '--no-images'], io), 0, io.stderr);
   assert.equal(io.stderr.split('\n')[0], 'GPU: WebGPU/Vulkan, NVIDIA H100 80GB HBM3');
+  assert.match(io.stdout, /^ranked by margin over the threshold: 0 = at the threshold/m, 'the ranked list says what its numbers are');
   deps.resolveDevice = async () => ({ provider: 'cpu', label: 'CPU: no GPU adapter found', skipped: [{ provider: 'webgpu', reason: 'no Vulkan loader (libvulkan.so.1) on this machine' }] });
   const io2 = memoryIo(dir);
   assert.equal(await runCli(['scan', 'imgs', '--model', '.', '--out', 'out2', '--no-images', '--quiet'], io2), 0, io2.stderr);

@@ -6,7 +6,7 @@ import type { TileGeometry } from '../../shared/model';
 import { describeGeometry } from '../../core/tiling/plan';
 import type { CliIo } from '../io';
 import { plural } from '../plural';
-import { formatMargin, scoreMargin } from '../../shared/scoreMargin';
+import { formatMargin, MARGIN_EXPLAINED, scoreMargin } from '../../shared/scoreMargin';
 import { shown, type ScanRow } from './scanRows';
 
 export interface ScanSummary {
@@ -30,6 +30,7 @@ export function printSummary(
   }
   io.out(`scored ${rows.length} of ${plural(summary.scanned, 'image')} in ${summary.seconds.toFixed(1)} s; ${summary.flagged} flagged anomalous\n`);
   io.out(`model: ${describeGeometry(o.tiling)}\n`);
+  if (rows.length) io.out(`ranked by ${MARGIN_EXPLAINED}:\n`);
   for (const r of rows.slice(0, 20)) {
     io.out(`${String(r.rank).padStart(4)}  ${formatMargin(scoreMargin(r.score, r.threshold, o.spread)).padStart(7)}  ${r.anomalous ? 'ANOMALOUS' : 'normal   '}  ${r.name}${r.overlay ? `  → ${shown(io.cwd, r.overlay)}` : ''}\n`);
   }
